@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages esafe builds and tests with, only those missing,
+# so `make run` and `make test` work on a fresh Debian 12 machine with no other step.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
+  libboost-dev libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libcli11-dev
+  libspdlog-dev libfmt-dev libyaml-cpp-dev libsodium-dev libzstd-dev libxlsxwriter-dev
+  libhyperscan-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(postgresql-15 chromium nodejs npm)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "esafe: installing missing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
