@@ -1,1 +1,13 @@
-int main() { return 0; }
+// esafe: one binary, many subcommands (see `esafe --help`).
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"esafe — e-safety for safeguarding partnerships"};
+  app.require_subcommand(1);
+  esafe::cli::RegisterServeCommands(app);
+  esafe::cli::RegisterFilterCommands(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

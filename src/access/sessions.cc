@@ -1,0 +1,172 @@
+#include <sodium.h>
+
+#include <fmt/format.h>
+
+#include "access/access.h"
+#include "core/clock.h"
+#include "core/text.h"
+
+namespace esafe::access {
+namespace {
+
+std::string RandomToken() {
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  char out[sodium_base64_ENCODED_LEN(sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(out, sizeof out, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return out;
+}
+
+// Only a hash of the session token is stored, so a copy of the database does
+// not hand out live sessions.
+std::string TokenHash(std::string_view token) {
+  unsigned char digest[32];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+                     nullptr, 0);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+Principal PrincipalFromRow(const store::Row& r, const std::string& ip) {
+  Principal p;
+  p.user_id = r.Int("id");
+  p.username = r.Text("username");
+  p.display_name = r.Text("display_name");
+  p.role = ParseRole(r.Text("role")).value_or(Role::kAgencyStaff);
+  if (!r.IsNull("agency_id")) p.agency_id = r.Int("agency_id");
+  p.ip = ip;
+  return p;
+}
+
+// A hash to verify against when the username is unknown, so that a wrong
+// username takes as long as a wrong password and usernames cannot be probed.
+const std::string& DummyHash() {
+  static const std::string hash = HashPassword("esafe-no-such-user-password").value();
+  return hash;
+}
+
+}  // namespace
+
+Result<Session> Login(store::Database& db, std::string_view username_in, std::string_view password,
+                      const std::string& ip, const LoginPolicy& policy) {
+  std::string username = text::Lower(text::Trim(username_in));
+  if (username.empty() || username.size() > 64 || !text::IsValidUtf8(username)) {
+    return Error::Unauthenticated("wrong username or password");
+  }
+  int64_t now = clock::NowSeconds();
+  int64_t since = now - policy.window_seconds;
+
+  // Throttling is decided before the password is looked at.
+  auto throttled = db.Read<bool>([&](store::Connection& c) -> Result<bool> {
+    auto last_ok = c.Query("SELECT MAX(at) AS t FROM login_attempts WHERE username = ? AND succeeded = 1", {username});
+    if (!last_ok.ok()) return last_ok.error();
+    int64_t from = std::max(since, (*last_ok)[0].Int("t") + 1);
+    auto by_user = c.Query(
+        "SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND succeeded = 0 AND at >= ?", {username, from});
+    if (!by_user.ok()) return by_user.error();
+    auto by_ip = c.Query("SELECT COUNT(*) AS n FROM login_attempts WHERE ip = ? AND succeeded = 0 AND at >= ?",
+                         {ip, since});
+    if (!by_ip.ok()) return by_ip.error();
+    return (*by_user)[0].Int("n") >= policy.max_failures || (*by_ip)[0].Int("n") >= policy.max_failures_per_ip;
+  });
+  if (!throttled.ok()) return throttled.error();
+
+  auto record_failure = [&](std::string_view why) -> Result<void> {
+    return db.Transaction<bool>([&](store::Connection& c) -> Result<bool> {
+             ESAFE_TRY(c.Execute("INSERT INTO login_attempts (username, ip, at, succeeded) VALUES (?, ?, ?, 0)",
+                                 {username, ip, now}));
+             ESAFE_TRY(RecordAudit(c, nullptr, "login_failed", "account", std::nullopt,
+                                   fmt::format("{} from {}: {}", username, ip, why)));
+             return true;
+           }).ok()
+               ? Ok()
+               : Result<void>(Error::Internal("could not record a failed login"));
+  };
+
+  if (*throttled) {
+    ESAFE_TRY(record_failure("throttled"));
+    return Error::Throttled("too many failed attempts; wait 15 minutes and try again, or ask an administrator");
+  }
+
+  auto user = db.Read<std::optional<store::Row>>([&](store::Connection& c) -> Result<std::optional<store::Row>> {
+    auto rows = c.Query("SELECT * FROM users WHERE lower(username) = ?", {username});
+    if (!rows.ok()) return rows.error();
+    if (rows->empty()) return std::optional<store::Row>();
+    return std::optional<store::Row>(rows->front());
+  });
+  if (!user.ok()) return user.error();
+
+  bool good = false;
+  if (user->has_value()) {
+    good = VerifyPassword((*user)->Text("password_hash"), password) && (*user)->Int("disabled") == 0;
+  } else {
+    (void)VerifyPassword(DummyHash(), password);
+  }
+  if (!good) {
+    ESAFE_TRY(record_failure("wrong username or password"));
+    return Error::Unauthenticated("wrong username or password");
+  }
+
+  Session s;
+  s.token = RandomToken();
+  s.csrf_token = RandomToken();
+  s.expires_at = now + policy.session_idle_seconds;
+  s.principal = PrincipalFromRow(**user, ip);
+  auto opened = db.Transaction<bool>([&](store::Connection& c) -> Result<bool> {
+    ESAFE_TRY(c.Execute("INSERT INTO login_attempts (username, ip, at, succeeded) VALUES (?, ?, ?, 1)",
+                        {username, ip, now}));
+    ESAFE_TRY(c.Execute("DELETE FROM sessions WHERE expires_at < ?", {now}));
+    ESAFE_TRY(c.Execute(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, ip, created_at, last_seen, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {TokenHash(s.token), s.principal.user_id, s.csrf_token, ip, now, now, s.expires_at}));
+    ESAFE_TRY(RecordAudit(c, &s.principal, "login", "account", s.principal.user_id, "signed in"));
+    return true;
+  });
+  if (!opened.ok()) return opened.error();
+  return s;
+}
+
+Result<Session> Authenticate(store::Database& db, std::string_view token, const std::string& ip,
+                             const LoginPolicy& policy) {
+  if (token.empty() || token.size() > 128) return Error::Unauthenticated("please sign in");
+  int64_t now = clock::NowSeconds();
+  return db.Transaction<Session>([&](store::Connection& c) -> Result<Session> {
+    auto rows = c.Query(
+        "SELECT u.*, s.csrf_token, s.created_at AS session_created, s.expires_at FROM sessions s "
+        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+        {TokenHash(token)});
+    if (!rows.ok()) return rows.error();
+    if (rows->empty()) return Error::Unauthenticated("please sign in");
+    const auto& r = rows->front();
+    if (r.Int("expires_at") < now || r.Int("session_created") + policy.session_max_seconds < now ||
+        r.Int("disabled") != 0) {
+      ESAFE_TRY(c.Execute("DELETE FROM sessions WHERE token_hash = ?", {TokenHash(token)}));
+      return Error::Unauthenticated("your session has ended; please sign in again");
+    }
+    Session s;
+    s.token = std::string(token);
+    s.csrf_token = r.Text("csrf_token");
+    s.expires_at = now + policy.session_idle_seconds;
+    s.principal = PrincipalFromRow(r, ip);
+    ESAFE_TRY(c.Execute("UPDATE sessions SET last_seen = ?, expires_at = ? WHERE token_hash = ?",
+                        {now, s.expires_at, TokenHash(token)}));
+    return s;
+  });
+}
+
+Result<void> Logout(store::Database& db, std::string_view token) {
+  auto r = db.Transaction<int64_t>([&](store::Connection& c) {
+    return c.Execute("DELETE FROM sessions WHERE token_hash = ?", {TokenHash(token)});
+  });
+  if (!r.ok()) return r.error();
+  return Ok();
+}
+
+bool CsrfTokenMatches(const Session& session, std::string_view given) {
+  if (given.size() != session.csrf_token.size() || given.empty()) return false;
+  return sodium_memcmp(given.data(), session.csrf_token.data(), given.size()) == 0;
+}
+
+}  // namespace esafe::access

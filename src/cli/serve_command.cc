@@ -1,0 +1,136 @@
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "access/access.h"
+#include "cli/commands.h"
+#include "directory/directory.h"
+#include "store/database.h"
+#include "web/app.h"
+#include "web/http_server.h"
+
+namespace esafe::cli {
+namespace {
+
+[[noreturn]] void Fail(const Error& e) {
+  std::cerr << "esafe: " << e.message << (e.field.empty() ? "" : " (" + e.field + ")") << "\n";
+  throw CLI::RuntimeError(e.kind == ErrorKind::kInvalid ? 2 : 1);
+}
+
+std::unique_ptr<store::Database> OpenOrFail(const std::string& url) {
+  auto db = store::Open(url);
+  if (!db.ok()) Fail(db.error());
+  return std::move(*db);
+}
+
+// The demo admin password is made once per database and kept beside it, so
+// that no password is written into the code or the README.
+std::string DemoPassword(const std::string& db_url) {
+  std::filesystem::path dir = "var";
+  if (db_url.starts_with("sqlite:")) dir = std::filesystem::path(db_url.substr(7)).parent_path();
+  if (dir.empty()) dir = ".";
+  auto file = dir / "demo-login.txt";
+  std::ifstream in(file);
+  std::string password;
+  if (in && std::getline(in, password) && password.size() >= 10) return password;
+  unsigned char bytes[9];
+  randombytes_buf(bytes, sizeof bytes);
+  char b64[sodium_base64_ENCODED_LEN(9, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(b64, sizeof b64, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  password = std::string("demo-") + b64;
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(file, std::ios::trunc);
+    out << password << "\n";
+  }
+  ::chmod(file.c_str(), 0600);
+  return password;
+}
+
+}  // namespace
+
+void RegisterServeCommands(CLI::App& app) {
+  static std::string db_url = "sqlite:var/esafe.db";
+  static std::string listen = "127.0.0.1:8080";
+  static bool demo = false, secure_cookies = false;
+  static int threads = 4;
+
+  auto* serve = app.add_subcommand("serve", "Run the web application and API");
+  serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
+  serve->add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
+  serve->add_flag("--demo", demo, "Load a demonstration partnership into an empty database");
+  serve->add_flag("--secure-cookies", secure_cookies, "Mark the session cookie Secure (when served behind TLS)");
+  serve->add_option("--threads", threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
+  serve->callback([] {
+    auto db = OpenOrFail(db_url);
+    std::string demo_login;
+    if (demo) {
+      std::string password = DemoPassword(db_url);
+      auto loaded = directory::LoadDemo(*db, password);
+      if (!loaded.ok()) Fail(loaded.error());
+      demo_login = fmt::format("sign in as admin with password {} (also in the file demo-login.txt beside the "
+                               "database)", password);
+    }
+    web::AppOptions options;
+    options.secure_cookies = secure_cookies;
+    web::App web_app(*db, options);
+    web::HttpServer server(web_app, options.max_upload_body);
+    auto listening = server.Listen(listen);
+    if (!listening.ok()) Fail(listening.error());
+    std::string host = listen.substr(0, listen.rfind(':'));
+    std::cout << fmt::format("esafe is running at http://{}:{}/", host, server.port()) << std::endl;
+    if (!demo_login.empty()) std::cout << demo_login << std::endl;
+    std::cout << "press Ctrl-C to stop" << std::endl;
+    server.Run(threads);
+  });
+
+  static std::string username, display_name, role, agency;
+  auto* user = app.add_subcommand("user", "Manage accounts");
+  user->require_subcommand(1);
+  auto* add = user->add_subcommand("add", "Create an account; the password is read from standard input");
+  add->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
+  add->add_option("--username", username, "Sign-in name")->required();
+  add->add_option("--name", display_name, "Name shown in the app")->required();
+  add->add_option("--role", role, "Role")->required()->check(CLI::IsMember(access::RoleNames()));
+  add->add_option("--agency-id", agency, "Agency id, for agency roles");
+  add->callback([] {
+    auto db = OpenOrFail(db_url);
+    std::string password;
+    if (!std::getline(std::cin, password)) Fail(Error::Invalid("give the password on standard input", "password"));
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    access::NewAccount a{.username = username, .display_name = display_name, .password = password,
+                         .role = *access::ParseRole(role)};
+    if (!agency.empty()) {
+      try {
+        a.agency_id = std::stoll(agency);
+      } catch (...) {
+        Fail(Error::Invalid("--agency-id must be a number", "agency-id"));
+      }
+    }
+    auto id = access::AddAccount(*db, a, nullptr);
+    if (!id.ok()) Fail(id.error());
+    std::cout << fmt::format("created account {} (id {}) with role {}", username, *id, role) << std::endl;
+  });
+
+  auto* demo_cmd = app.add_subcommand("demo", "Demonstration data");
+  demo_cmd->require_subcommand(1);
+  auto* load = demo_cmd->add_subcommand("load", "Load the demonstration partnership into an empty database");
+  load->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
+  load->callback([] {
+    auto db = OpenOrFail(db_url);
+    std::string password = DemoPassword(db_url);
+    auto loaded = directory::LoadDemo(*db, password);
+    if (!loaded.ok()) Fail(loaded.error());
+    std::cout << (*loaded ? "demo partnership loaded; admin password: " + password
+                          : std::string("the database already holds agencies; nothing loaded"))
+              << std::endl;
+  });
+}
+
+}  // namespace esafe::cli

@@ -1,0 +1,281 @@
+#include "web/app.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/text.h"
+#include "web/ui_assets.h"
+
+namespace esafe::web {
+namespace {
+
+constexpr const char* kSessionCookie = "esafe_session";
+
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    out.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool Match(const std::string& pattern, const std::string& path, std::map<std::string, std::string>& params) {
+  auto ps = Segments(pattern), xs = Segments(path);
+  if (ps.size() != xs.size()) return false;
+  std::map<std::string, std::string> found;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (ps[i].size() > 2 && ps[i].front() == '{' && ps[i].back() == '}') {
+      if (xs[i].empty()) return false;
+      found[ps[i].substr(1, ps[i].size() - 2)] = xs[i];
+    } else if (ps[i] != xs[i]) {
+      return false;
+    }
+  }
+  params = std::move(found);
+  return true;
+}
+
+// Literal segments win over parameters, so /agencies/export.csv is not /agencies/{id}.
+int Specificity(const std::string& pattern) {
+  int n = 0;
+  for (const auto& s : Segments(pattern)) n += (s.empty() || s.front() != '{') ? 2 : 1;
+  return n;
+}
+
+// nlohmann::json parses recursively; a body of a million '[' would exhaust the
+// stack, so nesting is bounded before parsing.
+bool NestingWithin(std::string_view body, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+std::string MimeType(std::string_view path) {
+  auto ends = [&](std::string_view s) { return path.ends_with(s); };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".ico")) return "image/x-icon";
+  return "application/octet-stream";
+}
+
+void AddSecurityHeaders(Response& r) {
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Content-Security-Policy",
+                         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+  r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+}  // namespace
+
+int StatusFor(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalid: return 400;
+    case ErrorKind::kNotFound: return 404;
+    case ErrorKind::kForbidden: return 403;
+    case ErrorKind::kUnauthenticated: return 401;
+    case ErrorKind::kConflict: return 409;
+    case ErrorKind::kThrottled: return 429;
+    case ErrorKind::kTooLarge: return 413;
+    case ErrorKind::kInternal: return 500;
+  }
+  return 500;
+}
+
+Response JsonResponse(int status, const Json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
+Response ErrorResponse(int status, const std::string& message, const std::string& field) {
+  return JsonResponse(status, {{"error", message}, {"field", field.empty() ? Json(nullptr) : Json(field)}});
+}
+
+Response ErrorResponse(const Error& e) {
+  if (e.kind == ErrorKind::kInternal) {
+    // The details may name tables or hosts; they go to the log, not the client.
+    spdlog::error("internal error: {}", e.message);
+    return ErrorResponse(500, "something went wrong on the server; it has been logged");
+  }
+  Response r = ErrorResponse(StatusFor(e.kind), e.message, e.field);
+  if (e.kind == ErrorKind::kThrottled) r.headers.emplace_back("Retry-After", "900");
+  return r;
+}
+
+Result<Json> ParseJsonBody(const Request& req, size_t max_bytes) {
+  if (req.body.size() > max_bytes) return Error::TooLarge(fmt::format("the body is larger than {} bytes", max_bytes));
+  std::string type = text::Lower(req.Header("content-type"));
+  if (!type.starts_with("application/json")) return Error::Invalid("send the body as application/json");
+  if (!NestingWithin(req.body, 32)) return Error::Invalid("the JSON is nested too deeply");
+  Json body = Json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return Error::Invalid("the body is not well-formed JSON");
+  if (!body.is_object()) return Error::Invalid("the body must be a JSON object");
+  return body;
+}
+
+App::App(store::Database& db, AppOptions options) : db_(db), options_(std::move(options)) {
+  routes_ = BuildRoutes();
+  std::stable_sort(routes_.begin(), routes_.end(),
+                   [](const Route& a, const Route& b) { return Specificity(a.pattern) > Specificity(b.pattern); });
+  openapi_ = BuildOpenApi();
+}
+
+Response App::Handle(const Request& req) const {
+  Response r;
+  try {
+    r = Dispatch(req);
+  } catch (const std::exception& e) {
+    spdlog::error("unhandled exception for {} {}: {}", req.method, req.path, e.what());
+    r = ErrorResponse(500, "something went wrong on the server; it has been logged");
+  }
+  AddSecurityHeaders(r);
+  return r;
+}
+
+Response App::Dispatch(const Request& req) const {
+  if (req.method == "GET" && (req.path == "/" || req.path.starts_with("/ui/"))) {
+    std::string file = req.path == "/" ? "/index.html" : req.path.substr(3);
+    for (const UiAsset* a = kUiAssets; a->path != nullptr; ++a) {
+      if (file == a->path) {
+        Response r;
+        r.content_type = MimeType(file);
+        r.body.assign(a->data, a->size);
+        return r;
+      }
+    }
+    return ErrorResponse(404, "no such page");
+  }
+
+  bool path_matched = false;
+  for (const auto& route : routes_) {
+    std::map<std::string, std::string> params;
+    if (!Match(route.pattern, req.path, params)) continue;
+    path_matched = true;
+    if (route.method != req.method) continue;
+
+    Call call{req, std::move(params), nullptr};
+    std::optional<access::Session> session;
+    bool changes_state = req.method != "GET" && req.method != "HEAD";
+    if (changes_state) {
+      // A browser always sends Origin on cross-site writes; refuse any other origin.
+      std::string origin = req.Header("origin");
+      std::string host = req.Header("host");
+      if (!origin.empty() && origin != "http://" + host && origin != "https://" + host) {
+        return ErrorResponse(403, "request from another site refused");
+      }
+    }
+    if (route.needs_session) {
+      std::string token = CookieValue(req.Header("cookie"), kSessionCookie);
+      auto s = access::Authenticate(db_, token, req.remote_ip, options_.login_policy);
+      if (!s.ok()) return ErrorResponse(s.error());
+      session = std::move(*s);
+      if (changes_state && !access::CsrfTokenMatches(*session, req.Header("x-csrf-token"))) {
+        return ErrorResponse(403, "missing or wrong CSRF token; reload the page and try again", "X-CSRF-Token");
+      }
+      call.session = &*session;
+    }
+    for (const auto& [key, value] : req.query) {
+      if (std::find(route.query_params.begin(), route.query_params.end(), key) == route.query_params.end()) {
+        return ErrorResponse(400, fmt::format("unknown query parameter '{}'", key.substr(0, 64)), key.substr(0, 64));
+      }
+    }
+    if (req.body.size() > (route.request_content == "application/json" ? options_.max_json_body
+                                                                        : options_.max_upload_body)) {
+      return ErrorResponse(413, "the upload is too large");
+    }
+    return route.handler(call);
+  }
+  if (path_matched) return ErrorResponse(405, fmt::format("{} is not allowed here", req.method.substr(0, 16)));
+  return ErrorResponse(404, "no such resource");
+}
+
+Json App::BuildOpenApi() const {
+  Json paths = Json::object();
+  for (const auto& route : routes_) {
+    Json op = {{"summary", route.summary}, {"tags", Json::array({route.tag})}, {"operationId",
+               fmt::format("{}{}", text::Lower(route.method), route.pattern)}};
+    Json parameters = Json::array();
+    for (const auto& seg : Segments(route.pattern)) {
+      if (seg.size() > 2 && seg.front() == '{') {
+        parameters.push_back({{"name", seg.substr(1, seg.size() - 2)}, {"in", "path"}, {"required", true},
+                              {"schema", {{"type", "integer"}, {"minimum", 1}}}});
+      }
+    }
+    for (const auto& q : route.query_params) {
+      bool numeric = q == "limit" || q == "offset" || q.ends_with("_id");
+      parameters.push_back({{"name", q}, {"in", "query"}, {"required", false},
+                            {"schema", {{"type", numeric ? "integer" : "string"}}}});
+    }
+    if (!parameters.empty()) op["parameters"] = parameters;
+    if (!route.request_schema.empty()) {
+      Json schema = route.request_content == "application/json"
+                        ? Json{{"$ref", "#/components/schemas/" + route.request_schema}}
+                        : Json{{"type", "string"}};
+      op["requestBody"] = {{"required", true}, {"content", {{route.request_content, {{"schema", schema}}}}}};
+    }
+    Json ok = {{"description", "success"}};
+    if (!route.response_schema.empty()) {
+      Json schema;
+      if (route.response_content != "application/json") {
+        schema = {{"type", "string"}};
+      } else if (route.response_schema.front() == '[') {
+        schema = {{"type", "array"},
+                  {"items", {{"$ref", "#/components/schemas/" +
+                                          route.response_schema.substr(1, route.response_schema.size() - 2)}}}};
+      } else {
+        schema = {{"$ref", "#/components/schemas/" + route.response_schema}};
+      }
+      ok["content"] = {{route.response_content, {{"schema", schema}}}};
+    }
+    Json responses = {{route.method == "POST" && route.request_content == "application/json" &&
+                               route.pattern.find("session") == std::string::npos
+                           ? "201"
+                           : (route.method == "DELETE" ? "204" : "200"),
+                       ok},
+                      {"4XX", {{"description", "the request was refused; see error and field"},
+                               {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}};
+    op["responses"] = responses;
+    if (route.needs_session) op["security"] = Json::array({{{"session", Json::array()}}});
+    std::string path = route.pattern;
+    paths[path][text::Lower(route.method)] = op;
+  }
+  Json schemas = Json::object();
+  for (const auto& [name, schema] : schemas_) schemas[name] = schema;
+  schemas["Error"] = {{"type", "object"},
+                      {"required", {"error"}},
+                      {"properties", {{"error", {{"type", "string"}}}, {"field", {{"type", "string"}, {"nullable", true}}}}}};
+  return {{"openapi", "3.0.3"},
+          {"info", {{"title", "esafe API"}, {"version", "1"},
+                    {"description", "The JSON API of esafe. State changes need the session cookie and the "
+                                    "X-CSRF-Token header returned at sign-in."}}},
+          {"paths", paths},
+          {"components",
+           {{"schemas", schemas},
+            {"securitySchemes", {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", kSessionCookie}}}}}}}};
+}
+
+}  // namespace esafe::web

@@ -1,0 +1,84 @@
+// App: the esafe web application — JSON API under /api/v1, its OpenAPI
+// document, and the browser UI — as a function from Request to Response.
+//
+// Every route is declared once in a table (routes.cc) that carries both the
+// handler and its OpenAPI description, so the document is generated from the
+// same table the router dispatches on. Handlers are thin: they parse, call one
+// capability function, and format.
+//
+// Thread-safety: Handle may be called from many threads at once.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "access/access.h"
+#include "core/record_schema.h"
+#include "store/database.h"
+#include "web/http.h"
+
+namespace esafe::web {
+
+struct AppOptions {
+  bool secure_cookies = false;          // add Secure to the session cookie (behind TLS)
+  size_t max_json_body = 64 * 1024;     // JSON request bodies
+  size_t max_upload_body = 8 * 1024 * 1024;  // CSV imports
+  access::LoginPolicy login_policy;
+};
+
+// What a handler gets: the request, its path parameters, and the signed-in
+// session when the route needs one.
+struct Call {
+  const Request& request;
+  std::map<std::string, std::string> params;
+  const access::Session* session = nullptr;  // non-null on routes with auth
+  const access::Principal& who() const { return session->principal; }
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v1/agencies/{id}"
+  bool needs_session = true;
+  std::function<Response(const Call&)> handler;
+  // OpenAPI description
+  std::string summary;
+  std::string tag;
+  std::string request_schema;   // component name, "" when no JSON body
+  std::string request_content = "application/json";
+  std::string response_schema;  // component name; "[X]" means an array of X; "" for no JSON
+  std::string response_content = "application/json";
+  std::vector<std::string> query_params;  // names of accepted query parameters
+};
+
+class App {
+ public:
+  App(store::Database& db, AppOptions options = {});
+
+  Response Handle(const Request& request) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+  // The OpenAPI 3 document of every route.
+  const Json& OpenApi() const { return openapi_; }
+
+ private:
+  std::vector<Route> BuildRoutes();
+  Json BuildOpenApi() const;
+  Response Dispatch(const Request& request) const;
+
+  store::Database& db_;
+  AppOptions options_;
+  std::vector<Route> routes_;
+  std::map<std::string, Json> schemas_;  // OpenAPI components
+  Json openapi_;
+};
+
+// Helpers shared by the route files.
+Response JsonResponse(int status, const Json& body);
+Response ErrorResponse(const Error& error);
+Response ErrorResponse(int status, const std::string& message, const std::string& field = {});
+int StatusFor(ErrorKind kind);
+// Parses the body as a JSON object within the size cap; the Error names the problem.
+Result<Json> ParseJsonBody(const Request& request, size_t max_bytes);
+
+}  // namespace esafe::web
