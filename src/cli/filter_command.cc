@@ -52,8 +52,8 @@ void ForEachUrl(const std::vector<std::string>& urls, Fn each) {
 }
 
 // JSON text must be UTF-8; a URL given as raw bytes is echoed with bad bytes replaced.
-std::string JsonLine(const nlohmann::json& object) {
-  return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string JsonLine(const nlohmann::ordered_json& object) {
+  return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 void RunCheck(const CheckOptions& options) {
@@ -74,15 +74,15 @@ void RunCheck(const CheckOptions& options) {
   const filter::FilterEngine engine(std::move(*state));
   std::ios::sync_with_stdio(false);
   ForEachUrl(options.urls, [&](const std::string& url) {
-    nlohmann::json out;
+    nlohmann::ordered_json out;
     out["url"] = url;
     auto decision = engine.Decide(url);
     if (!decision) {
       out["error"] = decision.error().message;
     } else {
       out["action"] = filter::ActionName(decision->action);
-      out["category"] = decision->category.empty() ? nlohmann::json(nullptr) : nlohmann::json(decision->category);
-      out["entry"] = decision->entry.empty() ? nlohmann::json(nullptr) : nlohmann::json(decision->entry);
+      out["category"] = decision->category.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(decision->category);
+      out["entry"] = decision->entry.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(decision->entry);
       out["canonical"] = decision->canonical.spec();
     }
     std::cout << JsonLine(out) << '\n';
@@ -92,7 +92,7 @@ void RunCheck(const CheckOptions& options) {
 
 void RunHash(const std::vector<std::string>& urls) {
   ForEachUrl(urls, [&](const std::string& url) {
-    nlohmann::json out;
+    nlohmann::ordered_json out;
     out["url"] = url;
     auto canonical = filter::CanonicalUrl::Parse(url);
     if (!canonical) {
@@ -118,10 +118,10 @@ void RegisterFilterCommands(CLI::App& app) {
   check->add_option("--lists", options->lists, "squidGuard/UT1 list directory (a folder per category)")
       ->required();
   check->add_option("--block", options->block, "Categories to block, comma-separated")
-      ->delimiter(',')
+      ->delimiter(',')->allow_extra_args(false)
       ->required();
   check->add_option("--warn", options->warn, "Categories to warn about (click-through), comma-separated")
-      ->delimiter(',');
+      ->delimiter(',')->allow_extra_args(false);
   check->add_option("urls", options->urls, "URLs to decide; read from standard input when none");
   check->callback([options] { RunCheck(*options); });
 
