@@ -289,6 +289,9 @@ Result<void> AppendCanonicalHost(std::string_view host, std::string& out) {
   while (!cleaned.empty() && cleaned.back() == '.') cleaned.pop_back();
   if (cleaned.empty()) return Error::Invalid("URL has an empty host", "url");
 
+  // WHATWG forbids these in a host; here they could only come from a mangled authority
+  // ("a:b:1"), and keeping them would make the canonical string re-parse differently.
+  if (cleaned.find_first_of(":[]") != std::string::npos) return Error::Invalid("invalid character in host", "url");
   if (EndsInNumber(cleaned)) return AppendIpv4(cleaned, out);
   AppendSafeBrowsingEscaped(cleaned, out);
   return Ok();
