@@ -276,8 +276,8 @@ Result<void> AppendCanonicalHost(std::string_view host, std::string& out) {
 
   // Lower-case, drop leading and trailing dots, collapse runs of dots: into a small
   // local buffer so that the IPv4 check sees the cleaned host.
-  std::string cleaned;
-  cleaned.reserve(host.size());
+  thread_local std::string cleaned;
+  cleaned.clear();
   for (char c : host) {
     if (c == '.') {
       if (cleaned.empty() || cleaned.back() == '.') continue;

@@ -78,14 +78,28 @@ Result<CanonicalUrl> CanonicalUrl::Parse(std::string_view input) {
   // Tabs, CR and LF anywhere are dropped, then the fragment, and only then is the rest
   // decoded — so an encoded '#' ("%23") is data, not a fragment.
   thread_local std::string stripped;
-  stripped.clear();
-  for (char c : input) {
-    if (c == '#') break;
-    if (c != '\t' && c != '\r' && c != '\n') stripped.push_back(c);
+  std::string_view kept = input;
+  // A plain loop: std::string_view::find_first_of calls memchr once per input byte.
+  size_t first_special = 0;
+  while (first_special < input.size() && input[first_special] != '#' && input[first_special] != '\t' &&
+         input[first_special] != '\r' && input[first_special] != '\n') {
+    ++first_special;
+  }
+  if (first_special < input.size()) {
+    if (input[first_special] == '#') {
+      kept = input.substr(0, first_special);
+    } else {
+      stripped.clear();
+      for (char c : input) {
+        if (c == '#') break;
+        if (c != '\t' && c != '\r' && c != '\n') stripped.push_back(c);
+      }
+      kept = stripped;
+    }
   }
   thread_local std::string decoded;
   decoded.clear();
-  AppendFullyPercentDecoded(stripped, decoded);
+  AppendFullyPercentDecoded(kept, decoded);
   std::string_view rest = decoded;
 
   CanonicalUrl url;

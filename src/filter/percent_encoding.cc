@@ -1,5 +1,7 @@
 #include "filter/percent_encoding.h"
 
+#include <algorithm>
+
 namespace esafe::filter {
 namespace {
 
@@ -13,6 +15,10 @@ int HexValue(char c) {
 }  // namespace
 
 void AppendFullyPercentDecoded(std::string_view in, std::string& out) {
+  if (in.find('%') == std::string_view::npos) {  // the common case: nothing to decode
+    out.append(in);
+    return;
+  }
   // Only bytes appended by this call may take part in decoding.
   const size_t base = out.size();
   for (char c : in) {
@@ -33,6 +39,14 @@ void AppendFullyPercentDecoded(std::string_view in, std::string& out) {
 
 void AppendSafeBrowsingEscaped(std::string_view in, std::string& out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
+  auto needs_escape = [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c <= 0x20 || c >= 0x7F || c == '#' || c == '%';
+  };
+  if (std::none_of(in.begin(), in.end(), needs_escape)) {  // the common case
+    out.append(in);
+    return;
+  }
   for (char ch : in) {
     const auto c = static_cast<unsigned char>(ch);
     if (c <= 0x20 || c >= 0x7F || c == '#' || c == '%') {
