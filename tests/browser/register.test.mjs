@@ -275,6 +275,27 @@ describe('esafe browser UI', { timeout: 180000 }, () => {
     assert.match(text, /admin/);
   });
 
+  test('deletes a record only after confirmation', async () => {
+    await page.goto(`${base}#/register`);
+    await page.getByRole('link', { name: LOCATION, exact: true }).click();
+    await page.getByRole('heading', { name: `Edit access location: ${LOCATION}` }).waitFor();
+    // Cancelling the confirmation keeps the record.
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Are you sure?' });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), new RegExp(LOCATION));
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.match(page.url(), /#\/register\/\d+$/);
+    // Confirming deletes it.
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete access location' }).click();
+    await page.getByRole('heading', { name: 'Internet access register', level: 1 }).waitFor();
+    await page.locator('#status').getByText(`Deleted the access location “${LOCATION}”`).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    assert.equal(await page.getByRole('link', { name: LOCATION, exact: true }).count(), 0);
+  });
+
   test('no script errors or Content-Security-Policy violations', () => {
     assert.deepEqual(problems, []);
   });

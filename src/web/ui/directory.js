@@ -43,22 +43,22 @@ function cell(col, row) {
   return String(v);
 }
 
-function renderTable(cfg, rows) {
+function renderTable(cfg, rows, canOpen) {
   const nameCol = cfg.columns[0];
   const table = h('table', { class: ['data', cfg.flags && 'data--register'] },
-    h('caption', { class: 'visually-hidden' }, `${cfg.title}; select a name to open the record`),
+    h('caption', { class: 'visually-hidden' }, `${cfg.title}${canOpen ? '; select a name to open the record' : ''}`),
     h('thead', {}, h('tr', {}, cfg.columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)))),
     h('tbody', {}, rows.map((row) => {
       const href = `#/${cfg.route}/${row.id}`;
-      const tr = h('tr', { class: 'clickable', dataset: { id: String(row.id) } },
+      const tr = h('tr', { class: canOpen ? 'clickable' : undefined, dataset: { id: String(row.id) } },
         cfg.columns.map((c) => {
           const content = c === nameCol
-            ? h('a', { href, class: 'row-link' }, row[c.key] || `(unnamed ${cfg.singular})`)
-            : cell(c, row);
+            ? (canOpen ? h('a', { href, class: 'row-link' }, row[c.key] || `(unnamed ${cfg.singular})`) : row[c.key])
+            : h('div', { class: 'cell' }, cell(c, row));
           const tag = c === nameCol ? 'th' : 'td';
           return h(tag, { 'data-label': c.label, scope: c === nameCol ? 'row' : undefined, class: c.numeric ? 'num' : undefined }, content);
         }));
-      tr.addEventListener('click', (e) => {
+      if (canOpen) tr.addEventListener('click', (e) => {
         if (e.target.closest('a, button, input, select, label')) return;
         if (window.getSelection && String(window.getSelection())) return;  // let people copy text
         location.hash = href;
@@ -205,7 +205,7 @@ export async function renderList(main, cfg, params, ctx) {
       ? (filtered ? `No ${cfg.plural} match these filters.` : `There are no ${cfg.plural} yet.`)
       : `${shown.length} ${shown.length === 1 ? cfg.singular : cfg.plural}${filtered ? ' match these filters' : ''}`;
     clear(tableWrap);
-    if (shown.length) tableWrap.append(renderTable(cfg, shown));
+    if (shown.length) tableWrap.append(renderTable(cfg, shown, ctx.user.role !== 'board_member'));
     clear(more);
     if (hasMore) more.append(h('button', { type: 'button', class: 'button button--secondary', onclick: () => refresh({ append: true }) }, `Show more ${cfg.plural}`));
   }

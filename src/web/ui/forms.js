@@ -20,6 +20,9 @@ const EXTRA_HINTS = {
 
 export function labelFor(name) { return LABELS[name] || humanise(name); }
 
+// Server messages start in lower case ("name is required"); shown on their own they read as sentences.
+export function sentence(s) { s = String(s || ''); return s.charAt(0).toUpperCase() + s.slice(1); }
+
 function capitalise(s) { return s ? s.charAt(0).toUpperCase() + s.slice(1) : s; }
 
 function describe(name, prop) {
@@ -53,7 +56,9 @@ export function buildForm({ schema, order = [], record = {}, refs = {}, idPrefix
     const hintText = describe(name, prop);
     const hintId = hintText ? `${id}-hint` : null;
     const errId = `${id}-error`;
-    const isReq = required.has(name);
+    // agency_id may be left out only by someone who belongs to one agency (the server fills it in);
+    // anyone choosing among several agencies must choose.
+    const isReq = required.has(name) || (name === 'agency_id' && (refs.agencies || []).length > 1);
     const describedBy = [hintId].filter(Boolean).join(' ') || undefined;
     const value = record[name];
     const labelText = labelFor(name);
@@ -153,7 +158,7 @@ export function buildForm({ schema, order = [], record = {}, refs = {}, idPrefix
     for (const e of errors) {
       const f = e.field ? fields.get(e.field) : null;
       if (f) {
-        f.err.textContent = e.message;
+        f.err.textContent = sentence(e.message);
         f.err.hidden = false;
         f.wrapper.classList.add('field--invalid');
         const target = f.kind === 'enum-array' ? f.wrapper : f.control;
@@ -161,7 +166,7 @@ export function buildForm({ schema, order = [], record = {}, refs = {}, idPrefix
         target.setAttribute('aria-describedby', [f.errId, f.hintId].filter(Boolean).join(' '));
         if (!first) first = f;
       }
-      ul.append(h('li', {}, f ? `${f.label}: ${e.message}` : e.message));
+      ul.append(h('li', {}, f ? `${f.label}: ${e.message}` : sentence(e.message)));
     }
     summary.hidden = false;
     if (first) first.focusTarget().focus();
