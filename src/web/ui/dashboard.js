@@ -1,5 +1,6 @@
 // The board dashboard: the summary figures as simple SVG charts, each with a text equivalent.
-import { api } from './api.js';
+import { api, query } from './api.js';
+import { registerFlags } from './entities.js';
 import { h, svg } from './dom.js';
 
 let uid = 0;
@@ -57,11 +58,21 @@ export async function renderDashboard(main, params, ctx) {
   const title = h('h1', { tabindex: '-1', id: 'page-title' }, 'Dashboard');
   main.append(h('div', { class: 'page-head' }, title,
     h('p', { class: 'intro' }, 'How the partnership’s e-safety infrastructure stands today. Figures only — no names.')));
-  const s = await api('GET', '/api/v1/summary');
+  let s;
+  let scoped = false;
+  try {
+    s = await api('GET', '/api/v1/summary');
+  } catch (e) {
+    if (e.status !== 403) throw e;
+    // Agency roles may not see partnership-wide figures: work out the same figures for their own records.
+    s = await agencySummary();
+    scoped = true;
+    main.querySelector('.intro').textContent = 'How your agency’s internet access stands today, from your own register.';
+  }
   const ag = s.agencies || {}; const al = s.access_locations || {};
   const sites = Object.values(s.sites_by_type || {}).reduce((a, b) => a + b, 0);
   main.append(h('ul', { class: 'stats', 'aria-label': 'Key figures' },
-    stat(ag.total ?? 0, ag.total === 1 ? 'agency' : 'agencies', ag.total ? `${ag.with_esafety_lead ?? 0} with an e-safety lead` : null),
+    scoped ? null : stat(ag.total ?? 0, ag.total === 1 ? 'agency' : 'agencies', ag.total ? `${ag.with_esafety_lead ?? 0} with an e-safety lead` : null),
     stat(sites, sites === 1 ? 'site' : 'sites'),
     stat(al.total ?? 0, al.total === 1 ? 'internet access location' : 'internet access locations')));
 
@@ -75,14 +86,33 @@ export async function renderDashboard(main, params, ctx) {
     ctx.user.role !== 'board_member' ? h('p', {}, h('a', { href: '#/register?attention=1' }, 'See the locations that need attention')) : null));
 
   main.append(h('section', { class: 'panel', 'aria-labelledby': 'h-partners' },
-    h('h2', { id: 'h-partners' }, 'Agencies and sites'),
+    h('h2', { id: 'h-partners' }, scoped ? 'Sites and access' : 'Agencies and sites'),
     h('div', { class: 'charts' },
-      bars('Agencies by sector', s.agencies_by_sector, 'agencies'),
-      bars('Agencies by membership type', s.agencies_by_membership_type, 'agencies'),
-      bars('Sites by type', s.sites_by_type, 'sites'))));
+      scoped ? null : bars('Agencies by sector', s.agencies_by_sector, 'agencies'),
+      scoped ? null : bars('Agencies by membership type', s.agencies_by_membership_type, 'agencies'),
+      bars('Sites by type', s.sites_by_type, 'sites'),
+      scoped ? bars('Access locations by type', s.access_by_type, 'access locations') : null)));
   if (ag.total && ag.with_esafety_lead !== undefined && ag.with_esafety_lead < ag.total) {
     main.append(h('p', { class: 'notice notice--warn' },
       `${ag.total - ag.with_esafety_lead} of ${ag.total} agencies have no e-safety lead (ESLO / champion) recorded.`));
   }
   return title;
+}
+
+async function agencySummary() {
+  const [sites, locations] = await Promise.all([
+    api('GET', `/api/v1/sites${query({ limit: 5000 })}`),
+    api('GET', `/api/v1/access-locations${query({ limit: 5000 })}`),
+  ]);
+  const count = (list, key) => list.reduce((m, x) => { m[x[key]] = (m[x[key]] || 0) + 1; return m; }, {});
+  return {
+    sites_by_type: count(sites, 'site_type'),
+    access_by_type: count(locations, 'access_type'),
+    access_locations: {
+      total: locations.length,
+      accredited_filtering: locations.filter((l) => l.filtering_accredited === true).length,
+      monitoring_in_place: locations.filter((l) => l.monitoring_in_place === true).length,
+      reviewed_in_last_year: locations.filter((l) => l.last_reviewed && !registerFlags(l).some((f) => f.label === 'Review overdue')).length,
+    },
+  };
 }

@@ -231,7 +231,9 @@ export async function renderEdit(main, cfg, id, params, ctx) {
   if (isNew) {
     for (const [k, v] of params) if (k in props) initial[k] = props[k].type === 'integer' ? Number(v) : v;
   }
-  const writable = canWrite(ctx.user, cfg);
+  // An agency's own e-safety officer may change its details, though only the partnership adds agencies.
+  const writable = canWrite(ctx.user, cfg) || (cfg.route === 'agencies' && !isNew &&
+    ctx.user.role === 'agency_officer' && Number(id) === ctx.user.agency_id);
   const title = heading(isNew ? `Add ${cfg.singular === 'agency' || cfg.singular === 'access location' ? 'an' : 'a'} ${cfg.singular}`
     : `${writable ? 'Edit' : ''} ${cfg.singular}: ${initial[cfg.nameKey] || id}`.trim().replace(/^./, (c) => c.toUpperCase()));
   main.append(back, title);
