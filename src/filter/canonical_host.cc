@@ -231,6 +231,15 @@ std::string IdnaToAscii(std::string_view host) {
   std::vector<char32_t> label;
   bool label_ascii = true;
   auto flush = [&]() -> bool {
+    if (!label_ascii) {
+      // IDNA takes letters, digits, '-' and '_' beside the non-ASCII; a label with other
+      // ASCII ('%', '#', controls) is not a name, and Punycode would move its characters
+      // next to each other ("%Κaa" -> "xn--%aa-…"), so it is left for escaping instead.
+      for (char32_t c : label) {
+        const bool name_char = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!name_char) return false;
+      }
+    }
     if (label_ascii) {
       for (char32_t c : label) out.push_back(static_cast<char>(c));
     } else {

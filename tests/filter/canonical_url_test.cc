@@ -143,6 +143,14 @@ TEST(CanonicalUrlTest, MalformedInputIsAnErrorNotACrash) {
   EXPECT_EQ(too_large.error().kind, ErrorKind::kTooLarge);
 }
 
+// Found by fuzz/canonical_url_fuzz.cc: Punycode would have moved '%' next to "aa", so the
+// canonical string decoded differently the second time.
+TEST(CanonicalUrlTest, HostThatIsNotANameIsEscapedNotPunycoded) {
+  const std::string input("%\xCE\x9A" "aaaa", 7);
+  EXPECT_EQ(Canonical(input), "http://%25%CE%9Aaaaa/");
+  EXPECT_EQ(Canonical(Canonical(input)), Canonical(input));
+}
+
 TEST(CanonicalUrlTest, DeeplyEncodedInputDecodesFully) {
   std::string input = "http://example.com/";
   std::string encoded = "%";
