@@ -59,11 +59,14 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
 
   // Throttling is decided before the password is looked at.
   auto throttled = db.Read<bool>([&](store::Connection& c) -> Result<bool> {
-    auto last_ok = c.Query("SELECT MAX(at) AS t FROM login_attempts WHERE username = ? AND succeeded = 1", {username});
+    // Failures count from the last success on; attempts are ordered by id
+    // because several can share one second.
+    auto last_ok = c.Query(
+        "SELECT COALESCE(MAX(id), 0) AS last FROM login_attempts WHERE username = ? AND succeeded = 1", {username});
     if (!last_ok.ok()) return last_ok.error();
-    int64_t from = std::max(since, (*last_ok)[0].Int("t") + 1);
     auto by_user = c.Query(
-        "SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND succeeded = 0 AND at >= ?", {username, from});
+        "SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND succeeded = 0 AND at >= ? AND id > ?",
+        {username, since, (*last_ok)[0].Int("last")});
     if (!by_user.ok()) return by_user.error();
     auto by_ip = c.Query("SELECT COUNT(*) AS n FROM login_attempts WHERE ip = ? AND succeeded = 0 AND at >= ?",
                          {ip, since});

@@ -1,0 +1,52 @@
+# esafe — the two commands a newcomer needs are `make run` and `make test`.
+# Both install any missing Debian packages first (scripts/install-deps.sh).
+
+JOBS      ?= $(shell nproc)
+BUILD     ?= build
+CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESAFE_WERROR=ON
+LISTEN    ?= 127.0.0.1:8080
+DB        ?= sqlite:var/esafe.db
+FUZZ_SECONDS ?= 30
+
+.PHONY: run test build deps deps-test unit sanitize fuzz bench clean
+
+run: deps build
+	$(BUILD)/esafe serve --db $(DB) --listen $(LISTEN) --demo
+
+# Sanitizers and fuzzers first; the full suite (unit, integration on SQLite and
+# PostgreSQL, browser) runs last so its summary closes the output.
+test: deps-test build
+	$(MAKE) sanitize
+	$(MAKE) fuzz
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+build:
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	@scripts/install-deps.sh
+
+deps-test:
+	@scripts/install-deps.sh --test
+
+# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize:
+	cmake -S . -B build-asan $(CMAKE_ARGS) -DESAFE_SANITIZE=ON -DESAFE_BENCH=OFF >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'unit|sqlite'
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS.
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz $(CMAKE_ARGS) -DESAFE_FUZZ=ON -DESAFE_BENCH=OFF \
+	  -DESAFE_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	ctest --test-dir build-fuzz --output-on-failure -j $(JOBS) -L fuzz
+
+bench: deps build
+	@for b in $(BUILD)/bench/*_bench; do echo "== $$b"; $$b; done
+	@if [ -x bench/compare_squidguard.sh ]; then bench/compare_squidguard.sh $(BUILD); fi
+
+clean:
+	rm -rf build build-asan build-fuzz
