@@ -9,7 +9,11 @@ packages=(
   libhyperscan-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 chromium nodejs npm)
+  packages+=(postgresql-15 chromium)
+  # Node.js may come from Debian (nodejs + npm) or be preinstalled with npm inside;
+  # only ask apt for it when the commands are missing.
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 missing=()
 for p in "${packages[@]}"; do
