@@ -453,23 +453,38 @@ Result<ImportReport> Directory::ImportCsv(Kind k, const Principal& who, std::str
 }
 
 Result<Json> Directory::Summary(const Principal& who) {
-  if (!who.SeesAllAgencies()) return Error::Forbidden("partnership-wide figures are for partnership roles and the board");
+  // Agency roles get the same figures for their own agency only.
+  std::optional<int64_t> scope;
+  if (!who.SeesAllAgencies()) {
+    if (!who.agency_id) return Error::Forbidden("your account is not tied to an agency");
+    scope = who.agency_id;
+  }
+  const std::string agency_filter = scope ? " WHERE id = ?" : "";
+  const std::string owned_filter = scope ? " WHERE agency_id = ?" : "";
+  const std::vector<Value> scope_params = scope ? std::vector<Value>{*scope} : std::vector<Value>{};
+  auto ScopedParams = [&](Value first) {
+    std::vector<Value> p{std::move(first)};
+    p.insert(p.end(), scope_params.begin(), scope_params.end());
+    return p;
+  };
   return db_.Read<Json>([&](Connection& c) -> Result<Json> {
     Json out = Json::object();
-    auto count_by = [&](const char* sql) -> Result<Json> {
-      auto rows = c.Query(sql);
+    out["scope"] = scope ? Json({{"agency_id", *scope}}) : Json("partnership");
+    auto count_by = [&](const std::string& sql) -> Result<Json> {
+      auto rows = c.Query(sql, scope_params);
       if (!rows.ok()) return rows.error();
       Json o = Json::object();
       for (const auto& r : *rows) o[r.Text("k")] = r.Int("n");
       return o;
     };
-    auto by_sector = count_by("SELECT sector AS k, COUNT(*) AS n FROM agencies GROUP BY sector");
+    auto by_sector = count_by("SELECT sector AS k, COUNT(*) AS n FROM agencies" + agency_filter + " GROUP BY sector");
     if (!by_sector.ok()) return by_sector.error();
     out["agencies_by_sector"] = *by_sector;
-    auto by_membership = count_by("SELECT membership_type AS k, COUNT(*) AS n FROM agencies GROUP BY membership_type");
+    auto by_membership = count_by("SELECT membership_type AS k, COUNT(*) AS n FROM agencies" + agency_filter +
+                                     " GROUP BY membership_type");
     if (!by_membership.ok()) return by_membership.error();
     out["agencies_by_membership_type"] = *by_membership;
-    auto by_site = count_by("SELECT site_type AS k, COUNT(*) AS n FROM sites GROUP BY site_type");
+    auto by_site = count_by("SELECT site_type AS k, COUNT(*) AS n FROM sites" + owned_filter + " GROUP BY site_type");
     if (!by_site.ok()) return by_site.error();
     out["sites_by_type"] = *by_site;
     std::string year_ago = clock::Iso8601(clock::NowSeconds() - 365 * 86400).substr(0, 10);
@@ -478,8 +493,8 @@ Result<Json> Directory::Summary(const Principal& who) {
         "COALESCE(SUM(CASE WHEN filtering_accredited = 1 THEN 1 ELSE 0 END), 0) AS accredited, "
         "COALESCE(SUM(CASE WHEN monitoring_in_place = 1 THEN 1 ELSE 0 END), 0) AS monitored, "
         "COALESCE(SUM(CASE WHEN last_reviewed >= ? THEN 1 ELSE 0 END), 0) AS reviewed "
-        "FROM access_locations",
-        {year_ago});
+        "FROM access_locations" + owned_filter,
+        ScopedParams(year_ago));
     if (!loc.ok()) return loc.error();
     const auto& l = (*loc)[0];
     out["access_locations"] = {{"total", l.Int("total")},
@@ -489,8 +504,8 @@ Result<Json> Directory::Summary(const Principal& who) {
     auto leads = c.Query(
         "SELECT COUNT(*) AS total, "
         "COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM people p WHERE p.agency_id = a.id AND p.esafety_role = ?) "
-        "THEN 1 ELSE 0 END), 0) AS with_lead FROM agencies a",
-        {EsafetyRoles()[0]});
+        "THEN 1 ELSE 0 END), 0) AS with_lead FROM agencies a" + std::string(scope ? " WHERE a.id = ?" : ""),
+        ScopedParams(EsafetyRoles()[0]));
     if (!leads.ok()) return leads.error();
     out["agencies"] = {{"total", (*leads)[0].Int("total")}, {"with_esafety_lead", (*leads)[0].Int("with_lead")}};
     return out;

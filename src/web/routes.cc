@@ -29,6 +29,17 @@ Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& n
   return std::optional<int64_t>(*v);
 }
 
+// Reads each named whole-number query parameter into its target (left unset when absent).
+Result<void> QueryInts(const Request& req,
+                       std::initializer_list<std::pair<const char*, std::optional<int64_t>*>> fields) {
+  for (const auto& [name, target] : fields) {
+    auto v = QueryInt(req, name);
+    if (!v.ok()) return v.error();
+    *target = *v;
+  }
+  return Ok();
+}
+
 std::optional<std::string> QueryText(const Request& req, const std::string& name) {
   auto it = req.query.find(name);
   if (it == req.query.end() || it->second.empty()) return std::nullopt;
@@ -158,17 +169,12 @@ std::vector<Route> App::BuildRoutes() {
            directory::ListQuery q;
            q.search = QueryText(call.request, "q");
            q.type = QueryText(call.request, "type");
-           for (auto [field, target] : {std::pair{"agency_id", &q.agency_id}, std::pair{"site_id", &q.site_id}}) {
-             auto v = QueryInt(call.request, field);
-             if (!v.ok()) return ErrorResponse(v.error());
-             *target = *v;
-           }
-           auto limit = QueryInt(call.request, "limit");
-           auto offset = QueryInt(call.request, "offset");
-           if (!limit.ok()) return ErrorResponse(limit.error());
-           if (!offset.ok()) return ErrorResponse(offset.error());
-           if (*limit) q.limit = **limit;
-           if (*offset) q.offset = **offset;
+           std::optional<int64_t> limit, offset;
+           auto read = QueryInts(call.request, {{"agency_id", &q.agency_id}, {"site_id", &q.site_id},
+                                                {"limit", &limit}, {"offset", &offset}});
+           if (!read.ok()) return ErrorResponse(read.error());
+           q.limit = limit.value_or(q.limit);
+           q.offset = offset.value_or(q.offset);
            return Reply(directory::Directory(*db).List(kind, call.who(), q));
          },
          .summary = fmt::format("List {} you may see; q searches names, type filters by {}", info.plural,
@@ -246,7 +252,7 @@ std::vector<Route> App::BuildRoutes() {
   }
   routes.push_back({.method = "GET", .pattern = "/api/v1/summary",
                     .handler = [db](const Call& call) { return Reply(directory::Directory(*db).Summary(call.who())); },
-                    .summary = "Aggregate figures for the board", .tag = "reports", .response_schema = "Summary"});
+                    .summary = "Aggregate figures: partnership-wide for partnership roles and the board, own agency for agency roles", .tag = "reports", .response_schema = "Summary"});
 
   // ---- access ----
   routes.push_back({.method = "GET", .pattern = "/api/v1/audit-events",
@@ -254,17 +260,12 @@ std::vector<Route> App::BuildRoutes() {
                       access::AuditQuery q;
                       q.entity = QueryText(call.request, "entity");
                       q.action = QueryText(call.request, "action");
-                      for (auto [field, target] : {std::pair{"entity_id", &q.entity_id}, std::pair{"user_id", &q.user_id}}) {
-                        auto v = QueryInt(call.request, field);
-                        if (!v.ok()) return ErrorResponse(v.error());
-                        *target = *v;
-                      }
-                      auto limit = QueryInt(call.request, "limit");
-                      auto before = QueryInt(call.request, "before_id");
-                      if (!limit.ok()) return ErrorResponse(limit.error());
-                      if (!before.ok()) return ErrorResponse(before.error());
-                      if (*limit) q.limit = **limit;
-                      if (*before) q.before_id = **before;
+                      std::optional<int64_t> limit, before;
+                      auto read = QueryInts(call.request, {{"entity_id", &q.entity_id}, {"user_id", &q.user_id},
+                                                           {"limit", &limit}, {"before_id", &before}});
+                      if (!read.ok()) return ErrorResponse(read.error());
+                      q.limit = limit.value_or(q.limit);
+                      q.before_id = before.value_or(q.before_id);
                       return Reply(access::ListAudit(*db, call.who(), q));
                     },
                     .summary = "The audit trail, newest first (administrators and auditors)", .tag = "audit",

@@ -190,7 +190,13 @@ TEST_F(Integration, AgencyOfficerCannotReadOrChangeAnotherAgency) {
   Principal board = Who(Role::kBoardMember);
   EXPECT_FALSE(dir().List(Kind::kPerson, board, {}).ok());
   EXPECT_TRUE(dir().Summary(board).ok());
-  EXPECT_FALSE(dir().Summary(officer).ok());
+  // An officer's summary covers their own agency only.
+  auto own_summary = dir().Summary(officer);
+  ASSERT_TRUE(own_summary.ok()) << own_summary.error().message;
+  EXPECT_EQ((*own_summary)["agencies"]["total"], 1);
+  EXPECT_EQ((*own_summary)["sites_by_type"].value("school", 0), 0);
+  EXPECT_EQ((*own_summary)["sites_by_type"].value("library", 0), 1);
+  EXPECT_EQ((*dir().Summary(lead))["agencies"]["total"], 2);
 }
 
 TEST_F(Integration, EveryReadOfAPersonIsAudited) {
