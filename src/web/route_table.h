@@ -1,0 +1,44 @@
+// The route table: each area of the API adds its routes, with handler and
+// OpenAPI description, in a file of its own (routes_*.cc). Helpers here keep
+// handlers thin: they parse, call one capability function, and format.
+#pragma once
+
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "web/app.h"
+
+namespace esafe::web {
+
+struct RouteTable {
+  store::Database& db;
+  const AppOptions& options;
+  std::vector<Route>& routes;
+  std::map<std::string, Json>& schemas;  // OpenAPI components by name
+};
+
+void AddSessionRoutes(RouteTable& t);    // health, sign-in, sign-out
+void AddDirectoryRoutes(RouteTable& t);  // agencies, sites, access locations, people, summary
+void AddAccessRoutes(RouteTable& t);     // audit trail, accounts
+
+// The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
+Result<int64_t> PathId(const Call& call);
+// A whole-number query parameter; nullopt when absent or empty.
+Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name);
+// Reads each named whole-number query parameter into its target (left unset when absent).
+Result<void> QueryInts(const Request& req,
+                       std::initializer_list<std::pair<const char*, std::optional<int64_t>*>> fields);
+// A text query parameter (at most 200 characters); nullopt when absent or empty.
+std::optional<std::string> QueryText(const Request& req, const std::string& name);
+
+// The value as JSON with `status`, or the error as an error response.
+template <typename T>
+Response Reply(const Result<T>& r, int status = 200) {
+  if (!r.ok()) return ErrorResponse(r.error());
+  return JsonResponse(status, r.value());
+}
+
+}  // namespace esafe::web
