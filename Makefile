@@ -8,7 +8,7 @@ LISTEN    ?= 127.0.0.1:8080
 DB        ?= sqlite:var/esafe.db
 FUZZ_SECONDS ?= 30
 
-.PHONY: run test build deps deps-test unit sanitize fuzz bench clean
+.PHONY: run test build deps deps-test deps-bench sanitize fuzz bench clean
 
 run: deps build
 	$(BUILD)/esafe serve --db $(DB) --listen $(LISTEN) --demo
@@ -30,6 +30,9 @@ deps:
 deps-test:
 	@scripts/install-deps.sh --test
 
+deps-bench: deps
+	@scripts/install-deps.sh --bench
+
 # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize:
 	cmake -S . -B build-asan $(CMAKE_ARGS) -DESAFE_SANITIZE=ON -DESAFE_BENCH=OFF >/dev/null
@@ -44,7 +47,7 @@ fuzz:
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
 	ctest --test-dir build-fuzz --output-on-failure -j $(JOBS) -L fuzz
 
-bench: deps build
+bench: deps-bench build
 	@for b in $(BUILD)/bench/*_bench; do echo "== $$b"; $$b; done
 	@if [ -x bench/compare_squidguard.sh ]; then bench/compare_squidguard.sh $(BUILD); fi
 

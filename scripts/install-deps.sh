@@ -8,8 +8,11 @@ packages=(
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsodium-dev libzstd-dev libxlsxwriter-dev
   libhyperscan-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(squidguard bc time util-linux python3)
+fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 chromium)
+  packages+=(postgresql-15 chromium squid unbound)
   # Node.js may come from Debian (nodejs + npm) or be preinstalled with npm inside;
   # only ask apt for it when the commands are missing.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

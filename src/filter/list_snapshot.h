@@ -68,6 +68,18 @@ class ListSnapshot {
   std::string_view category_name(CategoryId id) const { return categories_[id]; }
   std::optional<CategoryId> FindCategory(std::string_view name) const;
 
+  // Calls fn(host, category) for every domain entry, in no particular order: what a DNS
+  // policy zone is exported from. URL and hashed entries have no DNS form and are skipped.
+  template <typename Fn>
+  void ForEachDomain(Fn&& fn) const {
+    for (const HostRecord& record : hosts_) {
+      const std::string_view host = HostKey(record);
+      for (uint32_t i = record.domains_begin; i < record.domains_begin + record.domain_count; ++i) {
+        fn(host, domain_categories_[i]);
+      }
+    }
+  }
+
   size_t domain_count() const { return domain_categories_.size(); }
   size_t url_count() const { return urls_.size(); }
   size_t hash_count() const { return hashes_.size(); }
