@@ -145,6 +145,224 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
 FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
 )sql"},
+    {2, "incident log",
+     R"sql(
+CREATE TABLE flowchart_versions (
+  id {ID},
+  flowchart_key TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  title TEXT NOT NULL,
+  source TEXT NOT NULL,
+  source_name TEXT,
+  sha256 TEXT NOT NULL,
+  published_at TEXT NOT NULL,
+  published_by TEXT NOT NULL
+);
+CREATE UNIQUE INDEX flowchart_versions_unique ON flowchart_versions (flowchart_key, version);
+
+CREATE TABLE incidents (
+  id {ID},
+  agency_id BIGINT NOT NULL REFERENCES agencies (id),
+  site_id BIGINT REFERENCES sites (id),
+  status TEXT NOT NULL,
+  occurred_at TEXT,
+  reported_at TEXT NOT NULL,
+  reported_by TEXT NOT NULL,
+  reported_by_user_id BIGINT,
+  how_identified TEXT NOT NULL,
+  category TEXT NOT NULL,
+  technology TEXT,
+  service TEXT,
+  device_owner TEXT,
+  description TEXT NOT NULL,
+  risk_level TEXT,
+  flowchart_key TEXT,
+  flowchart_version BIGINT,
+  flowchart_answers TEXT,
+  flowchart_outcome TEXT,
+  must_not TEXT,
+  conclusion TEXT,
+  outcome TEXT,
+  lessons_learned TEXT,
+  closed_at TEXT,
+  closure_note TEXT,
+  withdrawn_at TEXT,
+  withdrawn_reason TEXT,
+  serious BIGINT NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX incidents_agency ON incidents (agency_id, reported_at);
+
+CREATE TABLE incident_people (
+  id {ID},
+  incident_id BIGINT NOT NULL REFERENCES incidents (id),
+  role TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  age BIGINT,
+  name TEXT,
+  notes TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX incident_people_incident ON incident_people (incident_id);
+
+CREATE TABLE incident_actions (
+  id {ID},
+  incident_id BIGINT NOT NULL REFERENCES incidents (id),
+  position BIGINT NOT NULL,
+  what TEXT NOT NULL,
+  who TEXT,
+  notify TEXT,
+  due_at TEXT,
+  required BIGINT NOT NULL,
+  source TEXT NOT NULL,
+  done_at TEXT,
+  done_by TEXT,
+  done_note TEXT,
+  not_done_reason TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX incident_actions_incident ON incident_actions (incident_id);
+CREATE INDEX incident_actions_due ON incident_actions (done_at, due_at);
+
+CREATE TABLE incident_referrals (
+  id {ID},
+  incident_id BIGINT NOT NULL REFERENCES incidents (id),
+  target TEXT NOT NULL,
+  agency_id BIGINT REFERENCES agencies (id),
+  referred_at TEXT NOT NULL,
+  reference_number TEXT,
+  contact TEXT,
+  notes TEXT,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX incident_referrals_incident ON incident_referrals (incident_id);
+
+CREATE TABLE incident_shares (
+  id {ID},
+  incident_id BIGINT NOT NULL REFERENCES incidents (id),
+  agency_id BIGINT NOT NULL REFERENCES agencies (id),
+  referral_id BIGINT REFERENCES incident_referrals (id),
+  shared_at TEXT NOT NULL,
+  shared_by TEXT NOT NULL,
+  acknowledged_at TEXT,
+  acknowledged_by TEXT
+);
+CREATE UNIQUE INDEX incident_shares_unique ON incident_shares (incident_id, agency_id);
+
+CREATE TABLE incident_evidence (
+  id {ID},
+  incident_id BIGINT NOT NULL REFERENCES incidents (id),
+  what TEXT NOT NULL,
+  held_where TEXT NOT NULL,
+  secured_by TEXT NOT NULL,
+  secured_at TEXT NOT NULL,
+  sha256 TEXT,
+  file_name TEXT,
+  file_size BIGINT,
+  file_content TEXT,
+  notes TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX incident_evidence_incident ON incident_evidence (incident_id);
+
+CREATE TABLE incident_custody (
+  id {ID},
+  evidence_id BIGINT NOT NULL REFERENCES incident_evidence (id),
+  incident_id BIGINT NOT NULL REFERENCES incidents (id),
+  at TEXT NOT NULL,
+  from_holder TEXT,
+  to_holder TEXT NOT NULL,
+  purpose TEXT,
+  recorded_by TEXT NOT NULL
+);
+CREATE INDEX incident_custody_evidence ON incident_custody (evidence_id);
+
+CREATE TABLE incident_reviews (
+  id {ID},
+  incident_id BIGINT NOT NULL REFERENCES incidents (id),
+  reason TEXT,
+  why_happened TEXT,
+  prevention TEXT,
+  response TEXT,
+  lessons TEXT,
+  opened_at TEXT NOT NULL,
+  opened_by TEXT NOT NULL,
+  completed_at TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX incident_reviews_incident ON incident_reviews (incident_id);
+
+CREATE TABLE incident_events (
+  id {ID},
+  incident_id BIGINT NOT NULL REFERENCES incidents (id),
+  at TEXT NOT NULL,
+  user_id BIGINT,
+  username TEXT,
+  agency_id BIGINT,
+  kind TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  detail TEXT
+);
+CREATE INDEX incident_events_incident ON incident_events (incident_id, id);
+)sql",
+     R"sql(
+CREATE TRIGGER incident_events_no_update BEFORE UPDATE ON incident_events
+BEGIN SELECT RAISE(ABORT, 'the incident chronology is append-only'); END;
+CREATE TRIGGER incident_events_no_delete BEFORE DELETE ON incident_events
+BEGIN SELECT RAISE(ABORT, 'the incident chronology is append-only'); END;
+CREATE TRIGGER incident_custody_no_update BEFORE UPDATE ON incident_custody
+BEGIN SELECT RAISE(ABORT, 'the chain of custody is append-only'); END;
+CREATE TRIGGER incident_custody_no_delete BEFORE DELETE ON incident_custody
+BEGIN SELECT RAISE(ABORT, 'the chain of custody is append-only'); END;
+CREATE TRIGGER flowchart_versions_no_update BEFORE UPDATE ON flowchart_versions
+BEGIN SELECT RAISE(ABORT, 'a published flowchart version is never changed'); END;
+CREATE TRIGGER flowchart_versions_no_delete BEFORE DELETE ON flowchart_versions
+BEGIN SELECT RAISE(ABORT, 'a published flowchart version is never changed'); END;
+CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents
+BEGIN SELECT RAISE(ABORT, 'incident records are never deleted; withdraw them instead'); END;
+CREATE TRIGGER incident_people_no_delete BEFORE DELETE ON incident_people
+BEGIN SELECT RAISE(ABORT, 'incident records are never deleted'); END;
+CREATE TRIGGER incident_actions_no_delete BEFORE DELETE ON incident_actions
+BEGIN SELECT RAISE(ABORT, 'incident records are never deleted'); END;
+CREATE TRIGGER incident_referrals_no_delete BEFORE DELETE ON incident_referrals
+BEGIN SELECT RAISE(ABORT, 'incident records are never deleted'); END;
+CREATE TRIGGER incident_shares_no_delete BEFORE DELETE ON incident_shares
+BEGIN SELECT RAISE(ABORT, 'incident records are never deleted'); END;
+CREATE TRIGGER incident_evidence_no_delete BEFORE DELETE ON incident_evidence
+BEGIN SELECT RAISE(ABORT, 'incident records are never deleted'); END;
+CREATE TRIGGER incident_reviews_no_delete BEFORE DELETE ON incident_reviews
+BEGIN SELECT RAISE(ABORT, 'incident records are never deleted'); END;
+)sql",
+     R"sql(
+CREATE FUNCTION incident_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'the incident chronology is append-only'; END;
+$$ LANGUAGE plpgsql;
+CREATE FUNCTION incident_never_deleted() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'incident records are never deleted'; END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER incident_events_no_change BEFORE UPDATE OR DELETE ON incident_events
+FOR EACH ROW EXECUTE FUNCTION incident_append_only();
+CREATE TRIGGER incident_custody_no_change BEFORE UPDATE OR DELETE ON incident_custody
+FOR EACH ROW EXECUTE FUNCTION incident_append_only();
+CREATE TRIGGER flowchart_versions_no_change BEFORE UPDATE OR DELETE ON flowchart_versions
+FOR EACH ROW EXECUTE FUNCTION incident_append_only();
+CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents
+FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
+CREATE TRIGGER incident_people_no_delete BEFORE DELETE ON incident_people
+FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
+CREATE TRIGGER incident_actions_no_delete BEFORE DELETE ON incident_actions
+FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
+CREATE TRIGGER incident_referrals_no_delete BEFORE DELETE ON incident_referrals
+FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
+CREATE TRIGGER incident_shares_no_delete BEFORE DELETE ON incident_shares
+FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
+CREATE TRIGGER incident_evidence_no_delete BEFORE DELETE ON incident_evidence
+FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
+CREATE TRIGGER incident_reviews_no_delete BEFORE DELETE ON incident_reviews
+FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
+)sql"},
 };
 
 std::string Expand(std::string sql, Dialect d) {
