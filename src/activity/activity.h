@@ -1,0 +1,361 @@
+// The forensic activity log: every filtering decision, kept append-only and
+// tamper-evident for a set period, searchable by URL, time slot and IP range, and
+// exported as spreadsheets and evidence packs (seeds 004 Annex A, Havering).
+//
+// Read this header first. The on-disk design is in docs/activity.md.
+//
+// A log is a directory:
+//   chain.log        one line per ledger entry: "<sha256 hex> <json>", each hash
+//                    chained to the previous one. Entries: sealed segments, retention
+//                    deletions and rewrites, legal holds placed and released.
+//   seg-<seq>.esl    sealed segments: time-sorted events in zstd-compressed columns,
+//                    with an index (time, client address range, agency / category /
+//                    site sets, host and user bloom filters) that lets queries skip them.
+//   wal-<gen>.log    the active part: acknowledged batches not yet sealed, each with a
+//                    checksum; a torn tail is cut off on open.
+//   LOCK             flock()ed by the one writer (Store).
+//
+// Thread-safety: a Store is safe for concurrent use from many threads (one mutex);
+// only one Store may have a directory open at a time (enforced by flock). A LogReader
+// is an immutable snapshot, safe for concurrent reads, and may be opened while a Store
+// writes. Free functions are thread-safe.
+//
+// Errors travel as Result values; nothing here throws across this interface.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace esafe::activity {
+
+// ---- Events ----
+
+// A client address. IPv4 is held as an IPv4-mapped IPv6 address (::ffff:a.b.c.d),
+// so one ordering covers both families.
+struct IpAddress {
+  std::array<uint8_t, 16> bytes{};
+  auto operator<=>(const IpAddress&) const = default;
+  bool IsV4() const;
+};
+
+// Parses "192.0.2.1" or "2001:db8::1"; nullopt otherwise.
+std::optional<IpAddress> ParseIp(std::string_view text);
+// "192.0.2.1" for mapped IPv4, RFC 5952 text for IPv6.
+std::string FormatIp(const IpAddress& ip);
+
+// An inclusive address range, from a CIDR ("10.0.0.0/8", "2001:db8::/32") or a bare address.
+struct IpRange {
+  IpAddress first;
+  IpAddress last;
+  bool Contains(const IpAddress& ip) const { return first <= ip && ip <= last; }
+};
+// Fails (kInvalid, field "cidr") on anything that is not a CIDR or an address, or
+// when host bits are set below the prefix ("10.0.0.1/8").
+Result<IpRange> ParseCidr(std::string_view text);
+
+// What the filter did.
+enum class Action : uint8_t { kAllow = 0, kBlock = 1, kWarn = 2, kOverride = 3 };
+std::string_view ActionName(Action action);            // "allow", "block", "warn", "override"
+std::optional<Action> ParseAction(std::string_view name);
+
+// One filtering decision. Times are microseconds since the Unix epoch, UTC.
+// The enforcement points' DecisionSink adapter fills one of these per decision.
+struct ActivityEvent {
+  int64_t time_us = 0;
+  IpAddress client;
+  std::string user;          // pseudonymous reference, may be empty
+  std::string site;
+  std::string agency;
+  std::string profile;
+  std::string url;
+  std::string host;          // canonical (lower-case) host
+  std::string category;      // empty when uncategorised
+  std::string list;          // the list that matched
+  std::string list_version;
+  Action action = Action::kAllow;
+
+  bool operator==(const ActivityEvent&) const = default;
+};
+
+// Limits on one event; longer fields are rejected, never truncated.
+inline constexpr size_t kMaxUrlBytes = 8192;
+inline constexpr size_t kMaxFieldBytes = 512;
+inline constexpr size_t kMaxLineBytes = 16384;
+
+// Parses one JSON-lines event:
+//   {"time":"2026-11-23T09:15:02.125Z","client":"10.1.2.3","user":"u-81","site":"S12",
+//    "agency":"havering-schools","profile":"primary","url":"http://ex.com/a",
+//    "host":"ex.com","category":"gambling","list":"bl","list_version":"2026-11-01",
+//    "action":"block"}
+// time (RFC 3339, UTC "Z" or an offset), client, url and action are required; host is
+// taken from the URL when absent. Fails (kInvalid, field = the offending key) with a
+// reason on anything else: bad JSON, unknown keys, wrong types, invalid UTF-8,
+// control characters, over-long fields.
+Result<ActivityEvent> ParseEventJson(std::string_view line);
+// The JSON-lines form ParseEventJson reads (no trailing newline).
+std::string FormatEventJson(const ActivityEvent& event);
+
+// RFC 3339 → microseconds since the epoch; kInvalid on anything else. Also accepts a
+// bare date "2026-11-23" (midnight UTC).
+Result<int64_t> ParseTime(std::string_view text);
+// "2026-11-23T09:15:02.125000Z".
+std::string FormatTime(int64_t time_us);
+
+// ---- The writer ----
+
+struct StoreOptions {
+  size_t segment_events = 262144;  // seal the active part at this many events
+  int wal_zstd_level = 1;
+  int segment_zstd_level = 3;
+  bool sync = true;                // fdatasync before acknowledging; never off in production
+};
+
+// What a chain entry recorded about a lawful removal, and what verify reads back.
+struct RetentionPolicy {
+  int64_t default_days = 90;                    // Annex A: at least three months
+  std::map<std::string, int64_t> agency_days;   // per-agency overrides
+  int64_t DaysFor(const std::string& agency) const;
+};
+
+// Keeps matching events past retention until released. Empty/unset parts match all;
+// at least one part must be set.
+struct LegalHold {
+  std::string id;                    // chosen by the caller, unique
+  std::optional<int64_t> from_us;    // [from, to)
+  std::optional<int64_t> to_us;
+  std::optional<std::string> cidr;
+  std::optional<std::string> user;
+  std::string reason;                // e.g. the incident or disclosure reference
+  bool Matches(const ActivityEvent& event) const;  // cidr pre-validated by PlaceHold
+};
+
+struct RetentionReport {
+  uint64_t segments_deleted = 0;
+  uint64_t segments_rewritten = 0;
+  uint64_t events_deleted = 0;
+  uint64_t events_kept_by_hold = 0;
+};
+
+// The append-only writer. Open it once per directory (flock); Append is safe from many threads.
+class Store {
+ public:
+  // Opens or creates `dir`. Cleans up after a crash: cuts a torn WAL tail and a torn
+  // chain line, removes a segment whose seal did not reach the chain, and replays the
+  // acknowledged batches. Fails kConflict when another process holds the lock and
+  // kInternal when the directory is corrupt (run Verify to locate the damage).
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Appends `batch` atomically: on success every event is durable (fsync'd) and
+  // will be in every later search; on failure none is. Events need not be in time
+  // order. Seals a segment when the active part is full.
+  Result<void> Append(std::span<const ActivityEvent> batch);
+
+  // Seals the active part into a segment now (no-op when empty).
+  Result<void> Seal();
+
+  // Deletes events older than the policy allows, as of `now_us`. A segment whose
+  // events are all expired and unheld is deleted; one with some expired and some kept
+  // (another agency's longer period, or a legal hold) is rewritten with the kept
+  // events. Every deletion and rewrite is a chain entry naming the range, the time
+  // and the rule. Only sealed segments are considered.
+  Result<RetentionReport> ApplyRetention(const RetentionPolicy& policy, int64_t now_us);
+
+  // Places or releases a legal hold; both are chain entries. kConflict on a duplicate
+  // id, kInvalid on a hold that matches everything or a bad CIDR, kNotFound on release
+  // of an unknown hold.
+  Result<void> PlaceHold(const LegalHold& hold, const std::string& who);
+  Result<void> ReleaseHold(const std::string& id, const std::string& who);
+  std::vector<LegalHold> Holds() const;
+
+  // The hash at the end of the chain. Record it outside the log (the audit trail)
+  // so that a rewrite of the whole chain is detectable too: Verify(dir, head).
+  std::string HeadHash() const;
+  uint64_t ActiveEvents() const;
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---- Verification ----
+
+struct VerifyReport {
+  bool ok = true;
+  uint64_t entries = 0;         // chain entries checked
+  uint64_t segments = 0;        // live segments checked
+  uint64_t events = 0;          // events in live segments
+  uint64_t wal_events = 0;      // acknowledged, not yet sealed
+  uint64_t lawful_deletions = 0;
+  std::string head_hash;
+  // The first problem, located: the chain entry / segment sequence number and file.
+  std::optional<uint64_t> first_bad_seq;
+  std::string first_bad_file;
+  std::vector<std::string> problems;  // every problem found, first one first
+};
+
+// Proves that no sealed event was altered, removed, inserted or reordered since it
+// was sealed: re-hashes every chain entry and every live segment, decodes each
+// segment and checks its count, time range and sequence number, checks that every
+// missing segment was removed by a retention entry whose rule allowed it, and that no
+// file outside the chain sits among the segments. With `expect_head`, also that the
+// chain ends at that hash. Fails only when `dir` cannot be read at all; tampering is
+// reported in the VerifyReport.
+Result<VerifyReport> Verify(const std::string& dir, const std::string& expect_head = {});
+
+// ---- Search ----
+
+enum class Match : uint8_t { kExact, kPrefix, kSubstring };
+struct TextFilter {
+  std::string value;
+  Match match = Match::kExact;
+};
+
+// All set parts must match (AND); list-valued parts match any of their values (OR).
+struct Query {
+  std::optional<int64_t> from_us;  // inclusive
+  std::optional<int64_t> to_us;    // exclusive
+  std::vector<IpRange> clients;
+  std::optional<TextFilter> host;  // compared with the lower-cased value
+  std::optional<TextFilter> url;
+  std::vector<std::string> users, sites, agencies, categories;
+  std::optional<Action> action;
+};
+
+// The fields a count can be grouped by.
+enum class Field : uint8_t { kUser, kSite, kAgency, kProfile, kHost, kCategory, kList, kAction, kClient, kDay };
+std::optional<Field> ParseField(std::string_view name);  // "user", …, "client", "day"
+
+struct SearchStats {
+  uint64_t segments_total = 0;
+  uint64_t segments_scanned = 0;  // the rest were skipped by their index
+  uint64_t events_scanned = 0;
+  uint64_t events_matched = 0;
+};
+
+// Called for each matching row; return false to stop. The reference is valid only
+// during the call.
+using RowFn = std::function<bool(const ActivityEvent&)>;
+
+// A read-only snapshot of a log: the sealed segments' indexes plus the acknowledged
+// WAL batches at the time of Open. Memory is bounded by one decoded segment at a time.
+class LogReader {
+ public:
+  static Result<LogReader> Open(const std::string& dir);
+
+  // Streams matching events, segment by segment in time order of their first event
+  // (within a segment, by time). Fails kNotFound if a segment vanished (retention ran
+  // meanwhile) and kInternal if one cannot be decoded.
+  Result<SearchStats> Search(const Query& query, const RowFn& row) const;
+  // Counts matching events grouped by `field`.
+  Result<std::map<std::string, uint64_t>> CountBy(const Query& query, Field field,
+                                                  SearchStats* stats = nullptr) const;
+
+  uint64_t segment_count() const;
+  uint64_t event_count() const;
+
+  struct Snapshot;
+ private:
+  std::shared_ptr<const Snapshot> snapshot_;
+};
+
+// ---- Access auditing ----
+
+// Every search and extract reads personal data, so it is audited. The activity
+// capability cannot reach the SQL audit trail (that needs a store::Connection); the
+// web layer passes a hook that calls access::RecordAudit. When the hook fails, the
+// search or extract does not run.
+struct AccessNote {
+  std::string who;       // username, or "cli:<unix user>"
+  std::string action;    // "activity.search", "activity.count", "activity.extract"
+  std::string summary;   // the query, described
+};
+using AuditHook = std::function<Result<void>(const AccessNote&)>;
+
+// A description of `query` for audit trails and manifests (JSON object).
+std::string DescribeQuery(const Query& query);
+
+// ---- Export ----
+
+enum class ExportFormat : uint8_t { kCsv, kJsonLines, kXlsx };
+std::optional<ExportFormat> ParseExportFormat(std::string_view name);  // "csv", "jsonl", "xlsx"
+
+// Writes the matching events to `path` in `format`, streaming (XLSX in libxlsxwriter's
+// constant-memory mode, a new sheet every 1,000,000 rows). CSV cells are neutralised
+// so that a spreadsheet never runs them as formulas. Returns the event count.
+Result<uint64_t> Export(const LogReader& reader, const Query& query, ExportFormat format,
+                        const std::string& path);
+
+// ---- Evidence extract ----
+
+struct ExtractRequest {
+  Query query;
+  std::string who;        // the person making the extract
+  std::string reference;  // the incident or disclosure request it is for
+  std::vector<ExportFormat> formats = {ExportFormat::kJsonLines, ExportFormat::kCsv};
+};
+struct ExtractResult {
+  uint64_t events = 0;
+  std::string manifest_path;
+  std::map<std::string, std::string> sha256;  // file name → hex digest
+};
+
+// Writes exactly the matching events into `out_dir` (created; must not exist or be
+// empty) as events.<ext> per format plus manifest.json: the query, the time of
+// extract, who, the reference, the event count, the log's head hash and the SHA-256
+// of each file. Calls `audit` first when given.
+Result<ExtractResult> WriteExtract(const std::string& log_dir, const ExtractRequest& request,
+                                   const std::string& out_dir, const AuditHook& audit = {});
+
+// ---- Ingest endpoint ----
+
+struct IngestStats {
+  uint64_t batches = 0;
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+  uint64_t connections = 0;
+};
+
+struct IngestOptions {
+  size_t max_batch_events = 10000;  // a batch is committed at this size even without a blank line
+  size_t max_connections = 256;
+};
+
+// Accepts JSON-lines events on a Unix stream socket from many processes at once.
+// Protocol: send event lines; a blank line (or EOF, or max_batch_events lines) ends
+// a batch; the server appends the batch's valid events atomically, fsyncs, and
+// answers one line {"ok":true,"accepted":N,"rejected":M,"errors":[{"line":i,"reason":…}]}.
+// Malformed events are rejected one by one with a reason, never stored.
+class IngestServer {
+ public:
+  // Binds `socket_path` (removing a stale socket file). Fails if it cannot.
+  static Result<std::unique_ptr<IngestServer>> Create(Store& store, const std::string& socket_path,
+                                                      const IngestOptions& options = {});
+  ~IngestServer();
+  // Serves until Stop() (from any thread or a signal handler thread).
+  void Run();
+  void Stop();
+  IngestStats stats() const;
+
+  struct Impl;
+ private:
+  explicit IngestServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace esafe::activity

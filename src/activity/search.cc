@@ -1,0 +1,347 @@
+// LogReader: a snapshot of a log and the query engine over it.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "activity/internal.h"
+#include "core/text.h"
+
+namespace esafe::activity {
+
+using namespace internal;
+
+struct LogReader::Snapshot {
+  std::string dir;
+  struct Seg {
+    LiveSegment live;
+    SegmentIndex index;
+  };
+  std::vector<Seg> segments;  // by min_time
+  std::vector<ActivityEvent> wal;  // by time
+  uint64_t events = 0;
+};
+
+namespace {
+
+Result<SegmentIndex> ReadIndexFromFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error::NotFound("segment " + path + " is missing");
+  std::string head(20, '\0');
+  ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+  if (n != 20) {
+    ::close(fd);
+    return Error::Internal("segment " + path + " is truncated");
+  }
+  std::string_view v(head);
+  v.remove_prefix(16);
+  uint32_t len = 0;
+  GetFixed32(v, len);
+  if (len > (64u << 20)) {
+    ::close(fd);
+    return Error::Internal("segment " + path + " has a corrupt header");
+  }
+  head.resize(20 + size_t{len});
+  n = ::pread(fd, head.data() + 20, len, 20);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(len)) return Error::Internal("segment " + path + " is truncated");
+  return ReadSegmentIndex(head);
+}
+
+bool TextMatches(std::string_view value, const TextFilter& f) {
+  switch (f.match) {
+    case Match::kExact: return value == f.value;
+    case Match::kPrefix: return value.substr(0, f.value.size()) == f.value;
+    case Match::kSubstring: return value.find(f.value) != std::string_view::npos;
+  }
+  return false;
+}
+
+bool AnyOf(const std::vector<std::string>& wanted, const std::string& v) {
+  return wanted.empty() || std::find(wanted.begin(), wanted.end(), v) != wanted.end();
+}
+
+// The query with host lower-cased, as every comparison uses it.
+Query Normalise(const Query& q) {
+  Query n = q;
+  if (n.host) n.host->value = text::Lower(n.host->value);
+  return n;
+}
+
+bool EventMatches(const ActivityEvent& e, const Query& q) {
+  if (q.from_us && e.time_us < *q.from_us) return false;
+  if (q.to_us && e.time_us >= *q.to_us) return false;
+  if (!q.clients.empty() &&
+      std::none_of(q.clients.begin(), q.clients.end(), [&](const IpRange& r) { return r.Contains(e.client); }))
+    return false;
+  if (q.host && !TextMatches(e.host, *q.host)) return false;
+  if (q.url && !TextMatches(e.url, *q.url)) return false;
+  if (!AnyOf(q.users, e.user) || !AnyOf(q.sites, e.site) || !AnyOf(q.agencies, e.agency) ||
+      !AnyOf(q.categories, e.category))
+    return false;
+  if (q.action && e.action != *q.action) return false;
+  return true;
+}
+
+bool IndexMayMatch(const SegmentIndex& idx, const Query& q) {
+  if (q.from_us && idx.max_time < *q.from_us) return false;
+  if (q.to_us && idx.min_time >= *q.to_us) return false;
+  if (!q.clients.empty() && std::none_of(q.clients.begin(), q.clients.end(), [&](const IpRange& r) {
+        return !(r.last < idx.min_ip || idx.max_ip < r.first);
+      }))
+    return false;
+  auto any_in = [](const std::vector<std::string>& wanted, const std::set<std::string>& have) {
+    return wanted.empty() || std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) { return have.count(w); });
+  };
+  if (!any_in(q.agencies, idx.agencies) || !any_in(q.categories, idx.categories) || !any_in(q.sites, idx.sites))
+    return false;
+  if (q.host && q.host->match == Match::kExact && !idx.hosts.MayContain(q.host->value)) return false;
+  if (!q.users.empty() &&
+      std::none_of(q.users.begin(), q.users.end(), [&](const auto& u) { return idx.users.MayContain(u); }))
+    return false;
+  return true;
+}
+
+// Narrows `rows` (indices into the segment) to those matching `q`; loads what it needs.
+Result<void> FilterSegment(SegmentData& seg, const Query& q, std::vector<uint32_t>& rows) {
+  ESAFE_TRY(seg.Load(kColTime));
+  const auto& times = seg.times();
+  auto lo = q.from_us ? std::lower_bound(times.begin(), times.end(), *q.from_us) : times.begin();
+  auto hi = q.to_us ? std::lower_bound(times.begin(), times.end(), *q.to_us) : times.end();
+  rows.clear();
+  for (auto it = lo; it < hi; ++it) rows.push_back(static_cast<uint32_t>(it - times.begin()));
+  auto keep = [&rows](auto pred) {
+    rows.erase(std::remove_if(rows.begin(), rows.end(), [&](uint32_t r) { return !pred(r); }), rows.end());
+  };
+  if (!rows.empty() && !q.clients.empty()) {
+    ESAFE_TRY(seg.Load(kColClient));
+    const auto& c = seg.clients();
+    keep([&](uint32_t r) {
+      return std::any_of(q.clients.begin(), q.clients.end(), [&](const IpRange& x) { return x.Contains(c[r]); });
+    });
+  }
+  auto dict_filter = [&](int col, auto accepts) -> Result<void> {
+    if (rows.empty()) return Ok();
+    ESAFE_TRY(seg.Load(col));
+    const auto& dict = seg.dict(col);
+    std::vector<uint8_t> ok(dict.size());
+    bool any = false;
+    for (size_t i = 0; i < dict.size(); ++i) any |= (ok[i] = accepts(dict[i]) ? 1 : 0);
+    if (!any) {
+      rows.clear();
+      return Ok();
+    }
+    const auto& ids = seg.ids(col);
+    keep([&](uint32_t r) { return ok[ids[r]] != 0; });
+    return Ok();
+  };
+  if (q.host) ESAFE_TRY(dict_filter(kColHost, [&](const std::string& v) { return TextMatches(v, *q.host); }));
+  if (!q.users.empty()) ESAFE_TRY(dict_filter(kColUser, [&](const std::string& v) { return AnyOf(q.users, v); }));
+  if (!q.sites.empty()) ESAFE_TRY(dict_filter(kColSite, [&](const std::string& v) { return AnyOf(q.sites, v); }));
+  if (!q.agencies.empty())
+    ESAFE_TRY(dict_filter(kColAgency, [&](const std::string& v) { return AnyOf(q.agencies, v); }));
+  if (!q.categories.empty())
+    ESAFE_TRY(dict_filter(kColCategory, [&](const std::string& v) { return AnyOf(q.categories, v); }));
+  if (!rows.empty() && q.action) {
+    ESAFE_TRY(seg.Load(kColAction));
+    keep([&](uint32_t r) { return seg.action(r) == *q.action; });
+  }
+  if (!rows.empty() && q.url) {
+    ESAFE_TRY(seg.Load(kColUrl));
+    keep([&](uint32_t r) { return TextMatches(seg.url(r), *q.url); });
+  }
+  return Ok();
+}
+
+int ColumnOf(Field f) {
+  switch (f) {
+    case Field::kUser: return kColUser;
+    case Field::kSite: return kColSite;
+    case Field::kAgency: return kColAgency;
+    case Field::kProfile: return kColProfile;
+    case Field::kHost: return kColHost;
+    case Field::kCategory: return kColCategory;
+    case Field::kList: return kColList;
+    case Field::kAction: return kColAction;
+    case Field::kClient: return kColClient;
+    case Field::kDay: return kColTime;
+  }
+  return kColHost;
+}
+
+std::string FieldOf(const ActivityEvent& e, Field f) {
+  switch (f) {
+    case Field::kUser: return e.user;
+    case Field::kSite: return e.site;
+    case Field::kAgency: return e.agency;
+    case Field::kProfile: return e.profile;
+    case Field::kHost: return e.host;
+    case Field::kCategory: return e.category;
+    case Field::kList: return e.list;
+    case Field::kAction: return std::string(ActionName(e.action));
+    case Field::kClient: return FormatIp(e.client);
+    case Field::kDay: return FormatTime(e.time_us).substr(0, 10);
+  }
+  return {};
+}
+
+Result<SegmentData> LoadSegment(const std::string& dir, const LiveSegment& s) {
+  auto file = ReadFile(dir + "/" + s.file);
+  if (!file) return Error::NotFound("segment " + s.file + " vanished (retention ran during the search?)");
+  return SegmentData::Parse(std::move(*file));
+}
+
+}  // namespace
+
+std::optional<Field> ParseField(std::string_view n) {
+  if (n == "user") return Field::kUser;
+  if (n == "site") return Field::kSite;
+  if (n == "agency") return Field::kAgency;
+  if (n == "profile") return Field::kProfile;
+  if (n == "host") return Field::kHost;
+  if (n == "category") return Field::kCategory;
+  if (n == "list") return Field::kList;
+  if (n == "action") return Field::kAction;
+  if (n == "client") return Field::kClient;
+  if (n == "day") return Field::kDay;
+  return std::nullopt;
+}
+
+Result<LogReader> LogReader::Open(const std::string& dir) {
+  for (int attempt = 0;; ++attempt) {
+    auto chain = ReadChain(dir);
+    if (!chain) return chain.error();
+    if (!chain->problem.empty())
+      return Error::Internal("activity log " + dir + " is corrupt (" + chain->problem + "); run esafe log verify");
+    auto state = Replay(chain->entries);
+    if (!state) return state.error();
+    auto snap = std::make_shared<Snapshot>();
+    snap->dir = dir;
+    bool vanished = false;
+    for (const auto& [seq, live] : state->live) {
+      auto idx = ReadIndexFromFile(dir + "/" + live.file);
+      if (!idx) {
+        vanished = true;
+        break;
+      }
+      snap->events += idx->count;
+      snap->segments.push_back({live, std::move(*idx)});
+    }
+    auto wal = ReadWal(dir + "/" + WalFileName(state->max_wal_gen + 1));
+    if (!wal) return wal.error();
+    // A seal or retention run between reading the chain and the files: read again.
+    auto again = ReadChain(dir);
+    if (vanished || !again || again->entries.size() != chain->entries.size()) {
+      if (attempt < 5) continue;
+      return Error::Internal("activity log " + dir + " kept changing while it was opened");
+    }
+    std::sort(snap->segments.begin(), snap->segments.end(),
+              [](const Snapshot::Seg& a, const Snapshot::Seg& b) { return a.index.min_time < b.index.min_time; });
+    snap->wal = std::move(wal->events);
+    std::stable_sort(snap->wal.begin(), snap->wal.end(),
+                     [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; });
+    snap->events += snap->wal.size();
+    LogReader r;
+    r.snapshot_ = std::move(snap);
+    return r;
+  }
+}
+
+uint64_t LogReader::segment_count() const { return snapshot_->segments.size(); }
+uint64_t LogReader::event_count() const { return snapshot_->events; }
+
+Result<SearchStats> LogReader::Search(const Query& query, const RowFn& row) const {
+  const Query q = Normalise(query);
+  SearchStats stats;
+  stats.segments_total = snapshot_->segments.size();
+  std::vector<uint32_t> rows;
+  for (const auto& s : snapshot_->segments) {
+    if (!IndexMayMatch(s.index, q)) continue;
+    auto seg = LoadSegment(snapshot_->dir, s.live);
+    if (!seg) return seg.error();
+    ++stats.segments_scanned;
+    stats.events_scanned += seg->index().count;
+    ESAFE_TRY(FilterSegment(*seg, q, rows));
+    if (rows.empty()) continue;
+    ESAFE_TRY(seg->LoadAll());
+    for (uint32_t r : rows) {
+      ++stats.events_matched;
+      if (!row(seg->Row(r))) return stats;
+    }
+  }
+  for (const auto& e : snapshot_->wal) {
+    ++stats.events_scanned;
+    if (!EventMatches(e, q)) continue;
+    ++stats.events_matched;
+    if (!row(e)) return stats;
+  }
+  return stats;
+}
+
+Result<std::map<std::string, uint64_t>> LogReader::CountBy(const Query& query, Field field,
+                                                           SearchStats* out_stats) const {
+  const Query q = Normalise(query);
+  SearchStats stats;
+  stats.segments_total = snapshot_->segments.size();
+  std::map<std::string, uint64_t> counts;
+  std::vector<uint32_t> rows;
+  const int col = ColumnOf(field);
+  for (const auto& s : snapshot_->segments) {
+    if (!IndexMayMatch(s.index, q)) continue;
+    auto seg = LoadSegment(snapshot_->dir, s.live);
+    if (!seg) return seg.error();
+    ++stats.segments_scanned;
+    stats.events_scanned += seg->index().count;
+    ESAFE_TRY(FilterSegment(*seg, q, rows));
+    if (rows.empty()) continue;
+    stats.events_matched += rows.size();
+    ESAFE_TRY(seg->Load(col));
+    if (col >= kColUser && col <= kColListVersion) {
+      std::vector<uint64_t> per_id(seg->dict(col).size());
+      const auto& ids = seg->ids(col);
+      for (uint32_t r : rows) ++per_id[ids[r]];
+      for (size_t i = 0; i < per_id.size(); ++i)
+        if (per_id[i]) counts[seg->dict(col)[i]] += per_id[i];
+    } else if (field == Field::kAction) {
+      for (uint32_t r : rows) ++counts[std::string(ActionName(seg->action(r)))];
+    } else if (field == Field::kClient) {
+      std::map<IpAddress, uint64_t> by_ip;
+      for (uint32_t r : rows) ++by_ip[seg->clients()[r]];
+      for (const auto& [ip, n] : by_ip) counts[FormatIp(ip)] += n;
+    } else {
+      for (uint32_t r : rows) ++counts[FormatTime(seg->times()[r]).substr(0, 10)];
+    }
+  }
+  for (const auto& e : snapshot_->wal) {
+    ++stats.events_scanned;
+    if (!EventMatches(e, q)) continue;
+    ++stats.events_matched;
+    ++counts[FieldOf(e, field)];
+  }
+  if (out_stats) *out_stats = stats;
+  return counts;
+}
+
+std::string DescribeQuery(const Query& q) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (q.from_us) j["from"] = FormatTime(*q.from_us);
+  if (q.to_us) j["to"] = FormatTime(*q.to_us);
+  if (!q.clients.empty()) {
+    auto& arr = j["clients"] = nlohmann::ordered_json::array();
+    for (const auto& r : q.clients) arr.push_back(FormatIp(r.first) + "-" + FormatIp(r.last));
+  }
+  auto text = [](const TextFilter& f) {
+    static constexpr const char* kNames[] = {"exact", "prefix", "substring"};
+    return nlohmann::ordered_json{{"match", kNames[static_cast<int>(f.match)]}, {"value", f.value}};
+  };
+  if (q.host) j["host"] = text(*q.host);
+  if (q.url) j["url"] = text(*q.url);
+  if (!q.users.empty()) j["users"] = q.users;
+  if (!q.sites.empty()) j["sites"] = q.sites;
+  if (!q.agencies.empty()) j["agencies"] = q.agencies;
+  if (!q.categories.empty()) j["categories"] = q.categories;
+  if (q.action) j["action"] = std::string(ActionName(*q.action));
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace esafe::activity
