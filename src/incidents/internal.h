@@ -1,0 +1,71 @@
+// Helpers shared by the files that implement IncidentLog. Not part of the
+// capability's interface; nothing outside src/incidents includes this.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "incidents/incidents.h"
+
+namespace esafe::incidents::internal {
+
+using access::Principal;
+using store::Connection;
+using store::Value;
+
+// How a principal reaches an incident.
+enum class Reach {
+  kOwner,        // an e-safety officer of the owning agency
+  kReporter,     // the member of staff who reported it
+  kPartnership,  // partnership lead or admin
+  kShared,       // an officer of an agency the incident is shared with
+};
+
+struct Visible {
+  store::Row row;
+  Reach reach;
+  bool can_write() const { return reach == Reach::kOwner || reach == Reach::kPartnership; }
+  bool sees_names() const { return reach == Reach::kOwner || reach == Reach::kReporter; }
+  int64_t agency_id() const { return row.Int("agency_id"); }
+  std::string status() const { return row.Text("status"); }
+};
+
+// The incident row (with agency_name, sector, site_name) if `who` may see it;
+// NotFound otherwise, so that ids reveal nothing.
+Result<Visible> LoadVisible(Connection& c, const Principal& who, int64_t id);
+// LoadVisible, then Forbidden unless the principal may change it, and Conflict
+// unless it is open (closed and withdrawn incidents are not changed).
+Result<Visible> LoadWritable(Connection& c, const Principal& who, int64_t id);
+
+// Appends one event to the incident's chronology.
+Result<void> AppendEvent(Connection& c, const Principal* who, int64_t incident_id, std::string_view kind,
+                         std::string_view summary, const Json& detail = nullptr);
+
+// Touches updated_at.
+Result<void> Touch(Connection& c, int64_t incident_id);
+
+// Schema field <-> stored value.
+Value ToValue(const FieldSpec& f, const Json& v);
+Json FromRow(const RecordSchema& schema, const store::Row& row);
+
+// Seconds since the epoch for a normalised time; 0 when it does not parse.
+int64_t ToUnix(std::string_view iso);
+std::string Now();
+
+// The flowchart `key` at `version` (nullopt: the version in force), publishing
+// the shipped flowcharts first if the table does not have them yet.
+Result<flowchart::Flowchart> LoadFlowchart(Connection& c, const std::string& key, std::optional<int64_t> version);
+// Publishes any shipped flowchart whose id has no version in the database yet.
+Result<void> EnsureShippedFlowcharts(Connection& c);
+
+// Stores the outcome of a completed walk on the incident: risk level,
+// must-not list, outcome node, required actions and who-to-tell actions due
+// from reported_at.
+Result<void> ApplyOutcome(Connection& c, const Principal& who, int64_t incident_id, const std::string& reported_at,
+                          const flowchart::Flowchart& chart, const flowchart::Walk& walk);
+
+// SHA-256 as lower-case hex.
+std::string Sha256Hex(std::string_view bytes);
+
+}  // namespace esafe::incidents::internal
