@@ -363,6 +363,222 @@ FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
 CREATE TRIGGER incident_reviews_no_delete BEFORE DELETE ON incident_reviews
 FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
 )sql"},
+    {4, "standards: audit templates, rounds and returns",
+     R"sql(
+CREATE TABLE audit_templates (
+  id {ID},
+  key TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  title TEXT NOT NULL,
+  yaml TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX audit_templates_version_unique ON audit_templates (key, version);
+
+CREATE TABLE audit_rounds (
+  id {ID},
+  title TEXT NOT NULL,
+  year BIGINT NOT NULL,
+  template_id BIGINT NOT NULL REFERENCES audit_templates (id),
+  deadline TEXT NOT NULL,
+  opened_by TEXT NOT NULL,
+  opened_at TEXT NOT NULL
+);
+
+CREATE TABLE audit_returns (
+  round_id BIGINT NOT NULL REFERENCES audit_rounds (id),
+  agency_id BIGINT NOT NULL REFERENCES agencies (id),
+  status TEXT NOT NULL,
+  answers TEXT NOT NULL,
+  evidence_notes TEXT NOT NULL,
+  returned_comment TEXT,
+  submitted_at TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (round_id, agency_id)
+);
+)sql",
+     "", ""},
+    {5, "plan: action plan, training register, disclosure requests",
+     R"sql(
+CREATE TABLE plan_strands (
+  id {ID},
+  name TEXT NOT NULL,
+  position BIGINT NOT NULL DEFAULT 0,
+  description TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX plan_strands_name_unique ON plan_strands (lower(name));
+INSERT INTO plan_strands (name, position, created_at, updated_at) VALUES
+  ('Strategy group', 1, '2009-01-01T00:00:00Z', '2009-01-01T00:00:00Z'),
+  ('Policies, procedures and practices', 2, '2009-01-01T00:00:00Z', '2009-01-01T00:00:00Z'),
+  ('Education, training and information', 3, '2009-01-01T00:00:00Z', '2009-01-01T00:00:00Z'),
+  ('Infrastructure and technology', 4, '2009-01-01T00:00:00Z', '2009-01-01T00:00:00Z'),
+  ('Inspection and standards', 5, '2009-01-01T00:00:00Z', '2009-01-01T00:00:00Z');
+
+CREATE TABLE plan_objectives (
+  id {ID},
+  strand_id BIGINT NOT NULL REFERENCES plan_strands (id),
+  title TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX plan_objectives_title_unique ON plan_objectives (strand_id, lower(title));
+
+CREATE TABLE plan_actions (
+  id {ID},
+  objective_id BIGINT NOT NULL REFERENCES plan_objectives (id),
+  title TEXT NOT NULL,
+  method TEXT,
+  lead_agency_id BIGINT REFERENCES agencies (id),
+  lead_person_id BIGINT REFERENCES people (id),
+  lead TEXT,
+  timescale TEXT,
+  due_date TEXT,
+  success_measure TEXT,
+  status TEXT NOT NULL,
+  source TEXT,
+  source_ref TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX plan_actions_objective ON plan_actions (objective_id);
+
+CREATE TABLE plan_progress (
+  id {ID},
+  action_id BIGINT NOT NULL REFERENCES plan_actions (id),
+  at TEXT NOT NULL,
+  user_id BIGINT,
+  username TEXT,
+  status TEXT,
+  note TEXT NOT NULL
+);
+CREATE INDEX plan_progress_action ON plan_progress (action_id);
+
+CREATE TABLE training_matrix (
+  audience TEXT NOT NULL,
+  focus TEXT NOT NULL,
+  required BIGINT NOT NULL,
+  PRIMARY KEY (audience, focus)
+);
+-- Seeds 004 Section 4, the matrix approach to identifying training needs.
+INSERT INTO training_matrix (audience, focus, required) VALUES
+  ('children', 'e-safety awareness', 1),
+  ('children', 'technical awareness', 1),
+  ('children', 'assessing risks to children', 0),
+  ('children', 'assessing risks posed by adults', 0),
+  ('children', 'other safeguarding links', 0),
+  ('children', 'refresher', 1),
+  ('parents', 'e-safety awareness', 1),
+  ('parents', 'technical awareness', 1),
+  ('parents', 'assessing risks to children', 0),
+  ('parents', 'assessing risks posed by adults', 0),
+  ('parents', 'other safeguarding links', 0),
+  ('parents', 'refresher', 1),
+  ('those who work with children', 'e-safety awareness', 1),
+  ('those who work with children', 'technical awareness', 1),
+  ('those who work with children', 'assessing risks to children', 1),
+  ('those who work with children', 'assessing risks posed by adults', 1),
+  ('those who work with children', 'other safeguarding links', 1),
+  ('those who work with children', 'refresher', 1),
+  ('those who work with adults', 'e-safety awareness', 1),
+  ('those who work with adults', 'technical awareness', 1),
+  ('those who work with adults', 'assessing risks to children', 1),
+  ('those who work with adults', 'assessing risks posed by adults', 1),
+  ('those who work with adults', 'other safeguarding links', 1),
+  ('those who work with adults', 'refresher', 1),
+  ('those who work with technology', 'e-safety awareness', 1),
+  ('those who work with technology', 'technical awareness', 1),
+  ('those who work with technology', 'assessing risks to children', 0),
+  ('those who work with technology', 'assessing risks posed by adults', 0),
+  ('those who work with technology', 'other safeguarding links', 1),
+  ('those who work with technology', 'refresher', 1),
+  ('leaders, managers and strategists', 'e-safety awareness', 1),
+  ('leaders, managers and strategists', 'technical awareness', 1),
+  ('leaders, managers and strategists', 'assessing risks to children', 0),
+  ('leaders, managers and strategists', 'assessing risks posed by adults', 0),
+  ('leaders, managers and strategists', 'other safeguarding links', 1),
+  ('leaders, managers and strategists', 'refresher', 1);
+CREATE TABLE training_courses (
+  id {ID},
+  title TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  audiences TEXT,
+  focuses TEXT,
+  refresher_months BIGINT,
+  description TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX training_courses_title_unique ON training_courses (lower(title));
+CREATE TABLE training_sessions (
+  id {ID},
+  course_id BIGINT NOT NULL REFERENCES training_courses (id),
+  agency_id BIGINT REFERENCES agencies (id),
+  held_on TEXT NOT NULL,
+  venue TEXT,
+  trainer TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE training_attendance (
+  id {ID},
+  session_id BIGINT NOT NULL REFERENCES training_sessions (id),
+  person_id BIGINT NOT NULL REFERENCES people (id),
+  recorded_at TEXT NOT NULL,
+  recorded_by TEXT
+);
+CREATE UNIQUE INDEX training_attendance_unique ON training_attendance (session_id, person_id);
+CREATE INDEX training_attendance_person ON training_attendance (person_id);
+CREATE TABLE training_audience (
+  person_id BIGINT PRIMARY KEY REFERENCES people (id),
+  audience TEXT NOT NULL
+);
+
+CREATE TABLE disclosure_requests (
+  id {ID},
+  agency_id BIGINT NOT NULL REFERENCES agencies (id),
+  requesting_body TEXT NOT NULL,
+  investigating_officer TEXT NOT NULL,
+  authorising_officer TEXT NOT NULL,
+  notice_reference TEXT NOT NULL,
+  requested_data TEXT NOT NULL,
+  received_on TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  office_contacted TEXT,
+  contacted_on TEXT,
+  confirmed_by TEXT,
+  validation_recorded_by TEXT,
+  provided TEXT,
+  provided_on TEXT,
+  exactly_as_requested BIGINT,
+  evidence_ref TEXT,
+  copy_kept_at TEXT,
+  response_recorded_by TEXT,
+  created_by BIGINT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE disclosure_handlers (
+  request_id BIGINT NOT NULL REFERENCES disclosure_requests (id),
+  user_id BIGINT NOT NULL REFERENCES users (id),
+  PRIMARY KEY (request_id, user_id)
+);
+)sql",
+     R"sql(
+CREATE TRIGGER plan_progress_no_update BEFORE UPDATE ON plan_progress
+BEGIN SELECT RAISE(ABORT, 'progress updates are append-only'); END;
+CREATE TRIGGER plan_progress_no_delete BEFORE DELETE ON plan_progress
+BEGIN SELECT RAISE(ABORT, 'progress updates are append-only'); END;
+)sql",
+     R"sql(
+CREATE FUNCTION plan_progress_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'progress updates are append-only'; END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER plan_progress_no_change BEFORE UPDATE OR DELETE ON plan_progress
+FOR EACH ROW EXECUTE FUNCTION plan_progress_append_only();
+)sql"},
 };
 
 std::string Expand(std::string sql, Dialect d) {

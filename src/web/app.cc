@@ -251,11 +251,8 @@ Json App::BuildOpenApi() const {
       }
       ok["content"] = {{route.response_content, {{"schema", schema}}}};
     }
-    Json responses = {{route.method == "POST" && route.request_content == "application/json" &&
-                               route.pattern.find("session") == std::string::npos
-                           ? "201"
-                           : (route.method == "DELETE" ? "204" : "200"),
-                       ok},
+    int success = route.success_status ? route.success_status : (route.method == "DELETE" ? 204 : 200);
+    Json responses = {{std::to_string(success), ok},
                       {"4XX", {{"description", "the request was refused; see error and field"},
                                {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}};
     op["responses"] = responses;

@@ -49,6 +49,7 @@ struct Route {
   std::string response_schema;  // component name; "[X]" means an array of X; "" for no JSON
   std::string response_content = "application/json";
   std::vector<std::string> query_params;  // names of accepted query parameters
+  int success_status = 0;                 // documented success code; 0: 204 for DELETE, else 200
 };
 
 class App {

@@ -6,11 +6,14 @@
 
 namespace esafe::web {
 
-Result<int64_t> PathId(const Call& call) {
-  auto id = text::ParseInt(call.params.at("id"));
-  if (!id || *id < 1) return Error::Invalid("the id must be a positive whole number", "id");
+Result<int64_t> PathInt(const Call& call, const std::string& name) {
+  auto it = call.params.find(name);
+  auto id = it == call.params.end() ? std::nullopt : text::ParseInt(it->second);
+  if (!id || *id < 1) return Error::Invalid(fmt::format("{} must be a positive whole number", name), name);
   return *id;
 }
+
+Result<int64_t> PathId(const Call& call) { return PathInt(call, "id"); }
 
 Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name) {
   auto it = req.query.find(name);

@@ -23,9 +23,13 @@ struct RouteTable {
 void AddSessionRoutes(RouteTable& t);    // health, sign-in, sign-out
 void AddDirectoryRoutes(RouteTable& t);  // agencies, sites, access locations, people, summary
 void AddAccessRoutes(RouteTable& t);     // audit trail, accounts
+void AddPlanRoutes(RouteTable& t);
+void AddStandardsRoutes(RouteTable& t);  // audit templates, rounds, returns, measures
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);
+// The path parameter `name` as a positive integer; Invalid naming it otherwise.
+Result<int64_t> PathInt(const Call& call, const std::string& name);
 // A whole-number query parameter; nullopt when absent or empty.
 Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& name);
 // Reads each named whole-number query parameter into its target (left unset when absent).

@@ -13,6 +13,8 @@ std::vector<Route> App::BuildRoutes() {
 
   AddDirectoryRoutes(table);
   AddAccessRoutes(table);
+  AddPlanRoutes(table);
+  AddStandardsRoutes(table);
   return routes;
 }
 

@@ -60,7 +60,7 @@ void AddAccessRoutes(RouteTable& t) {
                                    {"disabled", false}});
        },
        .summary = "Create an account", .tag = "accounts", .request_schema = "AccountInput",
-       .response_schema = "Account"});
+       .response_schema = "Account", .success_status = 201});
 }
 
 }  // namespace esafe::web

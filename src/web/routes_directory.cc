@@ -61,7 +61,7 @@ void AddDirectoryRoutes(RouteTable& t) {
                         return Reply(directory::Directory(*db).Create(kind, call.who(), *body), 201);
                       },
                       .summary = "Create a " + name, .tag = info.plural, .request_schema = component + "Input",
-                      .response_schema = component});
+                      .response_schema = component, .success_status = 201});
     t.routes.push_back({.method = "GET", .pattern = base + "/{id}",
                       .handler = [db, kind](const Call& call) {
                         auto id = PathId(call);
