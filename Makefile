@@ -36,7 +36,7 @@ deps-bench: deps
 # The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 sanitize:
 	cmake -S . -B build-asan $(CMAKE_ARGS) -DESAFE_SANITIZE=ON -DESAFE_BENCH=OFF >/dev/null
-	cmake --build build-asan -j $(JOBS)
+	cmake --build build-asan -j $(JOBS) --target unit_tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'unit|sqlite'
 
