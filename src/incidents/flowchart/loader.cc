@@ -209,6 +209,7 @@ class Reader {
       action.line = a.Mark().line + 1;
       action.text = Text(a, "do", where + " action", true, true);
       action.within = Text(a, "within", where + " action", true);
+      action.within_seconds = ParseDueWithin(action.within).value_or(0);
       outcome.actions.push_back(std::move(action));
     }
     for (const auto& t : List(o, "tell", where + " outcome", false, kMaxListItems)) {
@@ -221,6 +222,7 @@ class Reader {
       note.line = t.Mark().line + 1;
       note.who = Text(t, "who", where + " tell", true);
       note.within = Text(t, "within", where + " tell", true);
+      note.within_seconds = ParseDueWithin(note.within).value_or(0);
       note.why = Text(t, "why", where + " tell", false, true);
       outcome.tell.push_back(std::move(note));
     }
