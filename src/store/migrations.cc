@@ -363,6 +363,17 @@ FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
 CREATE TRIGGER incident_reviews_no_delete BEFORE DELETE ON incident_reviews
 FOR EACH ROW EXECUTE FUNCTION incident_never_deleted();
 )sql"},
+    // 3: enforce (src/enforce/site_profiles.h). A site's filtering profile, so that the
+    // enforcement points map the site's ip_ranges to it.
+    {3, "filtering: profile per site",
+     R"sql(
+CREATE TABLE filter_site_profiles (
+  site_id BIGINT PRIMARY KEY REFERENCES sites (id) ON DELETE CASCADE,
+  profile TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+)sql",
+     "", ""},
     {4, "standards: audit templates, rounds and returns",
      R"sql(
 CREATE TABLE audit_templates (
