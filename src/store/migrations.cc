@@ -505,12 +505,12 @@ INSERT INTO training_matrix (audience, focus, required) VALUES
   ('those who work with technology', 'assessing risks posed by adults', 0),
   ('those who work with technology', 'other safeguarding links', 1),
   ('those who work with technology', 'refresher', 1),
-  ('leaders, managers and strategists', 'e-safety awareness', 1),
-  ('leaders, managers and strategists', 'technical awareness', 1),
-  ('leaders, managers and strategists', 'assessing risks to children', 0),
-  ('leaders, managers and strategists', 'assessing risks posed by adults', 0),
-  ('leaders, managers and strategists', 'other safeguarding links', 1),
-  ('leaders, managers and strategists', 'refresher', 1);
+  ('leaders / managers / strategists', 'e-safety awareness', 1),
+  ('leaders / managers / strategists', 'technical awareness', 1),
+  ('leaders / managers / strategists', 'assessing risks to children', 0),
+  ('leaders / managers / strategists', 'assessing risks posed by adults', 0),
+  ('leaders / managers / strategists', 'other safeguarding links', 1),
+  ('leaders / managers / strategists', 'refresher', 1);
 CREATE TABLE training_courses (
   id {ID},
   title TEXT NOT NULL,

@@ -5,6 +5,7 @@ import { ENTITIES } from './entities.js';
 import { renderList, renderEdit } from './directory.js';
 import { renderDashboard } from './dashboard.js';
 import { renderAudit } from './audit.js';
+import { renderPlan, renderTraining, renderDisclosures } from './plan.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -17,6 +18,9 @@ const NAV = [
   { route: 'sites', label: 'Sites', hide: ['board_member'] },
   { route: 'register', label: 'Internet access register', hide: ['board_member'] },
   { route: 'people', label: 'People', hide: ['board_member'] },
+  { route: 'plan', label: 'Action plan' },
+  { route: 'training', label: 'Training', hide: ['board_member'] },
+  { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
   { route: 'audit', label: 'Audit trail', only: ['partnership_admin', 'auditor'] },
 ];
 
@@ -84,6 +88,15 @@ async function route() {
     } else if (section === 'audit') {
       focus = await renderAudit(page, params, { user });
       title = 'Audit trail';
+    } else if (section === 'plan') {
+      focus = await renderPlan(page, params, { user });
+      title = 'Action plan';
+    } else if (section === 'training') {
+      focus = await renderTraining(page, params, { user });
+      title = 'Training register';
+    } else if (section === 'disclosures') {
+      focus = await renderDisclosures(page, params, { user });
+      title = 'Disclosure requests';
     } else if (ENTITIES[section] && parts.length === 1) {
       focus = await renderList(page, ENTITIES[section], params, { user });
       title = ENTITIES[section].title;

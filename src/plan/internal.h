@@ -1,0 +1,31 @@
+// Helpers shared by the plan registers: moving records between RecordSchema
+// JSON and table rows. Internal to src/plan.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/record_schema.h"
+#include "core/result.h"
+#include "store/database.h"
+
+namespace esafe::plan::internal {
+
+// A validated JSON value as the column value the schema stores it as.
+store::Value ToValue(const FieldSpec& field, const Json& value);
+// The schema's fields read from `row` (choice sets as arrays, booleans as bools).
+Json FromRow(const RecordSchema& schema, const store::Row& row);
+// INSERTs the writable fields of `valid` plus `extra` columns (and created_at,
+// updated_at when `stamped`) into `table`; returns the new id.
+Result<int64_t> Insert(store::Connection& c, const std::string& table, const RecordSchema& schema,
+                       const Json& valid, std::vector<std::pair<std::string, store::Value>> extra,
+                       bool stamped = true);
+// UPDATEs the writable fields present in `valid`; returns the names changed.
+Result<std::vector<std::string>> Update(store::Connection& c, const std::string& table,
+                                        const RecordSchema& schema, const Json& valid, int64_t id);
+// Today's date (UTC) as YYYY-MM-DD when `today` is empty, else `today`.
+std::string Today(const std::string& today);
+// `date` (YYYY-MM-DD) plus `months`, clamped to the month's last day.
+std::string AddMonths(const std::string& date, int64_t months);
+
+}  // namespace esafe::plan::internal

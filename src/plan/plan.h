@@ -1,0 +1,181 @@
+// plan: the registers through which a partnership runs and evidences its
+// e-safety strategy — the strategy action plan with its RAG+blue status
+// (seeds 000 Telford, 002 Wandsworth, 004 Annex G), the training register and
+// needs matrix (004 Section 4), and the register of disclosure requests for
+// communications data (004 Section 3 'Legislative considerations', Annex C).
+//
+// Every operation takes the Principal asking and applies its own rules; every
+// change and every read of a disclosure request is written to the audit trail
+// in the same transaction. Records the caller may not see do not exist for it
+// (NotFound); records it may see but not change give Forbidden.
+//
+// ActionPlan, TrainingRegister and DisclosureRegister hold only a reference to
+// the Database and are safe to use from many threads. Results are JSON values
+// owned by the caller.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "access/access.h"
+#include "core/record_schema.h"
+#include "core/result.h"
+#include "store/database.h"
+
+namespace esafe::plan {
+
+// ---- Vocabulary ----
+
+// The Telford scale, in order: "not_achieved" (red), "in_progress" (gold),
+// "completed" (green), "achieved_evolving" (achieved but continuously evolving: blue).
+const std::vector<std::string>& ActionStatuses();
+// The RAG+blue colour name of a status ("red", "gold", "green", "blue"); "" when unknown.
+std::string StatusColour(std::string_view status);
+// Section 4 audiences and focuses of training, in the seed's order.
+const std::vector<std::string>& Audiences();
+const std::vector<std::string>& Focuses();
+// A person's audience when none is recorded, from their directory e-safety role:
+// network / infrastructure -> those who work with technology; senior manager ->
+// leaders / managers / strategists; every other role -> those who work with children.
+std::string DefaultAudience(std::string_view esafety_role);
+
+const RecordSchema& StrandSchema();
+const RecordSchema& ObjectiveSchema();
+const RecordSchema& ActionSchema();
+const RecordSchema& ProgressUpdateSchema();
+const RecordSchema& CourseSchema();
+const RecordSchema& SessionSchema();
+const RecordSchema& AttendanceSchema();
+const RecordSchema& DisclosureSchema();
+const RecordSchema& ValidationSchema();
+const RecordSchema& ResponseSchema();
+
+// Result of a CSV import: all rows were imported, or none and `errors` says
+// which lines are wrong and why ("line 4: status must be one of: …").
+struct ImportReport {
+  int64_t imported = 0;
+  std::vector<std::string> errors;
+};
+
+// ---- Strategy and action plan ----
+
+struct ActionQuery {
+  std::optional<int64_t> strand_id;
+  std::optional<int64_t> lead_agency_id;
+  std::optional<int64_t> lead_person_id;
+  std::optional<std::string> status;
+  bool overdue_only = false;  // due before `today` and neither completed nor achieved
+  std::string today;          // YYYY-MM-DD; empty means the real date
+};
+
+// Everyone signed in reads the plan (it is the board's document); the
+// partnership (admin, lead) changes strands, objectives and actions; an agency
+// officer records progress on actions its agency leads.
+class ActionPlan {
+ public:
+  explicit ActionPlan(store::Database& db) : db_(db) {}
+
+  Result<Json> ListStrands(const access::Principal& who);
+  Result<Json> CreateStrand(const access::Principal& who, const Json& input);
+  Result<Json> ListObjectives(const access::Principal& who, std::optional<int64_t> strand_id);
+  Result<Json> CreateObjective(const access::Principal& who, const Json& input);
+
+  // Actions with strand, objective and lead names, ordered by strand, objective, id.
+  // Each carries `overdue` (bool) computed against query.today.
+  Result<Json> ListActions(const access::Principal& who, const ActionQuery& query);
+  // One action with its progress updates, oldest first.
+  Result<Json> GetAction(const access::Principal& who, int64_t id);
+  Result<Json> CreateAction(const access::Principal& who, const Json& input);
+  // Changes the fields given. A change of status is also written as a progress update.
+  Result<Json> UpdateAction(const access::Principal& who, int64_t id, const Json& input);
+  // Appends a dated progress update (note, optionally a new status); updates are never
+  // changed or deleted. Returns the action as it now is.
+  Result<Json> AddProgress(const access::Principal& who, int64_t action_id, const Json& input);
+
+  // The board's one-page summary: counts by status overall, by strand and by lead,
+  // and the number overdue. No names of children; leads are agencies and staff.
+  Result<Json> Summary(const access::Principal& who, const std::string& today = "");
+
+  // CSV with columns strand, objective, title, method, lead_agency, lead_person,
+  // lead, timescale, due_date, success_measure, status, source, source_ref.
+  Result<std::string> ExportCsv(const access::Principal& who);
+  // Imports an existing plan in the ExportCsv columns. Strands and objectives are
+  // created when named for the first time; agencies and people must exist. All
+  // rows or none.
+  Result<ImportReport> ImportCsv(const access::Principal& who, std::string_view csv);
+
+ private:
+  store::Database& db_;
+};
+
+// ---- Training register and needs matrix ----
+
+// The matrix and courses are partnership data (partnership managers change
+// them); sessions and attendance are recorded by the partnership or by an
+// agency officer for the people of their own agency. A person's status is read
+// by whoever may read that person's directory record.
+class TrainingRegister {
+ public:
+  explicit TrainingRegister(store::Database& db) : db_(db) {}
+
+  // {"audiences": [...], "focuses": [...], "cells": [{audience, focus, required}]}.
+  Result<Json> Matrix(const access::Principal& who);
+  // Sets one cell: input {audience, focus, required}.
+  Result<Json> SetMatrixCell(const access::Principal& who, const Json& input);
+
+  Result<Json> ListCourses(const access::Principal& who);
+  Result<Json> CreateCourse(const access::Principal& who, const Json& input);
+  Result<Json> ListSessions(const access::Principal& who, std::optional<int64_t> course_id);
+  Result<Json> CreateSession(const access::Principal& who, const Json& input);
+  // Records that a person attended a session; Conflict when already recorded.
+  Result<Json> RecordAttendance(const access::Principal& who, int64_t session_id, const Json& input);
+  // Sets a person's training audience (overriding the default from their role).
+  Result<Json> SetAudience(const access::Principal& who, int64_t person_id, const std::string& audience);
+
+  // People the caller may read, each with audience, status ("up_to_date",
+  // "refresher_due", "never_trained"), last_trained, refresher_due_on, the
+  // focuses the matrix requires for the audience and those not yet covered.
+  // `today` YYYY-MM-DD, empty for the real date.
+  Result<Json> PeopleStatus(const access::Principal& who, std::optional<int64_t> agency_id,
+                            const std::string& today = "");
+  // Counts of each status by agency and by audience (no names).
+  Result<Json> Coverage(const access::Principal& who, const std::string& today = "");
+  // Attendance list for one session: columns person (full name), agency. All or none.
+  Result<ImportReport> ImportAttendance(const access::Principal& who, int64_t session_id, std::string_view csv);
+
+ private:
+  store::Database& db_;
+};
+
+// ---- Disclosure requests (RIPA) ----
+
+// A request exists only for the named handlers and partnership admins: anyone
+// else — including other users of the same agency — gets NotFound, because
+// tipping off can be an offence. Every read, list included, is audited. A
+// response cannot be recorded before the validation record.
+class DisclosureRegister {
+ public:
+  explicit DisclosureRegister(store::Database& db) : db_(db) {}
+
+  // Partnership admins, and agency officers for their own agency, register a
+  // request; the registering user is always a handler. `handler_user_ids` names
+  // the other senior staff handling it.
+  Result<Json> Create(const access::Principal& who, const Json& input);
+  Result<Json> List(const access::Principal& who);
+  Result<Json> Get(const access::Principal& who, int64_t id);
+  // Records who confirmed the officer is bona fide: office_contacted, contacted_on, confirmed_by.
+  Result<Json> RecordValidation(const access::Principal& who, int64_t id, const Json& input);
+  // Records what was provided; Invalid (field "validation") before validation is recorded,
+  // and unless exactly_as_requested is true.
+  Result<Json> RecordResponse(const access::Principal& who, int64_t id, const Json& input);
+
+ private:
+  store::Database& db_;
+};
+
+// Loads demonstration objectives, actions, courses and sessions into a database
+// that holds the directory demo and no actions yet. Returns true when it loaded.
+Result<bool> LoadPlanDemo(store::Database& db);
+
+}  // namespace esafe::plan

@@ -1,0 +1,148 @@
+// The training register: matrix as data, a person's status derived from
+// attendance (never trained -> up to date -> refresher due), coverage, and the
+// all-or-nothing attendance import.
+#include <gtest/gtest.h>
+
+#include "directory/directory.h"
+#include "plan/plan.h"
+#include "support/test_database.h"
+
+namespace esafe::plan {
+namespace {
+
+access::Principal Admin() {
+  access::Principal p;
+  p.user_id = 1;
+  p.username = "admin";
+  p.role = access::Role::kPartnershipAdmin;
+  return p;
+}
+
+access::Principal Officer(int64_t agency) {
+  access::Principal p;
+  p.user_id = 2;
+  p.username = "officer";
+  p.role = access::Role::kAgencyOfficer;
+  p.agency_id = agency;
+  return p;
+}
+
+class TrainingTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(directory::LoadDemo(tdb.db(), "plan-test-password-1").ok()); }
+  TrainingRegister reg() { return TrainingRegister(tdb.db()); }
+  Json StatusOf(const std::string& name, const std::string& today) {
+    auto all = reg().PeopleStatus(Admin(), std::nullopt, today);
+    EXPECT_TRUE(all.ok());
+    for (const auto& p : *all) if (p["full_name"] == name) return p;
+    ADD_FAILURE() << name << " not listed";
+    return Json();
+  }
+  int64_t PersonId(const std::string& name) { return StatusOf(name, "2026-01-01")["person_id"]; }
+  int64_t Course(Json extra = Json::object()) {
+    Json in = {{"title", "Thinkuknow"}, {"provider", "CEOP Thinkuknow"},
+               {"audiences", {"those who work with children"}}, {"focuses", {"e-safety awareness"}},
+               {"refresher_months", 12}};
+    in.update(extra);
+    auto c = reg().CreateCourse(Admin(), in);
+    EXPECT_TRUE(c.ok()) << c.error().message;
+    return (*c)["id"];
+  }
+  int64_t Session(int64_t course, const std::string& date) {
+    auto s = reg().CreateSession(Admin(), {{"course_id", course}, {"held_on", date}});
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return (*s)["id"];
+  }
+  testing::TestDatabase tdb;
+};
+
+TEST_F(TrainingTest, MatrixIsSection4sAndEditable) {
+  auto m = reg().Matrix(Admin());
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)["cells"].size(), 36u);
+  auto cell = [&](const Json& matrix, const std::string& a, const std::string& f) {
+    for (const auto& c : matrix["cells"]) if (c["audience"] == a && c["focus"] == f) return c["required"].get<bool>();
+    return false;
+  };
+  EXPECT_TRUE(cell(*m, "children", "e-safety awareness"));
+  EXPECT_FALSE(cell(*m, "children", "assessing risks posed by adults"));
+  EXPECT_TRUE(cell(*m, "those who work with children", "assessing risks posed by adults"));
+  auto set = reg().SetMatrixCell(Admin(), {{"audience", "children"}, {"focus", "other safeguarding links"}, {"required", true}});
+  ASSERT_TRUE(set.ok());
+  EXPECT_TRUE(cell(*set, "children", "other safeguarding links"));
+  auto bad = reg().SetMatrixCell(Admin(), {{"audience", "pets"}, {"focus", "refresher"}, {"required", true}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "audience");
+  EXPECT_EQ(reg().SetMatrixCell(Officer(3), {{"audience", "children"}, {"focus", "refresher"}, {"required", true}})
+                .error().kind, ErrorKind::kForbidden);
+}
+
+TEST_F(TrainingTest, StatusMovesFromNeverTrainedToUpToDateToRefresherDue) {
+  EXPECT_EQ(StatusOf("Helen Price", "2026-01-01")["status"], "never_trained");
+  int64_t session = Session(Course(), "2025-06-01");
+  auto recorded = reg().RecordAttendance(Officer(3), session, {{"person_id", PersonId("Helen Price")}});
+  ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+  Json now = StatusOf("Helen Price", "2026-01-01");
+  EXPECT_EQ(now["status"], "up_to_date");
+  EXPECT_EQ(now["last_trained"], "2025-06-01");
+  EXPECT_EQ(now["refresher_due_on"], "2026-06-01");
+  EXPECT_EQ(StatusOf("Helen Price", "2026-06-01")["status"], "refresher_due");
+  // Twice is a conflict; another agency's person is refused for an agency officer.
+  EXPECT_EQ(reg().RecordAttendance(Admin(), session, {{"person_id", PersonId("Helen Price")}}).error().kind,
+            ErrorKind::kConflict);
+  auto other = reg().RecordAttendance(Officer(3), session, {{"person_id", PersonId("Amira Shah")}});
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().field, "person_id");
+}
+
+TEST_F(TrainingTest, ACourseForAnotherAudienceDoesNotCount) {
+  int64_t tech = Course({{"title", "Network filtering"}, {"audiences", {"those who work with technology"}}});
+  ASSERT_TRUE(reg().RecordAttendance(Admin(), Session(tech, "2025-09-01"), {{"person_id", PersonId("Helen Price")}}).ok());
+  EXPECT_EQ(StatusOf("Helen Price", "2026-01-01")["status"], "never_trained");
+  EXPECT_EQ(StatusOf("Tom Fletcher", "2026-01-01")["audience"], "those who work with technology");
+  // Setting her audience makes the course count.
+  ASSERT_TRUE(reg().SetAudience(Admin(), PersonId("Helen Price"), "those who work with technology").ok());
+  EXPECT_EQ(StatusOf("Helen Price", "2026-01-01")["status"], "up_to_date");
+}
+
+TEST_F(TrainingTest, CoverageCountsByAgencyAndAudience) {
+  int64_t session = Session(Course(), "2025-06-01");
+  ASSERT_TRUE(reg().RecordAttendance(Admin(), session, {{"person_id", PersonId("Helen Price")}}).ok());
+  auto cov = reg().Coverage(Admin(), "2026-01-01");
+  ASSERT_TRUE(cov.ok()) << cov.error().message;
+  EXPECT_EQ((*cov)["total"]["total"], 6);
+  EXPECT_EQ((*cov)["total"]["up_to_date"], 1);
+  EXPECT_EQ((*cov)["total"]["never_trained"], 5);
+  bool library = false;
+  for (const auto& a : (*cov)["by_agency"]) {
+    if (a["agency"] == "County Library Service") {
+      library = true;
+      EXPECT_EQ(a["up_to_date"], 1);
+    }
+  }
+  EXPECT_TRUE(library);
+  access::Principal board;
+  board.role = access::Role::kBoardMember;
+  auto for_board = reg().Coverage(board, "2026-01-01");
+  ASSERT_TRUE(for_board.ok());
+  EXPECT_FALSE(for_board->dump().find("Helen") != std::string::npos);
+}
+
+TEST_F(TrainingTest, AttendanceImportIsAllOrNothingWithLineNumbers) {
+  int64_t session = Session(Course(), "2025-06-01");
+  auto bad = reg().ImportAttendance(Admin(), session,
+                                    "person,agency\nHelen Price,County Library Service\nNobody Known,\nHelen Price,\n");
+  ASSERT_TRUE(bad.ok()) << bad.error().message;
+  EXPECT_EQ(bad->imported, 0);
+  ASSERT_EQ(bad->errors.size(), 2u);
+  EXPECT_EQ(bad->errors[0].rfind("line 3:", 0), 0u) << bad->errors[0];
+  EXPECT_EQ(bad->errors[1].rfind("line 4:", 0), 0u) << bad->errors[1];
+  EXPECT_EQ(StatusOf("Helen Price", "2026-01-01")["status"], "never_trained");
+  auto good = reg().ImportAttendance(Admin(), session, "person,agency\nHelen Price,County Library Service\nDan Murphy,\n");
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good->imported, 2) << (good->errors.empty() ? "" : good->errors[0]);
+  EXPECT_EQ(StatusOf("Dan Murphy", "2026-01-01")["status"], "up_to_date");
+}
+
+}  // namespace
+}  // namespace esafe::plan
