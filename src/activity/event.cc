@@ -147,7 +147,10 @@ Result<int64_t> ParseTime(std::string_view s) {
     return bad();
   if (!text::IsIsoDate(s.substr(0, 10))) return bad();
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  if (s.size() == 10) return days * 86400LL * 1000000LL;
+  if (s.size() == 10) {
+    if (days < 0) return bad();
+    return days * 86400LL * 1000000LL;
+  }
   int h, mi, sec;
   if (s.size() < 20 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !Digits(s, 11, 2, h) || s[13] != ':' ||
       !Digits(s, 14, 2, mi) || s[16] != ':' || !Digits(s, 17, 2, sec) || h > 23 || mi > 59 || sec > 60)
@@ -179,7 +182,10 @@ Result<int64_t> ParseTime(std::string_view s) {
     return bad();
   }
   if (pos != s.size()) return bad();
-  return ((days * 86400LL + h * 3600LL + mi * 60LL + std::min(sec, 59)) - offset) * 1000000LL + micros;
+  const int64_t result = ((days * 86400LL + h * 3600LL + mi * 60LL + std::min(sec, 59)) - offset) * 1000000LL + micros;
+  // 1970-01-01 up to the end of 9999: every time the formatter writes back the same way.
+  if (result < 0 || result >= 253402300800LL * 1000000LL) return bad();
+  return result;
 }
 
 std::string FormatTime(int64_t t) {

@@ -127,7 +127,7 @@ Result<VerifyReport> Verify(const std::string& dir, const std::string& expect_he
   if (wal) report.wal_events = wal->events.size();
 
   if (!expect_head.empty() && expect_head != state.head)
-    problem(state.length, "chain.log",
+    problem(state.length + 1, "chain.log",
             "the chain does not end at the expected head hash " + expect_head +
                 " (entries removed from its end, or the chain rewritten)");
 

@@ -1,0 +1,450 @@
+// `esafe log …`: the forensic activity log from the shell (src/activity, docs/activity.md).
+//
+//   esafe log search DIR [query options] [--count-by FIELD] [--format jsonl|csv|xlsx --out FILE] [--limit N]
+//     Matching events as JSON lines on stdout (or counts: {"<field>":…,"count":N} per line,
+//     largest first); a summary line on stderr. Exit 2 for a bad CIDR, time, pattern or option.
+//   esafe log verify DIR [--expect-head HASH]
+//     One JSON report; exit 0 when intact, 1 when tampered (the first bad segment is named).
+//   esafe log ingest DIR --socket PATH   (serve the JSON-lines ingest socket until SIGINT/SIGTERM)
+//   esafe log ingest DIR --stdin         (append JSON lines from standard input, batch by batch)
+//   esafe log retention DIR [--default-days 90] [--agency-days AGENCY=DAYS …] [--now TIME]
+//   esafe log hold add|release|list DIR …
+//   esafe log extract DIR --out OUTDIR --who NAME --reference REF [query options] [--formats jsonl,csv,xlsx]
+//
+// Query options: --from T --to T (RFC 3339 or a date; [from, to)), --cidr C (repeatable),
+// --host H | --host-prefix P | --host-contains S, --url U | --url-prefix P | --url-contains S,
+// --user, --site, --agency, --category (repeatable), --action allow|block|warn|override.
+//
+// The CLI has no account, so its searches are not in the SQL audit trail; the web layer
+// passes an AuditHook (activity.h) that is.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "activity/activity.h"
+#include "cli/commands.h"
+#include "core/text.h"
+
+namespace esafe::cli {
+namespace {
+
+namespace act = esafe::activity;
+
+[[noreturn]] void Fail(const Error& error, int code = 0) {
+  std::cerr << "esafe log: " << error.message << "\n";
+  if (code == 0) code = error.kind == ErrorKind::kInvalid || error.kind == ErrorKind::kNotFound ? 2 : 1;
+  throw CLI::RuntimeError(code);
+}
+
+std::string Line(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+struct QueryOptions {
+  std::string from, to;
+  std::vector<std::string> cidrs, users, sites, agencies, categories;
+  std::string host, host_prefix, host_contains, url, url_prefix, url_contains, action;
+};
+
+void AddQueryOptions(CLI::App* cmd, QueryOptions& o) {
+  cmd->add_option("--from", o.from, "Start time, inclusive (RFC 3339 or YYYY-MM-DD)");
+  cmd->add_option("--to", o.to, "End time, exclusive");
+  cmd->add_option("--cidr", o.cidrs, "Client address range (repeatable)");
+  cmd->add_option("--host", o.host, "Host, exact");
+  cmd->add_option("--host-prefix", o.host_prefix, "Host prefix");
+  cmd->add_option("--host-contains", o.host_contains, "Host substring");
+  cmd->add_option("--url", o.url, "URL, exact");
+  cmd->add_option("--url-prefix", o.url_prefix, "URL prefix");
+  cmd->add_option("--url-contains", o.url_contains, "URL substring");
+  cmd->add_option("--user", o.users, "User reference (repeatable)");
+  cmd->add_option("--site", o.sites, "Site (repeatable)");
+  cmd->add_option("--agency", o.agencies, "Agency (repeatable)");
+  cmd->add_option("--category", o.categories, "Category (repeatable)");
+  cmd->add_option("--action", o.action, "allow, block, warn or override");
+}
+
+Result<std::optional<act::TextFilter>> Pattern(const std::string& what, const std::string& exact,
+                                               const std::string& prefix, const std::string& contains) {
+  const int given = !exact.empty() + !prefix.empty() + !contains.empty();
+  if (given > 1) return Error::Invalid("give only one of --" + what + ", --" + what + "-prefix, --" + what + "-contains", what);
+  if (given == 0) return std::optional<act::TextFilter>();
+  act::TextFilter f;
+  f.value = !exact.empty() ? exact : !prefix.empty() ? prefix : contains;
+  f.match = !exact.empty() ? act::Match::kExact : !prefix.empty() ? act::Match::kPrefix : act::Match::kSubstring;
+  if (!text::IsValidUtf8(f.value) || text::HasControlCharacters(f.value) || f.value.size() > act::kMaxUrlBytes)
+    return Error::Invalid("bad --" + what + " pattern: control characters, invalid UTF-8 or too long", what);
+  return std::optional<act::TextFilter>(f);
+}
+
+Result<act::Query> BuildQuery(const QueryOptions& o) {
+  act::Query q;
+  if (!o.from.empty()) {
+    auto t = act::ParseTime(o.from);
+    if (!t) return Error::Invalid("--from: " + t.error().message, "from");
+    q.from_us = *t;
+  }
+  if (!o.to.empty()) {
+    auto t = act::ParseTime(o.to);
+    if (!t) return Error::Invalid("--to: " + t.error().message, "to");
+    q.to_us = *t;
+  }
+  if (q.from_us && q.to_us && *q.to_us <= *q.from_us) return Error::Invalid("--to must be after --from", "to");
+  for (const auto& c : o.cidrs) {
+    auto r = act::ParseCidr(c);
+    if (!r) return r.error();
+    q.clients.push_back(*r);
+  }
+  auto host = Pattern("host", o.host, o.host_prefix, o.host_contains);
+  if (!host) return host.error();
+  q.host = *host;
+  auto url = Pattern("url", o.url, o.url_prefix, o.url_contains);
+  if (!url) return url.error();
+  q.url = *url;
+  q.users = o.users;
+  q.sites = o.sites;
+  q.agencies = o.agencies;
+  q.categories = o.categories;
+  if (!o.action.empty()) {
+    auto a = act::ParseAction(o.action);
+    if (!a) return Error::Invalid("--action must be allow, block, warn or override", "action");
+    q.action = *a;
+  }
+  return q;
+}
+
+std::string FieldName(act::Field f) {
+  static const char* kNames[] = {"user", "site", "agency", "profile", "host", "category", "list", "action", "client", "day"};
+  return kNames[static_cast<int>(f)];
+}
+
+void PrintStats(const act::SearchStats& s) {
+  nlohmann::ordered_json j;
+  j["matched"] = s.events_matched;
+  j["events_scanned"] = s.events_scanned;
+  j["segments_scanned"] = s.segments_scanned;
+  j["segments_total"] = s.segments_total;
+  std::cerr << Line(j) << "\n";
+}
+
+struct SearchOptions {
+  std::string dir;
+  QueryOptions query;
+  std::string count_by, format, out;
+  uint64_t limit = 0;
+};
+
+void RunSearch(const SearchOptions& o) {
+  auto query = BuildQuery(o.query);
+  if (!query) Fail(query.error());
+  std::optional<act::Field> field;
+  if (!o.count_by.empty()) {
+    field = act::ParseField(o.count_by);
+    if (!field) Fail(Error::Invalid("--count-by must be user, site, agency, profile, host, category, list, action, client or day"));
+  }
+  std::optional<act::ExportFormat> format;
+  if (!o.format.empty()) {
+    format = act::ParseExportFormat(o.format);
+    if (!format) Fail(Error::Invalid("--format must be jsonl, csv or xlsx"));
+    if (o.out.empty()) Fail(Error::Invalid("--format needs --out FILE"));
+  }
+  auto reader = act::LogReader::Open(o.dir);
+  if (!reader) Fail(reader.error());
+  std::ios::sync_with_stdio(false);
+  if (field) {
+    act::SearchStats stats;
+    auto counts = reader->CountBy(*query, *field, &stats);
+    if (!counts) Fail(counts.error());
+    std::vector<std::pair<std::string, uint64_t>> rows(counts->begin(), counts->end());
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (const auto& [key, n] : rows) {
+      nlohmann::ordered_json j;
+      j[FieldName(*field)] = key;
+      j["count"] = n;
+      std::cout << Line(j) << "\n";
+    }
+    std::cout.flush();
+    PrintStats(stats);
+    return;
+  }
+  if (format) {
+    auto n = act::Export(*reader, *query, *format, o.out);
+    if (!n) Fail(n.error());
+    std::cerr << Line({{"exported", *n}, {"file", o.out}}) << "\n";
+    return;
+  }
+  uint64_t printed = 0;
+  auto stats = reader->Search(*query, [&](const act::ActivityEvent& e) {
+    std::cout << act::FormatEventJson(e) << "\n";
+    return o.limit == 0 || ++printed < o.limit;
+  });
+  std::cout.flush();
+  if (!stats) Fail(stats.error());
+  PrintStats(*stats);
+}
+
+void RunVerify(const std::string& dir, const std::string& head) {
+  auto report = act::Verify(dir, head);
+  if (!report) Fail(report.error());
+  nlohmann::ordered_json j;
+  j["ok"] = report->ok;
+  j["entries"] = report->entries;
+  j["segments"] = report->segments;
+  j["events"] = report->events;
+  j["unsealed_events"] = report->wal_events;
+  j["lawful_deletions"] = report->lawful_deletions;
+  j["head_hash"] = report->head_hash;
+  if (report->first_bad_seq) {
+    j["first_bad_segment"] = *report->first_bad_seq;
+    j["first_bad_file"] = report->first_bad_file;
+  }
+  j["problems"] = report->problems;
+  std::cout << Line(j) << "\n";
+  if (!report->ok) throw CLI::RuntimeError(1);
+}
+
+// Blocks SIGINT/SIGTERM in this thread (and threads it starts) and runs `stop` when one arrives.
+std::thread StopOnSignal(std::function<void()> stop) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return std::thread([set, stop = std::move(stop)] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    stop();
+  });
+}
+
+void RunIngest(const std::string& dir, const std::string& socket, bool from_stdin, size_t segment_events) {
+  if (socket.empty() == !from_stdin) Fail(Error::Invalid("give exactly one of --socket PATH or --stdin"));
+  act::StoreOptions options;
+  if (segment_events > 0) options.segment_events = segment_events;
+  auto store = act::Store::Open(dir, options);
+  if (!store) Fail(store.error());
+  if (from_stdin) {
+    std::vector<act::ActivityEvent> batch;
+    uint64_t accepted = 0, rejected = 0, line_no = 0;
+    auto flush = [&] {
+      if (batch.empty()) return;
+      if (auto r = (*store)->Append(batch); !r) Fail(r.error(), 1);
+      accepted += batch.size();
+      batch.clear();
+    };
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) {
+        flush();
+        continue;
+      }
+      auto e = act::ParseEventJson(line);
+      if (!e) {
+        ++rejected;
+        std::cerr << Line({{"line", line_no}, {"reason", e.error().message}}) << "\n";
+        continue;
+      }
+      batch.push_back(std::move(*e));
+      if (batch.size() >= 10000) flush();
+    }
+    flush();
+    std::cout << Line({{"accepted", accepted}, {"rejected", rejected}}) << "\n";
+    return;
+  }
+  auto server = act::IngestServer::Create(**store, socket);
+  if (!server) Fail(server.error(), 1);
+  act::IngestServer* raw = server->get();
+  std::thread stopper = StopOnSignal([raw] { raw->Stop(); });
+  std::cerr << "esafe log: ingesting on " << socket << "\n";
+  raw->Run();
+  stopper.join();
+  const auto s = raw->stats();
+  std::cout << Line({{"batches", s.batches}, {"accepted", s.accepted}, {"rejected", s.rejected},
+                     {"connections", s.connections}})
+            << "\n";
+}
+
+void RunRetention(const std::string& dir, int64_t default_days, const std::vector<std::string>& agency_days,
+                  const std::string& now_text) {
+  act::RetentionPolicy policy;
+  if (default_days < 1) Fail(Error::Invalid("--default-days must be at least 1"));
+  policy.default_days = default_days;
+  for (const auto& item : agency_days) {
+    const auto eq = item.rfind('=');
+    auto days = eq == std::string::npos ? std::nullopt : text::ParseInt(item.substr(eq + 1));
+    if (!days || *days < 1 || eq == 0) Fail(Error::Invalid("--agency-days takes AGENCY=DAYS, got " + item));
+    policy.agency_days[item.substr(0, eq)] = *days;
+  }
+  int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  if (!now_text.empty()) {
+    auto t = act::ParseTime(now_text);
+    if (!t) Fail(t.error());
+    now = *t;
+  }
+  auto store = act::Store::Open(dir);
+  if (!store) Fail(store.error());
+  auto report = (*store)->ApplyRetention(policy, now);
+  if (!report) Fail(report.error());
+  std::cout << Line({{"segments_deleted", report->segments_deleted},
+                     {"segments_rewritten", report->segments_rewritten},
+                     {"events_deleted", report->events_deleted},
+                     {"events_kept_by_hold", report->events_kept_by_hold},
+                     {"head_hash", (*store)->HeadHash()}})
+            << "\n";
+}
+
+}  // namespace
+
+void RegisterLogCommands(CLI::App& app) {
+  auto* log = app.add_subcommand("log", "The forensic activity log: search, verify, ingest, retention, holds, extracts");
+  log->require_subcommand(1);
+
+  auto search = std::make_shared<SearchOptions>();
+  auto* s = log->add_subcommand("search", "Search the log; JSON lines on stdout");
+  s->add_option("dir", search->dir, "Log directory")->required();
+  AddQueryOptions(s, search->query);
+  s->add_option("--count-by", search->count_by, "Count matches grouped by this field");
+  s->add_option("--format", search->format, "Write an export instead: jsonl, csv or xlsx (needs --out)");
+  s->add_option("--out", search->out, "Export file");
+  s->add_option("--limit", search->limit, "Stop after this many rows");
+  s->callback([search] { RunSearch(*search); });
+
+  auto verify_dir = std::make_shared<std::string>();
+  auto head = std::make_shared<std::string>();
+  auto* v = log->add_subcommand("verify", "Prove the log was not altered; names the first bad segment");
+  v->add_option("dir", *verify_dir, "Log directory")->required();
+  v->add_option("--expect-head", *head, "The head hash recorded earlier (detects a removed or rewritten tail)");
+  v->callback([verify_dir, head] { RunVerify(*verify_dir, *head); });
+
+  struct IngestArgs {
+    std::string dir, socket;
+    bool from_stdin = false;
+    size_t segment_events = 0;
+  };
+  auto ingest = std::make_shared<IngestArgs>();
+  auto* i = log->add_subcommand("ingest", "Accept events: a Unix socket for enforcement points, or stdin");
+  i->add_option("dir", ingest->dir, "Log directory")->required();
+  i->add_option("--socket", ingest->socket, "Unix socket path to listen on");
+  i->add_flag("--stdin", ingest->from_stdin, "Read JSON lines from standard input");
+  i->add_option("--segment-events", ingest->segment_events, "Seal a segment at this many events");
+  i->callback([ingest] { RunIngest(ingest->dir, ingest->socket, ingest->from_stdin, ingest->segment_events); });
+
+  struct RetentionArgs {
+    std::string dir, now;
+    int64_t default_days = 90;
+    std::vector<std::string> agency_days;
+  };
+  auto ret = std::make_shared<RetentionArgs>();
+  auto* r = log->add_subcommand("retention", "Delete expired events (except held ones); every deletion is chained");
+  r->add_option("dir", ret->dir, "Log directory")->required();
+  r->add_option("--default-days", ret->default_days, "Retention period (default 90 days)");
+  r->add_option("--agency-days", ret->agency_days, "Per-agency period, AGENCY=DAYS (repeatable)");
+  r->add_option("--now", ret->now, "Run as of this time (default: now)");
+  r->callback([ret] { RunRetention(ret->dir, ret->default_days, ret->agency_days, ret->now); });
+
+  struct HoldArgs {
+    std::string dir, id, from, to, cidr, user, reason, by;
+  };
+  auto hold = std::make_shared<HoldArgs>();
+  auto* h = log->add_subcommand("hold", "Legal holds: keep matching events past retention");
+  h->require_subcommand(1);
+  auto* add = h->add_subcommand("add", "Place a hold (a time range, IP range and/or user)");
+  add->add_option("dir", hold->dir)->required();
+  add->add_option("--id", hold->id, "Hold id, e.g. the incident or disclosure reference")->required();
+  add->add_option("--from", hold->from);
+  add->add_option("--to", hold->to);
+  add->add_option("--cidr", hold->cidr);
+  add->add_option("--user", hold->user);
+  add->add_option("--reason", hold->reason)->required();
+  add->add_option("--by", hold->by, "Who places it")->required();
+  add->callback([hold] {
+    act::LegalHold lh;
+    lh.id = hold->id;
+    lh.reason = hold->reason;
+    for (auto [text, slot] : {std::pair{&hold->from, &lh.from_us}, std::pair{&hold->to, &lh.to_us}}) {
+      if (text->empty()) continue;
+      auto t = act::ParseTime(*text);
+      if (!t) Fail(t.error());
+      *slot = *t;
+    }
+    if (!hold->cidr.empty()) lh.cidr = hold->cidr;
+    if (!hold->user.empty()) lh.user = hold->user;
+    auto store = act::Store::Open(hold->dir);
+    if (!store) Fail(store.error());
+    if (auto placed = (*store)->PlaceHold(lh, hold->by); !placed) Fail(placed.error());
+    std::cout << Line({{"placed", lh.id}, {"head_hash", (*store)->HeadHash()}}) << "\n";
+  });
+  auto* rel = h->add_subcommand("release", "Release a hold");
+  rel->add_option("dir", hold->dir)->required();
+  rel->add_option("--id", hold->id)->required();
+  rel->add_option("--by", hold->by)->required();
+  rel->callback([hold] {
+    auto store = act::Store::Open(hold->dir);
+    if (!store) Fail(store.error());
+    if (auto released = (*store)->ReleaseHold(hold->id, hold->by); !released) Fail(released.error());
+    std::cout << Line({{"released", hold->id}, {"head_hash", (*store)->HeadHash()}}) << "\n";
+  });
+  auto* list = h->add_subcommand("list", "List the holds in force");
+  list->add_option("dir", hold->dir)->required();
+  list->callback([hold] {
+    auto store = act::Store::Open(hold->dir);
+    if (!store) Fail(store.error());
+    for (const auto& x : (*store)->Holds()) {
+      nlohmann::ordered_json j;
+      j["id"] = x.id;
+      if (x.from_us) j["from"] = act::FormatTime(*x.from_us);
+      if (x.to_us) j["to"] = act::FormatTime(*x.to_us);
+      if (x.cidr) j["cidr"] = *x.cidr;
+      if (x.user) j["user"] = *x.user;
+      j["reason"] = x.reason;
+      std::cout << Line(j) << "\n";
+    }
+  });
+
+  struct ExtractArgs {
+    std::string dir, out, who, reference;
+    QueryOptions query;
+    std::vector<std::string> formats{"jsonl", "csv"};
+  };
+  auto ex = std::make_shared<ExtractArgs>();
+  auto* e = log->add_subcommand("extract", "Evidence extract: exactly the matching events plus a manifest");
+  e->add_option("dir", ex->dir, "Log directory")->required();
+  e->add_option("--out", ex->out, "Output directory (new or empty)")->required();
+  e->add_option("--who", ex->who, "Who makes the extract")->required();
+  e->add_option("--reference", ex->reference, "The incident or disclosure request")->required();
+  e->add_option("--formats", ex->formats, "jsonl, csv, xlsx")->delimiter(',');
+  AddQueryOptions(e, ex->query);
+  e->callback([ex] {
+    auto query = BuildQuery(ex->query);
+    if (!query) Fail(query.error());
+    act::ExtractRequest request;
+    request.query = *query;
+    request.who = ex->who;
+    request.reference = ex->reference;
+    request.formats.clear();
+    for (const auto& f : ex->formats) {
+      auto format = act::ParseExportFormat(f);
+      if (!format) Fail(Error::Invalid("--formats takes jsonl, csv, xlsx"));
+      request.formats.push_back(*format);
+    }
+    auto result = act::WriteExtract(ex->dir, request, ex->out);
+    if (!result) Fail(result.error());
+    nlohmann::ordered_json j;
+    j["events"] = result->events;
+    j["manifest"] = result->manifest_path;
+    j["sha256"] = result->sha256;
+    std::cout << Line(j) << "\n";
+  });
+}
+
+}  // namespace esafe::cli
