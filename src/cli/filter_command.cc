@@ -5,11 +5,14 @@
 //     {"url","action","category","entry","canonical"}; a URL that cannot be
 //     canonicalised prints {"url","error"} and the run goes on. Exit 0; 2 for a bad
 //     option (unknown category, unreadable list directory).
+//   esafe filter check --profile P [--profiles FILE] --lists DIR [--at "DAY HH:MM"] [URL…]
+//     The same against a filtering profile (data/filter/profiles.yaml by default) with
+//     its mandatory lists, overrides and time rules (at --at, else now), adding
+//     "profile", "reason" and "list_version" to each line. Exit 2 for a profiles file
+//     with problems (each printed as FILE:LINE: reason).
 //   esafe filter hash [URL…]
 //     The canonical URL and the SHA-256 a hashed list would hold for it.
-//
-// `--profile P` (a filtering profile from the database) joins --lists later: both end in
-// a FilterState, and everything after that is shared.
+#include <cctype>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -19,6 +22,7 @@
 #include "cli/commands.h"
 #include "filter/directory_filter.h"
 #include "filter/filter_engine.h"
+#include "filter/profile_policy.h"
 #include "filter/url_hash.h"
 
 namespace esafe::cli {
@@ -29,6 +33,9 @@ struct CheckOptions {
   std::vector<std::string> block;
   std::vector<std::string> warn;
   std::vector<std::string> urls;
+  std::string profile;
+  std::string profiles = "data/filter/profiles.yaml";
+  std::string at;  // "mon 10:00"; empty: now
 };
 
 [[noreturn]] void Fail(const Error& error) {
@@ -56,7 +63,71 @@ std::string JsonLine(const nlohmann::ordered_json& object) {
   return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+nlohmann::ordered_json OrNull(std::string_view text) {
+  return text.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(text);
+}
+
+// "mon 10:00" (any day name prefix of three letters) -> LocalTime.
+filter::LocalTime ParseAt(const std::string& at) {
+  static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  const size_t space = at.find(' ');
+  for (int day = 0; day < 7 && space == 3; ++day) {
+    if (at.compare(0, 3, kDays[day]) != 0) continue;
+    const std::string clock = at.substr(4);
+    if (clock.size() == 5 && clock[2] == ':' && std::isdigit(static_cast<unsigned char>(clock[0])) &&
+        std::isdigit(static_cast<unsigned char>(clock[1])) && std::isdigit(static_cast<unsigned char>(clock[3])) &&
+        std::isdigit(static_cast<unsigned char>(clock[4]))) {
+      const int hours = std::stoi(clock.substr(0, 2));
+      const int minutes = std::stoi(clock.substr(3, 2));
+      if (hours < 24 && minutes < 60) return {day, hours * 60 + minutes};
+    }
+  }
+  Fail(Error::Invalid("--at must be a day and time like \"mon 10:00\"", "at"));
+}
+
+void RunProfileCheck(const CheckOptions& options) {
+  filter::LoadReport report;
+  std::vector<filter::ProfileProblem> problems;
+  auto state = filter::LoadPolicyState(options.profiles, options.lists, report, problems);
+  for (size_t i = 1; i < problems.size(); ++i) std::cerr << "esafe filter: " << FormatProblem(problems[i]) << "\n";
+  if (!state) Fail(state.error());
+  if (report.bad_lines > 0) std::cerr << "esafe filter: skipped " << report.bad_lines << " bad list line(s)\n";
+  const filter::LocalTime at = options.at.empty() ? filter::LocalTime::Now() : ParseAt(options.at);
+  const filter::PolicyEngine engine(std::move(*state));
+  if (!engine.Current()->Find(options.profile)) {
+    Fail(Error::NotFound("no filtering profile '" + options.profile + "' in " + options.profiles +
+                         "; profiles: " + engine.Current()->profiles->Names()));
+  }
+  std::ios::sync_with_stdio(false);
+  ForEachUrl(options.urls, [&](const std::string& url) {
+    nlohmann::ordered_json out;
+    out["url"] = url;
+    auto decision = engine.Decide(url, options.profile, std::nullopt, at);
+    if (!decision) {
+      out["error"] = decision.error().message;
+    } else {
+      out["action"] = filter::ActionName(decision->action);
+      out["category"] = OrNull(decision->category);
+      out["entry"] = OrNull(decision->entry);
+      out["canonical"] = decision->canonical.spec();
+      out["profile"] = options.profile;
+      out["reason"] = filter::ReasonName(decision->reason);
+      out["list_version"] = decision->state->Version();
+    }
+    std::cout << JsonLine(out) << '\n';
+  });
+  std::cout.flush();
+}
+
 void RunCheck(const CheckOptions& options) {
+  if (!options.profile.empty()) {
+    if (!options.block.empty() || !options.warn.empty()) {
+      Fail(Error::Invalid("give either --profile or --block/--warn, not both", "profile"));
+    }
+    RunProfileCheck(options);
+    return;
+  }
+  if (options.block.empty()) Fail(Error::Invalid("give --block CATS (with --lists) or --profile P", "block"));
   filter::CategoryPolicy policy;
   policy.block = options.block;
   policy.warn = options.warn;
@@ -118,8 +189,11 @@ void RegisterFilterCommands(CLI::App& app) {
   check->add_option("--lists", options->lists, "squidGuard/UT1 list directory (a folder per category)")
       ->required();
   check->add_option("--block", options->block, "Categories to block, comma-separated")
-      ->delimiter(',')->allow_extra_args(false)
-      ->required();
+      ->delimiter(',')->allow_extra_args(false);
+  check->add_option("--profile", options->profile, "Filtering profile to decide with (instead of --block)");
+  check->add_option("--profiles", options->profiles, "Filtering profiles YAML (with --profile)")
+      ->capture_default_str();
+  check->add_option("--at", options->at, "Local day and time for time rules, e.g. \"mon 10:00\" (with --profile)");
   check->add_option("--warn", options->warn, "Categories to warn about (click-through), comma-separated")
       ->delimiter(',')->allow_extra_args(false);
   check->add_option("urls", options->urls, "URLs to decide; read from standard input when none");

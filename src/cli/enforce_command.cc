@@ -1,0 +1,210 @@
+// The enforcement points (docs/enforce.md):
+//
+//   esafe squid-helper [--mode rewrite|acl] [--profiles FILE] --lists DIR [--db URL]
+//                      [--decision-log FILE] [--block-page URL] [--threads N]
+//     Squid url_rewrite_program / external_acl_type helper on standard input and output.
+//   esafe icap [--listen HOST:PORT] [--profiles FILE] --lists DIR [--db URL]
+//              [--decision-log FILE] [--review-url URL] [--service NAME]
+//     ICAP REQMOD service (icap://HOST:PORT/NAME).
+//   esafe rpz export --profile P [--profiles FILE] --lists DIR [--origin NAME] [--ttl S]
+//     A response policy zone for the profile, on standard output.
+//
+// squid-helper and icap reload profiles, lists and site ranges on SIGHUP; a reload that
+// fails leaves the previous policy in force and says why on standard error.
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "cli/commands.h"
+#include "enforce/decision_sink.h"
+#include "enforce/enforcer.h"
+#include "enforce/icap_server.h"
+#include "enforce/rpz_zone.h"
+#include "enforce/squid_helper.h"
+
+namespace esafe::cli {
+namespace {
+
+constexpr const char* kDefaultProfiles = "data/filter/profiles.yaml";
+
+struct CommonOptions {
+  std::string profiles = kDefaultProfiles;
+  std::string lists;
+  std::string db;
+  std::string decision_log;
+  std::string block_page = "http://127.0.0.1:8080/blocked";
+  std::string review_url = "http://127.0.0.1:8080/review";
+};
+
+[[noreturn]] void Fail(std::string_view command, const Error& error) {
+  std::cerr << "esafe " << command << ": " << error.message << (error.field.empty() ? "" : " (" + error.field + ")")
+            << "\n";
+  throw CLI::RuntimeError(error.kind == ErrorKind::kInvalid || error.kind == ErrorKind::kNotFound ? 2 : 1);
+}
+
+void AddCommon(CLI::App* command, CommonOptions& options, bool block_page) {
+  command->add_option("--profiles", options.profiles, "Filtering profiles YAML")->capture_default_str();
+  command->add_option("--lists", options.lists, "squidGuard/UT1 list directory (a folder per category)")->required();
+  command->add_option("--db", options.db, "Database whose sites' address ranges map clients to profiles");
+  command->add_option("--decision-log", options.decision_log, "Append every decision as a JSON line to FILE");
+  if (block_page) {
+    command->add_option("--block-page", options.block_page, "Block page URL blocked requests are redirected to")
+        ->capture_default_str();
+  }
+  command->add_option("--review-url", options.review_url, "Base URL of the block page's 'request a review' link")
+      ->capture_default_str();
+}
+
+enforce::Enforcement LoadOrFail(std::string_view command, const CommonOptions& options) {
+  filter::LoadReport report;
+  std::vector<filter::ProfileProblem> problems;
+  auto loaded = enforce::LoadEnforcement({options.profiles, options.lists, options.db}, report, problems);
+  for (size_t i = 1; i < problems.size(); ++i) std::cerr << "esafe " << command << ": " << FormatProblem(problems[i]) << "\n";
+  if (!loaded) Fail(command, loaded.error());
+  if (report.bad_lines > 0) {
+    std::cerr << "esafe " << command << ": skipped " << report.bad_lines << " bad list line(s)\n";
+  }
+  return std::move(*loaded);
+}
+
+std::unique_ptr<enforce::DecisionSink> SinkOrFail(std::string_view command, const std::string& path) {
+  if (path.empty()) return std::make_unique<enforce::NullSink>();
+  auto sink = enforce::JsonLinesSink::Open(path);
+  if (!sink) Fail(command, sink.error());
+  return std::move(*sink);
+}
+
+// Blocks SIGHUP in this thread (and so in every thread started after) and reloads on it
+// from a thread of its own.
+void ReloadOnSighup(std::string command, CommonOptions options, enforce::Enforcer& enforcer) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([command, options, set, &enforcer] {
+    for (;;) {
+      int signal = 0;
+      if (sigwait(&set, &signal) != 0) return;
+      filter::LoadReport report;
+      std::vector<filter::ProfileProblem> problems;
+      auto loaded = enforce::LoadEnforcement({options.profiles, options.lists, options.db}, report, problems);
+      if (!loaded) {
+        std::cerr << "esafe " << command << ": reload failed, previous policy stays in force: "
+                  << loaded.error().message << "\n";
+        continue;
+      }
+      enforcer.Install(std::move(*loaded));
+      std::cerr << "esafe " << command << ": reloaded " << enforcer.Current()->policy->Version() << "\n";
+    }
+  }).detach();
+}
+
+}  // namespace
+
+void RegisterEnforceCommands(CLI::App& app) {
+  // squid-helper
+  {
+    auto options = std::make_shared<CommonOptions>();
+    auto mode = std::make_shared<std::string>("rewrite");
+    auto channels = std::make_shared<std::string>("auto");
+    auto threads = std::make_shared<size_t>(2);
+    auto* command = app.add_subcommand("squid-helper", "Squid url_rewrite_program / external_acl_type helper");
+    AddCommon(command, *options, true);
+    command->add_option("--mode", *mode, "rewrite (url_rewrite_program) or acl (external_acl_type %ru %>a %un %>rm)")
+        ->check(CLI::IsMember({"rewrite", "acl"}))
+        ->capture_default_str();
+    command->add_option("--channels", *channels, "Request lines start with a channel ID: auto, yes or no")
+        ->check(CLI::IsMember({"auto", "yes", "no"}))
+        ->capture_default_str();
+    command->add_option("--threads", *threads, "Deciding threads when channel IDs are in use")->capture_default_str();
+    command->callback([=] {
+      auto sink = SinkOrFail("squid-helper", options->decision_log);
+      enforce::EnforcerOptions enforcer_options;
+      enforcer_options.point = "squid-helper";
+      enforcer_options.block_page_url = options->block_page;
+      enforcer_options.review_url = options->review_url;
+      enforce::Enforcer enforcer(LoadOrFail("squid-helper", *options), *sink, enforcer_options);
+      ReloadOnSighup("squid-helper", *options, enforcer);
+      enforce::SquidHelperOptions helper;
+      helper.mode = *mode == "acl" ? enforce::SquidMode::kAcl : enforce::SquidMode::kRewrite;
+      helper.channels = *channels == "yes" ? enforce::SquidChannels::kYes
+                        : *channels == "no" ? enforce::SquidChannels::kNo
+                                            : enforce::SquidChannels::kAuto;
+      helper.threads = *threads;
+      std::ios::sync_with_stdio(false);
+      enforce::RunSquidHelper(std::cin, std::cout, enforcer, helper);
+    });
+  }
+  // icap
+  {
+    auto options = std::make_shared<CommonOptions>();
+    auto listen = std::make_shared<std::string>("127.0.0.1:1344");
+    auto service = std::make_shared<std::string>("reqmod");
+    auto* command = app.add_subcommand("icap", "ICAP REQMOD service (RFC 3507) that filters requests");
+    AddCommon(command, *options, false);
+    command->add_option("--listen", *listen, "HOST:PORT to listen on")->capture_default_str();
+    command->add_option("--service", *service, "Service name: icap://HOST:PORT/NAME")->capture_default_str();
+    command->callback([=] {
+      auto sink = SinkOrFail("icap", options->decision_log);
+      enforce::EnforcerOptions enforcer_options;
+      enforcer_options.point = "icap";
+      enforcer_options.review_url = options->review_url;
+      enforce::Enforcer enforcer(LoadOrFail("icap", *options), *sink, enforcer_options);
+      ReloadOnSighup("icap", *options, enforcer);
+      enforce::IcapServerOptions server_options;
+      const size_t colon = listen->rfind(':');
+      if (colon == std::string::npos) Fail("icap", Error::Invalid("--listen must be HOST:PORT", "listen"));
+      server_options.address = listen->substr(0, colon);
+      if (server_options.address.size() > 2 && server_options.address.front() == '[') {
+        server_options.address = server_options.address.substr(1, server_options.address.size() - 2);
+      }
+      try {
+        server_options.port = static_cast<uint16_t>(std::stoul(listen->substr(colon + 1)));
+      } catch (...) {
+        Fail("icap", Error::Invalid("--listen must be HOST:PORT", "listen"));
+      }
+      server_options.service.service = *service;
+      enforce::IcapServer server(enforcer, server_options);
+      auto port = server.Listen();
+      if (!port) Fail("icap", port.error());
+      std::cerr << "esafe icap: icap://" << server_options.address << ":" << *port << "/" << *service << " ("
+                << enforcer.Current()->policy->Version() << ")\n";
+      server.Run();
+    });
+  }
+  // rpz export
+  {
+    auto options = std::make_shared<CommonOptions>();
+    auto profile = std::make_shared<std::string>();
+    auto rpz = std::make_shared<enforce::RpzOptions>();
+    auto* rpz_command = app.add_subcommand("rpz", "DNS response policy zones");
+    rpz_command->require_subcommand(1);
+    auto* command = rpz_command->add_subcommand("export", "Print the response policy zone for a profile");
+    command->add_option("--profile", *profile, "Filtering profile")->required();
+    command->add_option("--profiles", options->profiles, "Filtering profiles YAML")->capture_default_str();
+    command->add_option("--lists", options->lists, "squidGuard/UT1 list directory")->required();
+    command->add_option("--origin", rpz->origin, "Zone name (for the comment; records are relative)")
+        ->capture_default_str();
+    command->add_option("--ttl", rpz->ttl, "TTL of the zone's records, seconds")->capture_default_str();
+    command->callback([=] {
+      filter::LoadReport report;
+      std::vector<filter::ProfileProblem> problems;
+      auto state = filter::LoadPolicyState(options->profiles, options->lists, report, problems);
+      if (!state) Fail("rpz export", state.error());
+      std::ios::sync_with_stdio(false);
+      auto stats = enforce::ExportRpz(**state, *profile, *rpz, std::cout);
+      if (!stats) Fail("rpz export", stats.error());
+      std::cout.flush();
+      std::cerr << "esafe rpz export: " << stats->blocked_domains << " blocked domain(s), " << stats->passthru
+                << " pass-through, " << stats->safe_search << " safe-search name(s), " << stats->skipped
+                << " entr(ies) with no DNS form skipped\n";
+    });
+  }
+}
+
+}  // namespace esafe::cli

@@ -1,0 +1,89 @@
+#include "enforce/block_page.h"
+
+namespace esafe::enforce {
+namespace {
+
+std::string Explain(const BlockPageInfo& info) {
+  if (info.mandatory) {
+    return "This address is on a list of illegal content that every agency in the partnership must block. "
+           "It cannot be unblocked. If you reached it by accident you have done nothing wrong; if you are "
+           "worried about what you saw, tell a member of staff you trust.";
+  }
+  if (info.reason == "time rule") {
+    return "Sites in the category \"" + info.category + "\" are not available at this time of day for the \"" +
+           info.profile + "\" filtering profile. They may be available outside these hours.";
+  }
+  if (info.reason == "override") {
+    return "Your organisation has chosen to block this address for the \"" + info.profile + "\" filtering profile.";
+  }
+  return "This address is listed in the category \"" + info.category + "\", which is blocked for the \"" +
+         info.profile + "\" filtering profile.";
+}
+
+}  // namespace
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string ReviewLink(std::string_view base, const BlockPageInfo& info) {
+  std::string link(base);
+  link += base.find('?') == std::string_view::npos ? '?' : '&';
+  link += "url=" + PercentEncode(info.url) + "&category=" + PercentEncode(info.category) +
+          "&profile=" + PercentEncode(info.profile) + "&reason=" + PercentEncode(info.reason);
+  return link;
+}
+
+std::string RenderBlockPage(const BlockPageInfo& info) {
+  std::string page =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>This page has been blocked</title>"
+      "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5}"
+      "code{word-break:break-all}dt{font-weight:bold}</style></head><body>\n"
+      "<h1>This page has been blocked</h1>\n<p>" +
+      HtmlEscape(Explain(info)) + "</p>\n<dl>\n<dt>Address</dt><dd><code>" + HtmlEscape(info.url) + "</code></dd>\n";
+  if (!info.mandatory) {
+    page += "<dt>Category</dt><dd>" + HtmlEscape(info.category) + "</dd>\n";
+    page += "<dt>Why</dt><dd>" + HtmlEscape(info.reason) + "</dd>\n";
+  }
+  page += "<dt>Filtering profile</dt><dd>" + HtmlEscape(info.profile) + "</dd>\n</dl>\n";
+  if (!info.mandatory && !info.review_url.empty()) {
+    page += "<p>If you think this page should not be blocked, you can <a id=\"request-review\" href=\"" +
+            HtmlEscape(ReviewLink(info.review_url, info)) +
+            "\">request a review</a>. Your organisation's e-safety officer will look at it.</p>\n";
+  }
+  page += "</body></html>\n";
+  return page;
+}
+
+}  // namespace esafe::enforce

@@ -1,0 +1,34 @@
+// The block page: what a person sees instead of a blocked page — what was blocked, why,
+// in plain words, and a link to ask for a review (which the web app's review form takes
+// from there). Pages for the mandatory list offer no review and do not name the list's
+// entry. Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace esafe::enforce {
+
+struct BlockPageInfo {
+  std::string url;        // what was asked for (shown escaped)
+  std::string category;   // list category, "override", or the mandatory list's name
+  std::string reason;     // "category", "time rule", "mandatory list", "override"
+  std::string profile;    // the filtering profile that applied
+  bool mandatory = false;
+  std::string review_url; // base of the review link, e.g. "https://esafe.example/review"
+};
+
+// A complete HTML document (UTF-8).
+std::string RenderBlockPage(const BlockPageInfo& info);
+
+// `base` with "url", "category" (and "profile", "reason") as percent-encoded query
+// parameters, appended with '?' or '&' as `base` needs.
+std::string ReviewLink(std::string_view base, const BlockPageInfo& info);
+
+// Percent-encodes everything but unreserved characters (RFC 3986).
+std::string PercentEncode(std::string_view text);
+
+// Escapes &, <, >, " and ' for HTML text and attribute values.
+std::string HtmlEscape(std::string_view text);
+
+}  // namespace esafe::enforce

@@ -1,0 +1,101 @@
+#include "enforce/enforcer.h"
+
+#include <chrono>
+
+#include "enforce/site_profiles.h"
+#include "store/database.h"
+
+namespace esafe::enforce {
+
+Result<Enforcement> LoadEnforcement(const PolicySource& source, filter::LoadReport& report,
+                                    std::vector<filter::ProfileProblem>& problems) {
+  auto policy = filter::LoadPolicyState(source.profiles, source.lists, report, problems);
+  if (!policy) return policy.error();
+  std::vector<filter::ClientRange> sites;
+  if (!source.db.empty()) {
+    auto db = store::Open(source.db);
+    if (!db) return db.error();
+    auto loaded = LoadSiteRanges(**db);
+    if (!loaded) return loaded.error();
+    sites = std::move(*loaded);
+  }
+  auto clients = filter::ClientMap::Build(*(*policy)->profiles, sites);
+  if (!clients) return clients.error();
+  return Enforcement{std::move(*policy), std::make_shared<const filter::ClientMap>(std::move(*clients))};
+}
+
+Enforcer::Enforcer(Enforcement enforcement, DecisionSink& sink, EnforcerOptions options)
+    : current_(std::make_shared<const Enforcement>(std::move(enforcement))), sink_(sink), options_(std::move(options)) {}
+
+void Enforcer::Install(Enforcement enforcement) {
+  current_.store(std::make_shared<const Enforcement>(std::move(enforcement)), std::memory_order_release);
+}
+
+Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime at) const {
+  auto canonical = filter::CanonicalUrl::Parse(request.url);
+  if (!canonical) return canonical.error();
+  const auto current = Current();
+  Verdict verdict;
+  verdict.client = current->clients->Resolve(request.client, request.user);
+  const filter::CompiledProfile* profile = current->policy->Find(verdict.client.profile);
+  if (!profile) {
+    // The client map is validated against the profiles when built; keep a safe answer.
+    profile = current->policy->Find(current->policy->profiles->default_profile);
+    if (!profile) return Error::Internal("no profile '" + verdict.client.profile + "'");
+  }
+  const filter::PolicyDecision decision =
+      filter::DecideWith(*canonical, *profile, verdict.client.agency_id, at, current->policy);
+  verdict.action = decision.action;
+  verdict.mandatory = decision.mandatory;
+  verdict.category = std::string(decision.category);
+  verdict.entry = std::string(decision.entry);
+  verdict.reason = filter::ReasonName(decision.reason);
+  verdict.canonical = decision.canonical.spec();
+  if (!verdict.blocked() && profile->profile->safe_search && request.method != "CONNECT") {
+    verdict.safe_search = RewriteForSafeSearch(request.url);
+  }
+
+  DecisionEvent event;
+  event.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  event.point = options_.point;
+  event.client = std::string(request.client.substr(0, request.client.find('/')));
+  event.user = request.user == "-" ? std::string() : std::string(request.user);
+  event.site = verdict.client.site;
+  event.site_id = verdict.client.site_id;
+  event.agency_id = verdict.client.agency_id;
+  event.profile = profile->profile->name;
+  event.url = verdict.canonical;
+  event.category = verdict.category;
+  event.entry = verdict.entry;
+  event.list_version = current->policy->Version();
+  event.reason = verdict.reason;
+  event.action = filter::ActionName(verdict.action);
+  event.safe_search = verdict.safe_search.has_value();
+  sink_.Record(event);
+  return verdict;
+}
+
+BlockPageInfo Enforcer::PageInfo(const Verdict& verdict, std::string_view url) const {
+  BlockPageInfo info;
+  info.url = std::string(url);
+  info.category = verdict.category;
+  info.reason = verdict.reason;
+  info.profile = verdict.client.profile;
+  info.mandatory = verdict.mandatory;
+  info.review_url = options_.review_url;
+  return info;
+}
+
+std::string Enforcer::BlockRedirect(const Verdict& verdict, std::string_view url) const {
+  BlockPageInfo info = PageInfo(verdict, url);
+  if (info.mandatory) {
+    // Do not echo a listed illegal-content URL into another system's logs.
+    info.url.clear();
+    info.category = "mandatory";
+  }
+  return ReviewLink(options_.block_page_url, info);
+}
+
+}  // namespace esafe::enforce

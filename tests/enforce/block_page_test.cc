@@ -1,0 +1,36 @@
+#include "enforce/block_page.h"
+
+#include <gtest/gtest.h>
+
+namespace esafe::enforce {
+namespace {
+
+TEST(BlockPageTest, SaysWhatWhyAndOffersReview) {
+  BlockPageInfo info{"http://bad.example/<script>", "gambling", "category", "primary", false,
+                     "https://esafe.example/review?from=block"};
+  const std::string page = RenderBlockPage(info);
+  EXPECT_NE(page.find("http://bad.example/&lt;script&gt;"), std::string::npos);
+  EXPECT_EQ(page.find("<script>"), std::string::npos);
+  EXPECT_NE(page.find("listed in the category &quot;gambling&quot;"), std::string::npos);
+  EXPECT_NE(page.find("&quot;primary&quot; filtering profile"), std::string::npos);
+  EXPECT_NE(page.find("href=\"https://esafe.example/review?from=block&amp;url=http%3A%2F%2Fbad.example%2F%3Cscript%3E"
+                      "&amp;category=gambling"),
+            std::string::npos)
+      << page;
+}
+
+TEST(BlockPageTest, MandatoryPageOffersNoReview) {
+  BlockPageInfo info{"http://x.example/", "iwf", "mandatory list", "staff", true, "https://esafe.example/review"};
+  const std::string page = RenderBlockPage(info);
+  EXPECT_NE(page.find("cannot be unblocked"), std::string::npos);
+  EXPECT_EQ(page.find("request a review"), std::string::npos);
+  EXPECT_EQ(page.find("iwf"), std::string::npos);
+}
+
+TEST(BlockPageTest, Encoding) {
+  EXPECT_EQ(PercentEncode("a b&c/é"), "a%20b%26c%2F%C3%A9");
+  EXPECT_EQ(HtmlEscape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+}
+
+}  // namespace
+}  // namespace esafe::enforce
