@@ -171,7 +171,7 @@ class Store {
   // events are all expired and unheld is deleted; one with some expired and some kept
   // (another agency's longer period, or a legal hold) is rewritten with the kept
   // events. Every deletion and rewrite is a chain entry naming the range, the time
-  // and the rule. Only sealed segments are considered.
+  // and the rule. When any unsealed event has expired, the active part is sealed first.
   Result<RetentionReport> ApplyRetention(const RetentionPolicy& policy, int64_t now_us);
 
   // Places or releases a legal hold; both are chain entries. kConflict on a duplicate

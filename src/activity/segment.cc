@@ -61,8 +61,8 @@ std::string WalFileName(uint64_t gen) {
 
 Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level) {
   if (events.empty()) return Error::Internal("empty segment");
-  std::stable_sort(events.begin(), events.end(),
-                   [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; });
+  auto by_time = [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; };
+  if (!std::is_sorted(events.begin(), events.end(), by_time)) std::stable_sort(events.begin(), events.end(), by_time);
   SegmentIndex idx;
   idx.seq = seq;
   idx.count = events.size();

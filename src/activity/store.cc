@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -242,6 +243,12 @@ Result<RetentionReport> Store::ApplyRetention(const RetentionPolicy& policy, int
   RetentionReport report;
   int64_t min_days = policy.default_days;
   for (const auto& [a, d] : policy.agency_days) min_days = std::min(min_days, d);
+  // A quiet log may not fill a segment within the retention period: seal the active
+  // part when any of it has expired, so that it is judged like everything else.
+  if (std::any_of(im.active.begin(), im.active.end(), [&](const ActivityEvent& e) {
+        return e.time_us < now_us - policy.DaysFor(e.agency) * kDayUs;
+      }))
+    ESAFE_TRY(im.SealLocked());
   std::vector<LegalHold> holds;
   for (const auto& [id, h] : im.state.holds) holds.push_back(h);
   std::vector<LiveSegment> live;

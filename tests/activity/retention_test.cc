@@ -98,6 +98,20 @@ TEST(Retention, DeletesOnlyExpiredAndKeepsHeld) {
   EXPECT_GE(static_cast<uint64_t>(removals), report->segments_deleted + report->segments_rewritten);
 }
 
+TEST(Retention, UnsealedEventsExpireToo) {
+  TempDir dir;
+  EventGen gen(31, 5);
+  auto store = Store::Open(dir.path());  // segments far larger than this log
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Append(gen.Batch(100)).ok());
+  RetentionPolicy policy;
+  auto report = (*store)->ApplyRetention(policy, kT0 + 200 * kDay);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->events_deleted, 100u);
+  EXPECT_TRUE(testing::All(dir.path()).empty());
+  EXPECT_EQ((*store)->ActiveEvents(), 0u);
+}
+
 TEST(Retention, HoldsSurviveReopen) {
   TempDir dir;
   {
