@@ -87,8 +87,12 @@ std::vector<Problem> Validate(const Flowchart& chart, std::string_view file_view
         fail(n.line, fmt::format("{}: an outcome must say what to do ('actions') or who to tell ('tell')", where));
       }
       if (o.risk == "significant_risk" && !escalated) {
+        std::vector<std::string> outside;
+        for (const auto& t : ReferralTargets()) {
+          if (Contains(EscalationTargets(), t.key)) outside.push_back(t.key);
+        }
         fail(n.line, fmt::format("{}: a significant risk must be escalated: 'tell' must name at least one of {}",
-                                 where, fmt::join(Keys(ReferralTargets()), ", ")));
+                                 where, fmt::join(outside, ", ")));
       }
       continue;
     }
