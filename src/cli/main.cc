@@ -8,6 +8,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   esafe::cli::RegisterServeCommands(app);
   esafe::cli::RegisterFilterCommands(app);
+  esafe::cli::RegisterEnforceCommands(app);
+  esafe::cli::RegisterIncidentCommands(app);
+  esafe::cli::RegisterLogCommands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -1,6 +1,8 @@
 // The schema, as numbered migrations applied in order at start. A migration is
 // never edited once released; a change is a new migration. Timestamps are
 // ISO 8601 UTC text; booleans are 0/1 integers; lists are comma-separated text.
+#include <set>
+
 #include <fmt/format.h>
 
 #include "core/clock.h"
@@ -611,20 +613,24 @@ Result<int64_t> Migrate(Database& db) {
     ESAFE_TRY(c.ExecuteScript(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
         "applied_at TEXT NOT NULL)"));
-    auto rows = c.Query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations");
+    // Each migration not yet applied is applied, in order, even when a later
+    // one was applied first (migrations written on branches land in any order).
+    auto rows = c.Query("SELECT version FROM schema_migrations");
     if (!rows.ok()) return rows.error();
-    int64_t current = (*rows)[0].Int("v");
+    std::set<int64_t> applied;
+    for (const auto& r : *rows) applied.insert(r.Int("version"));
+    int64_t current = applied.empty() ? 0 : *applied.rbegin();
     for (const auto& m : kMigrations) {
-      if (m.version <= current) continue;
+      if (applied.count(m.version)) continue;
       std::string sql = Expand(m.common, c.dialect());
       sql += c.dialect() == Dialect::kSqlite ? m.sqlite : m.postgres;
-      auto applied = c.ExecuteScript(sql);
-      if (!applied.ok()) {
-        return Error::Internal(fmt::format("migration {} ({}) failed: {}", m.version, m.name, applied.error().message));
+      auto done = c.ExecuteScript(sql);
+      if (!done.ok()) {
+        return Error::Internal(fmt::format("migration {} ({}) failed: {}", m.version, m.name, done.error().message));
       }
       ESAFE_TRY(c.Execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                           {m.version, std::string(m.name), clock::NowIso8601()}));
-      current = m.version;
+      current = std::max(current, m.version);
     }
     return current;
   });
