@@ -47,7 +47,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           std::string tail(asio::buffers_begin(self->buffer_.data()), asio::buffers_end(self->buffer_.data()));
           if (!tail.empty()) self->Line(tail);
         }
-        if (self->lines_ > 0) {
+        if (self->lines_ > 0 || self->rejected_ > 0) {
           self->Commit();
         }
         return;
