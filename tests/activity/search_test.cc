@@ -102,14 +102,17 @@ Generated RandomQuery(std::mt19937_64& rng) {
   }
   static const std::pair<const char*, int> kHosts[] = {
       {"example.com", 0}, {"EXAMPLE.com", 0}, {"www.", 1}, {"bbc", 2}, {"news.bbc.co.uk", 0}, {"example", 2},
-      {"nohost.invalid", 0}, {"", 1}, {"casino", 1}, {".co.uk", 2}};
+      {"nohost.invalid", 0}, {"", 1}, {"casino", 1}, {".co.uk", 2},
+      // Prefixes that are also substrings elsewhere: a prefix match must not find those.
+      {"example", 1}, {"bbc.co.uk", 1}, {"example.com", 1}};
   if (coin(35)) {
     const auto& [v, m] = kHosts[pick(std::size(kHosts))];
     g.query.host = TextFilter{v, static_cast<Match>(m)};
     g.ref.host = {v, m};
   }
   static const std::pair<const char*, int> kUrls[] = {
-      {"http://bbc.co.uk/p", 1}, {"?q=1", 2}, {"http://example.com/path/7", 0}, {"/path/", 2}, {"https://", 1}};
+      {"http://bbc.co.uk/p", 1}, {"?q=1", 2}, {"http://example.com/path/7", 0}, {"/path/", 2}, {"https://", 1},
+      {"example.com", 1}, {"http://www.", 1}};
   if (coin(25)) {
     const auto& [v, m] = kUrls[pick(std::size(kUrls))];
     g.query.url = TextFilter{v, static_cast<Match>(m)};
