@@ -156,12 +156,14 @@ TEST_F(VerifyTest, RetentionDeletionsVerifyAsLawful) {
   RetentionPolicy policy;  // 90 days
   auto report = (*store)->ApplyRetention(policy, testing::kT0 + 200 * testing::kDay);
   ASSERT_TRUE(report.ok());
-  EXPECT_EQ(report->segments_deleted, 5u);
+  EXPECT_EQ(report->segments_deleted, 6u);  // the 5 sealed, and the expired active part sealed first
+  EXPECT_EQ(report->events_deleted, 210u);
   auto r = Verify(dir_.path());
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->ok) << r->problems.front();
-  EXPECT_EQ(r->lawful_deletions, 5u);
+  EXPECT_EQ(r->lawful_deletions, 6u);
   EXPECT_EQ(r->segments, 0u);
+  EXPECT_EQ(r->wal_events, 0u);
 }
 
 TEST_F(VerifyTest, AForgedDeletionOfRecentEventsIsFlagged) {
