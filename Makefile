@@ -6,7 +6,7 @@ BUILD     ?= build
 CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESAFE_WERROR=ON
 LISTEN    ?= 127.0.0.1:8080
 DB        ?= sqlite:var/esafe.db
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 
 .PHONY: run test build deps deps-test deps-bench sanitize fuzz bench clean
 
@@ -47,9 +47,14 @@ fuzz:
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
 	ctest --test-dir build-fuzz --output-on-failure -j $(JOBS) -L fuzz
 
+BENCH_EVENTS ?= 10000000
+
+# Filter: in-process benchmark, then side by side with squidGuard 1.6.
+# Activity log: esafe's store against indexed SQLite and zstdcat | grep.
 bench: deps-bench build
-	@for b in $(BUILD)/bench/*_bench; do echo "== $$b"; $$b; done
-	@if [ -x bench/compare_squidguard.sh ]; then bench/compare_squidguard.sh $(BUILD); fi
+	$(BUILD)/bench/filter_bench
+	bench/compare_squidguard.sh $(BUILD)
+	bench/activity_compare.sh $(BUILD) $(BENCH_EVENTS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -9,7 +9,7 @@ packages=(
   libhyperscan-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(squidguard bc time util-linux python3)
+  packages+=(squidguard bc time util-linux python3 zstd)
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql-15 chromium squid unbound)

@@ -11,6 +11,8 @@
 #include "access/access.h"
 #include "cli/commands.h"
 #include "directory/directory.h"
+#include "plan/plan.h"
+#include "standards/standards.h"
 #include "store/database.h"
 #include "web/app.h"
 #include "web/http_server.h"
@@ -53,6 +55,24 @@ std::string DemoPassword(const std::string& db_url) {
   return password;
 }
 
+// The demonstration partnership: directory, accounts, and the plan's
+// objectives, actions and training. True when it was loaded now.
+bool LoadDemo(store::Database& db, const std::string& password) {
+  auto loaded = directory::LoadDemo(db, password);
+  if (!loaded.ok()) Fail(loaded.error());
+  if (*loaded) {
+    auto plan = plan::LoadPlanDemo(db);
+    if (!plan.ok()) Fail(plan.error());
+  }
+  return *loaded;
+}
+
+// Data every partnership starts with, whether or not it is a demo.
+void EnsureShippedData(store::Database& db) {
+  auto audit = standards::Standards(db).EnsureDefaultTemplate();
+  if (!audit.ok()) Fail(audit.error());
+}
+
 }  // namespace
 
 void RegisterServeCommands(CLI::App& app) {
@@ -69,11 +89,11 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--threads", threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
   serve->callback([] {
     auto db = OpenOrFail(db_url);
+    EnsureShippedData(*db);
     std::string demo_login;
     if (demo) {
       std::string password = DemoPassword(db_url);
-      auto loaded = directory::LoadDemo(*db, password);
-      if (!loaded.ok()) Fail(loaded.error());
+      LoadDemo(*db, password);
       demo_login = fmt::format("sign in as admin with password {} (also in the file demo-login.txt beside the "
                                "database)", password);
     }
@@ -124,10 +144,10 @@ void RegisterServeCommands(CLI::App& app) {
   load->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
   load->callback([] {
     auto db = OpenOrFail(db_url);
+    EnsureShippedData(*db);
     std::string password = DemoPassword(db_url);
-    auto loaded = directory::LoadDemo(*db, password);
-    if (!loaded.ok()) Fail(loaded.error());
-    std::cout << (*loaded ? "demo partnership loaded; admin password: " + password
+    bool loaded = LoadDemo(*db, password);
+    std::cout << (loaded ? "demo partnership loaded; admin password: " + password
                           : std::string("the database already holds agencies; nothing loaded"))
               << std::endl;
   });
