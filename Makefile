@@ -13,11 +13,10 @@ FUZZ_SECONDS ?= 20
 run: deps build
 	$(BUILD)/esafe serve --db $(DB) --listen $(LISTEN) --demo
 
-# Sanitizers and fuzzers first; the full suite (unit, integration on SQLite and
-# PostgreSQL, browser) runs last so its summary closes the output.
+# The sanitizer and fuzzing build first; the full suite (unit, integration on SQLite
+# and PostgreSQL, Squid, Unbound, browser) runs last so its summary closes the output.
 test: deps-test build
 	$(MAKE) sanitize
-	$(MAKE) fuzz
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 build:
@@ -33,19 +32,18 @@ deps-test:
 deps-bench: deps
 	@scripts/install-deps.sh --bench
 
-# The unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# One clang build with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's
+# coverage instrumentation serves both: the unit tests run under the sanitizers, then
+# every libFuzzer target runs for FUZZ_SECONDS from its seed corpus.
 sanitize:
-	cmake -S . -B build-asan $(CMAKE_ARGS) -DESAFE_SANITIZE=ON -DESAFE_BENCH=OFF >/dev/null
-	cmake --build build-asan -j $(JOBS) --target unit_tests
+	CC=clang CXX=clang++ cmake -S . -B build-asan $(CMAKE_ARGS) -DESAFE_SANITIZE=ON -DESAFE_FUZZ=ON \
+	  -DESAFE_BENCH=OFF -DESAFE_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build build-asan -j $(JOBS) --target unit_tests fuzz_targets
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'unit|sqlite'
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L fuzz
 
-# libFuzzer targets (clang), each run for FUZZ_SECONDS.
-fuzz:
-	CC=clang CXX=clang++ cmake -S . -B build-fuzz $(CMAKE_ARGS) -DESAFE_FUZZ=ON -DESAFE_BENCH=OFF \
-	  -DESAFE_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
-	ctest --test-dir build-fuzz --output-on-failure -j $(JOBS) -L fuzz
+fuzz: sanitize
 
 BENCH_EVENTS ?= 10000000
 
@@ -57,4 +55,4 @@ bench: deps-bench build
 	bench/activity_compare.sh $(BUILD) $(BENCH_EVENTS)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan

@@ -210,7 +210,10 @@ Result<Json> CheckAnswers(const Template& t, const Json& answers) {
     const Question* q = t.Find(id);
     if (q == nullptr) return Error::Invalid(fmt::format("no question '{}' in this audit", id.substr(0, 64)), id.substr(0, 64));
     if (value.is_null()) { out[id] = nullptr; continue; }
-    auto bad = [&](const std::string& why) { return Error::Invalid(fmt::format("{}: {}", q->text, why), id); };
+    const std::string question_id = id;  // clang 14 cannot capture a structured binding
+    auto bad = [&](const std::string& why) {
+      return Error::Invalid(fmt::format("{}: {}", q->text, why), question_id);
+    };
     switch (q->type) {
       case QuestionType::kYesNo:
         if (!value.is_string() || (value != "yes" && value != "no")) return bad("answer yes or no");
