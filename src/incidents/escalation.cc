@@ -11,6 +11,22 @@ namespace esafe::incidents {
 using internal::Connection;
 using internal::Principal;
 
+Result<Json> IncidentLog::ReferralAgencies(const Principal& who) {
+  if (who.role == access::Role::kBoardMember || who.role == access::Role::kAuditor) {
+    return Error::Forbidden("board members and auditors do not refer incidents");
+  }
+  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+    auto rows = c.Query("SELECT id, name, sector FROM agencies WHERE id <> ? ORDER BY name, id",
+                        {who.agency_id.value_or(0)});
+    if (!rows.ok()) return rows.error();
+    Json out = Json::array();
+    for (const auto& r : *rows) {
+      out.push_back({{"id", r.Int("id")}, {"name", r.Text("name")}, {"sector", r.Text("sector")}});
+    }
+    return out;
+  });
+}
+
 Result<Json> IncidentLog::SharedWithMe(const Principal& who) {
   if (who.role != access::Role::kAgencyOfficer || !who.agency_id) {
     return Error::Forbidden("incidents are shared with agencies' e-safety officers");

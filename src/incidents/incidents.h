@@ -182,6 +182,11 @@ class IncidentLog {
                        const std::string& now = {});
 
   // ---- Escalation to another agency ----
+  // The member agencies an incident may be referred to (every agency of the
+  // partnership except the principal's own): [{id, name, sector}]. Names only,
+  // so that an agency officer, who otherwise reads only their own agency, can
+  // choose whom to escalate to. Forbidden for board members and auditors.
+  Result<Json> ReferralAgencies(const access::Principal& who);
   // Incidents shared with the principal's agency, with whether each is acknowledged.
   Result<Json> SharedWithMe(const access::Principal& who);
   // The receiving agency's officer acknowledges a shared incident. Conflict if

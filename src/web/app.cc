@@ -221,8 +221,11 @@ Json App::BuildOpenApi() const {
     Json parameters = Json::array();
     for (const auto& seg : Segments(route.pattern)) {
       if (seg.size() > 2 && seg.front() == '{') {
-        parameters.push_back({{"name", seg.substr(1, seg.size() - 2)}, {"in", "path"}, {"required", true},
-                              {"schema", {{"type", "integer"}, {"minimum", 1}}}});
+        // Record ids ("id", "…_id") are positive integers; other parameters (a flowchart's key) are text.
+        std::string name = seg.substr(1, seg.size() - 2);
+        bool numeric = name == "id" || name.ends_with("_id");
+        parameters.push_back({{"name", name}, {"in", "path"}, {"required", true},
+                              {"schema", numeric ? Json{{"type", "integer"}, {"minimum", 1}} : Json{{"type", "string"}}}});
       }
     }
     for (const auto& q : route.query_params) {

@@ -25,6 +25,7 @@ void AddDirectoryRoutes(RouteTable& t);  // agencies, sites, access locations, p
 void AddAccessRoutes(RouteTable& t);     // audit trail, accounts
 void AddPlanRoutes(RouteTable& t);
 void AddStandardsRoutes(RouteTable& t);  // audit templates, rounds, returns, measures
+void AddIncidentRoutes(RouteTable& t);   // flowcharts, incidents, escalation, serious review, statistics
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);
