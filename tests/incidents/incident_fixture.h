@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "annex_cases.h"
 #include "core/clock.h"
 #include "incidents/incidents.h"
 #include "support/test_database.h"
@@ -56,41 +57,20 @@ class IncidentFixture : public ::testing::Test {
   Json Record(const access::Principal& who, const std::string& flowchart_id, const Json& answers,
               Json extra = Json::object()) {
     Json input = {{"flowchart_id", flowchart_id}, {"answers", answers}, {"how_identified", "staff_report"},
-                  {"description", "recorded in a test"}, {"reported_at", "2024-03-01T09:00:00Z"}};
+                  {"description", "recorded in a test"}, {"reported_at", annex::kReportedAt}};
     for (const auto& [k, v] : extra.items()) input[k] = v;
     auto r = log.Create(who, input);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     return r.ok() ? *r : Json();
   }
 
-  // The escalation targets the required actions say must be told, in order.
-  static std::vector<std::string> Told(const Json& incident) {
-    std::vector<std::string> out;
-    for (const auto& a : incident["actions"]) {
-      if (!a["notify"].is_null()) out.push_back(a["notify"]);
-    }
-    return out;
-  }
-  static std::string DueFor(const Json& incident, const std::string& notify) {
-    for (const auto& a : incident["actions"]) {
-      if (a["notify"] == notify) return a["due_at"];
-    }
-    return "";
-  }
-  static bool HasAction(const Json& incident, const std::string& fragment) {
-    for (const auto& a : incident["actions"]) {
-      if (a["what"].get<std::string>().find(fragment) != std::string::npos) return true;
-    }
-    return false;
-  }
-  static std::string MustNot(const Json& incident) {
-    std::string out;
-    for (const auto& m : incident["must_not"]) out += m.get<std::string>() + "\n";
-    return out;
-  }
+  // Reading a recorded incident: shared with the acceptance tables (annex_cases.h).
+  static std::vector<std::string> Told(const Json& incident) { return annex::Told(incident); }
+  static std::string DueFor(const Json& incident, const std::string& notify) { return annex::DueFor(incident, notify); }
+  static bool HasAction(const Json& incident, const std::string& fragment) { return annex::HasAction(incident, fragment); }
+  static std::string MustNot(const Json& incident) { return annex::MustNot(incident); }
   static bool Before(const std::vector<std::string>& order, const std::string& a, const std::string& b) {
-    auto ia = std::find(order.begin(), order.end(), a), ib = std::find(order.begin(), order.end(), b);
-    return ia != order.end() && ib != order.end() && ia < ib;
+    return annex::Before(order, a, b);
   }
 
   int64_t CountAudit(const std::string& action, const std::string& entity, int64_t id) {
