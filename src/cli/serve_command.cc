@@ -95,7 +95,8 @@ void RegisterServeCommands(CLI::App& app) {
       std::string password = DemoPassword(db_url);
       LoadDemo(*db, password);
       demo_login = fmt::format("sign in as admin with password {} (also in the file demo-login.txt beside the "
-                               "database)", password);
+                               "database); the agency e-safety officers library.eslo and riverside.eslo use the "
+                               "same password", password);
     }
     web::AppOptions options;
     options.secure_cookies = secure_cookies;

@@ -141,6 +141,13 @@ Result<bool> LoadDemo(store::Database& db, const std::string& admin_password) {
            .role = access::Role::kAgencyOfficer, .agency_id = ids[2]},
       nullptr);
   if (!officer.ok()) return officer.error();
+  // A second agency's officer, so that escalating an incident from one agency
+  // to another (the library to a child's school) can be tried end to end.
+  auto school_officer = access::AddAccount(
+      db, {.username = "riverside.eslo", .display_name = "Amira Shah", .password = admin_password,
+           .role = access::Role::kAgencyOfficer, .agency_id = ids[0]},
+      nullptr);
+  if (!school_officer.ok()) return school_officer.error();
   return true;
 }
 
