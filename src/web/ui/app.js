@@ -6,6 +6,7 @@ import { renderList, renderEdit } from './directory.js';
 import { renderDashboard } from './dashboard.js';
 import { renderAudit } from './audit.js';
 import { renderPlan, renderTraining, renderDisclosures } from './plan.js';
+import { renderReport, renderIncidents, renderIncident, renderStatistics, canReport } from './incidents.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -18,6 +19,8 @@ const NAV = [
   { route: 'sites', label: 'Sites', hide: ['board_member'] },
   { route: 'register', label: 'Internet access register', hide: ['board_member'] },
   { route: 'people', label: 'People', hide: ['board_member'] },
+  { route: 'incidents', label: 'Incidents', hide: ['board_member', 'auditor'] },
+  { route: 'statistics', label: 'Incident statistics' },
   { route: 'plan', label: 'Action plan' },
   { route: 'training', label: 'Training', hide: ['board_member'] },
   { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
@@ -44,6 +47,8 @@ function drawShell() {
   const signedIn = Boolean(user);
   document.getElementById('who').hidden = !signedIn;
   document.getElementById('site-nav').hidden = !signedIn;
+  // 'Report an incident' is one click from every page for everyone who records incidents.
+  document.getElementById('report-link').hidden = !canReport(user);
   const list = clear(document.getElementById('nav-list'));
   if (!signedIn) return;
   document.getElementById('who-name').textContent = user.display_name || user.username;
@@ -88,6 +93,18 @@ async function route() {
     } else if (section === 'audit') {
       focus = await renderAudit(page, params, { user });
       title = 'Audit trail';
+    } else if (section === 'report') {
+      focus = await renderReport(page, params, { user });
+      title = 'Report an incident';
+    } else if (section === 'incidents' && parts.length === 1) {
+      focus = await renderIncidents(page, params, { user });
+      title = 'Incidents';
+    } else if (section === 'incidents' && parts.length === 2) {
+      focus = await renderIncident(page, parts[1], params, { user });
+      title = `Incident ${parts[1]}`;
+    } else if (section === 'statistics') {
+      focus = await renderStatistics(page, params, { user });
+      title = 'Incident statistics';
     } else if (section === 'plan') {
       focus = await renderPlan(page, params, { user });
       title = 'Action plan';

@@ -2,6 +2,7 @@
 import { api, query } from './api.js';
 import { registerFlags } from './entities.js';
 import { h, svg } from './dom.js';
+import { overduePanel } from './incidents.js';
 
 let uid = 0;
 const pct = (n, d) => (d ? Math.round((100 * n) / d) : 0);
@@ -69,6 +70,8 @@ export async function renderDashboard(main, params, ctx) {
     scoped = true;
     main.querySelector('.intro').textContent = 'How your agency’s internet access stands today, from your own register.';
   }
+  const overdue = await overduePanel(ctx);
+  if (overdue) main.append(overdue);
   const ag = s.agencies || {}; const al = s.access_locations || {};
   const sites = Object.values(s.sites_by_type || {}).reduce((a, b) => a + b, 0);
   main.append(h('ul', { class: 'stats', 'aria-label': 'Key figures' },
