@@ -1,0 +1,230 @@
+// Browser test of the incident log: the library's e-safety officer records an incident through the
+// flowchart walk (one plain question a screen), sees the required actions with their due times on the
+// incident page, and escalates it to Riverside Primary School; the school's officer signs in on a phone,
+// finds it under 'Shared with my agency' and acknowledges it; the library then sees the acknowledgement.
+//
+// Run: ESAFE_BIN=/path/to/esafe BUILD_DIR=/path/to/build node --test incidents.test.mjs
+// Screenshots (laptop and phone widths) go to $BUILD_DIR/screenshots/.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ESAFE_BIN = process.env.ESAFE_BIN;
+const BUILD_DIR = process.env.BUILD_DIR;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = BUILD_DIR ? path.join(BUILD_DIR, 'screenshots') : null;
+const stamp = Date.now().toString(36);
+const LAPTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts `esafe serve --demo` and resolves with {url, password} once it has printed both.
+function startServer(bin, dir, port) {
+  const child = spawn(bin, ['serve', '--db', `sqlite:${path.join(dir, 'esafe.db')}`, '--listen', `127.0.0.1:${port}`, '--demo'],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`esafe did not start within 30 s.\nstdout:\n${out}\nstderr:\n${err}`)), 30000);
+    const check = () => {
+      const url = /(https?:\/\/\S+)/.exec(out);
+      const pw = /sign in as admin with password (\S+)/.exec(out);
+      if (url && pw) { clearTimeout(timer); resolve({ url: url[1], password: pw[1], out }); }
+    };
+    child.stdout.on('data', (d) => { out += d; check(); });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`esafe exited early (code ${code}, signal ${signal}).\nstdout:\n${out}\nstderr:\n${err}`));
+    });
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+  return { child, ready };
+}
+
+describe('esafe incident log', { timeout: 240000 }, () => {
+  let server; let tmp; let browser; let base; let password;
+  const problems = [];
+  const DESCRIPTION = `At the Central Library a girl of 12 said a man she met in a game asks for webcam pictures ${stamp}`;
+  let incidentId = null;
+
+  async function signedInPage(username, viewport) {
+    const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Europe/London', isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`); });
+    await page.goto(base);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    return page;
+  }
+
+  // How far the page scrolls sideways (0 when it fits the screen).
+  const sideways = (page) => page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+  const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    assert.ok(ESAFE_BIN, 'set ESAFE_BIN to the esafe binary');
+    assert.ok(BUILD_DIR, 'set BUILD_DIR to where screenshots should go');
+    fs.mkdirSync(SHOTS, { recursive: true });
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'esafe-incidents-browser-'));
+    server = startServer(ESAFE_BIN, tmp, await freePort());
+    let out;
+    ({ url: base, password, out } = await server.ready);
+    base = base.replace(/\/$/, '');
+    // `make run` tells people which demo accounts there are.
+    assert.match(out, /riverside\.eslo/);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  });
+
+  after(async () => {
+    if (browser) await browser.close().catch(() => {});
+    if (server && server.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await new Promise((r) => { server.child.once('exit', r); setTimeout(r, 5000); });
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('records an incident through the flowchart walk and sees the required actions with due times', async () => {
+    const page = await signedInPage('library.eslo', LAPTOP);
+    // One click from the dashboard (and every other page): the header link.
+    await page.getByRole('link', { name: 'Report an incident' }).first().click();
+    await page.getByRole('heading', { name: 'Report an incident', level: 1 }).waitFor();
+    // Keyboard only for the first choice: the radio group and the Continue button.
+    await page.getByLabel('A child tells you about abuse or grooming').focus();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /Is the child in danger right now/, level: 1 }).waitFor();
+    assert.match(await page.locator('.walk__progress').innerText(), /question 1/);
+    await shot(page, 'incident-walk-question-laptop');
+    // Refused without an answer, with the reason shown.
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Choose an answer' }).waitFor();
+    await page.getByLabel('No, or I do not know').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'What has the child told you?', level: 1 }).waitFor();
+    // Back returns to the previous question with its answer kept.
+    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByRole('heading', { name: /Is the child in danger right now/, level: 1 }).waitFor();
+    assert.equal(await page.getByLabel('No, or I do not know').isChecked(), true);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'What has the child told you?', level: 1 }).waitFor();
+    await page.getByLabel(/An adult or older person they met online/).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    // The outcome: risk, what not to do, what to do by when, who to tell in order; then the form.
+    await page.getByRole('heading', { name: 'Record the incident', level: 1 }).waitFor();
+    const outcome = page.locator('#outcome');
+    assert.match(await outcome.locator('.risk').innerText(), /significant risk/i);
+    assert.ok(await outcome.locator('.must-not li').count() > 0, 'the outcome says what must not be done');
+    assert.match(await outcome.locator('.outcome__actions').innerText(), /at once|within \d+ hours?/);
+    assert.match(await outcome.locator('.outcome__tell').innerText(), /CEOP/);
+    assert.equal(await page.locator('#inc-category').inputValue(), 'grooming');  // pre-filled from the flowchart
+    await shot(page, 'incident-walk-outcome-laptop');
+    await page.getByRole('button', { name: 'Record the incident' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Say how it came to light' }).waitFor();
+    await page.getByLabel('How it came to light').selectOption('child_disclosure');
+    await page.getByLabel('What happened').fill(DESCRIPTION);
+    await page.getByLabel('Technology involved').fill('online game chat and webcam');
+    await page.getByRole('button', { name: 'Record the incident' }).click();
+
+    // The incident page: required actions with due times; those due at once are already overdue.
+    await page.getByRole('heading', { name: /^Incident \d+: Grooming$/, level: 1 }).waitFor();
+    incidentId = Number(/#\/incidents\/(\d+)/.exec(page.url())[1]);
+    assert.ok(incidentId > 0);
+    const rows = page.locator('#required-actions tbody tr');
+    assert.ok(await rows.count() >= 3, 'the outcome\'s actions were stored');
+    const dues = await page.locator('#required-actions tbody time.due').evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+    assert.ok(dues.length >= 3 && dues.every((d) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(d)), `due times: ${dues}`);
+    assert.match(await page.locator('#required-actions').innerText(), /Tell CEOP/);
+    // Actions due at once are overdue from the next second: reading the page again flags them.
+    await page.waitForTimeout(1100);
+    await page.reload();
+    await page.getByRole('heading', { name: /^Incident \d+: Grooming$/, level: 1 }).waitFor();
+    assert.ok(await page.locator('#required-actions tr.overdue').count() >= 1, 'actions due at once are flagged overdue');
+    await page.locator('#overdue-notice').waitFor();
+    assert.match(await page.locator('.must-not').first().innerText(), /Do not/);
+    assert.match(await page.locator('#summary, .facts').first().innerText(), new RegExp(stamp));
+    await shot(page, 'incident-page-laptop');
+
+    // Escalate to the child's school: pick another member agency.
+    await page.getByLabel('Referred to').selectOption('member_agency');
+    await page.getByLabel('Member agency').selectOption({ label: 'Riverside Primary School' });
+    await page.getByLabel('Notes').fill('The girl attends Riverside Primary; the school\'s DSL needs to know today.');
+    await page.getByRole('button', { name: 'Record the referral' }).click();
+    await page.locator('#shares li', { hasText: 'Riverside Primary School' }).locator('.badge', { hasText: 'Waiting for acknowledgement' }).waitFor();
+    // The overdue action list on the agency's dashboard names the incident.
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.locator('#overdue-actions').getByRole('link', { name: `Incident ${incidentId}` }).first().waitFor();
+    await page.context().close();
+  });
+
+  test('the other agency\'s officer acknowledges it, on a phone', async () => {
+    assert.ok(incidentId, 'the first test recorded the incident');
+    const page = await signedInPage('riverside.eslo', PHONE);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents', exact: true }).click();
+    await page.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor();
+    const row = page.locator('#shared-with-me tr', { hasText: `Incident ${incidentId}` });
+    assert.match(await row.innerText(), /County Library Service/);
+    assert.equal(await sideways(page), 0, 'the shared list scrolls sideways on a phone');
+    await shot(page, 'incident-shared-phone');
+    // The shared part: no names, no evidence; the acknowledgement is offered there too.
+    await row.getByRole('link', { name: `Incident ${incidentId}` }).click();
+    await page.getByRole('heading', { name: /^Incident \d+: Grooming$/, level: 1 }).waitFor();
+    await page.locator('#acknowledge-notice').waitFor();
+    assert.equal(await page.locator('#evidence').count(), 0);
+    assert.equal(await sideways(page), 0, 'the incident page scrolls sideways on a phone');
+    await shot(page, 'incident-page-phone');
+    await page.getByRole('button', { name: `Acknowledge incident ${incidentId}` }).click();
+    await page.locator('.notice--good', { hasText: 'Your agency acknowledged this incident' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incidents', exact: true }).click();
+    await page.locator('#shared-with-me tr', { hasText: `Incident ${incidentId}` }).locator('.badge--good', { hasText: 'Acknowledged' }).waitFor();
+    await page.context().close();
+  });
+
+  test('the recording agency sees the acknowledgement in the chronology', async () => {
+    const page = await signedInPage('library.eslo', LAPTOP);
+    await page.goto(`${base}/#/incidents/${incidentId}`);
+    await page.locator('#shares li', { hasText: 'Riverside Primary School' }).locator('.badge--good', { hasText: 'Acknowledged by Amira Shah' }).waitFor();
+    assert.match(await page.locator('#chronology').innerText(), /acknowledged by Riverside Primary School/i);
+    await page.context().close();
+  });
+
+  test('the walk reads well on a phone and the statistics draw the trend', async () => {
+    const page = await signedInPage('library.eslo', PHONE);
+    await page.getByRole('link', { name: 'Report an incident' }).first().click();
+    await page.getByLabel('A child tells you about abuse or grooming').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: /Is the child in danger right now/, level: 1 }).waitFor();
+    assert.equal(await sideways(page), 0, 'the walk scrolls sideways on a phone');
+    await shot(page, 'incident-walk-question-phone');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incident statistics' }).click();
+    await page.getByRole('heading', { name: 'Incident statistics', level: 1 }).waitFor();
+    assert.ok(await page.locator('#trend svg .trend__period').count() >= 1);
+    await shot(page, 'incident-statistics-phone');
+    await page.context().close();
+    assert.deepEqual(problems, []);
+  });
+});
