@@ -209,6 +209,14 @@ describe('esafe incident log', { timeout: 240000 }, () => {
     await page.goto(`${base}/#/incidents/${incidentId}`);
     await page.locator('#shares li', { hasText: 'Riverside Primary School' }).locator('.badge--good', { hasText: 'Acknowledged by Amira Shah' }).waitFor();
     assert.match(await page.locator('#chronology').innerText(), /acknowledged by Riverside Primary School/i);
+    // Marking it serious opens the Section 5 review, and the statistics page lists it for the sub-group.
+    await page.locator('#serious summary').click();
+    await page.getByLabel('Why it is serious').fill('An adult sought webcam images of a 12-year-old through a game.');
+    await page.getByRole('button', { name: 'Mark serious and open the review' }).click();
+    await page.locator('#serious .badge', { hasText: 'Review open' }).waitFor();
+    await page.getByLabel('Why did the incident happen?').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Incident statistics' }).click();
+    await page.locator('#serious-list').getByRole('link', { name: `Incident ${incidentId}` }).waitFor();
     await page.context().close();
   });
 

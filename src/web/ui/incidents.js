@@ -349,6 +349,7 @@ export async function renderIncident(main, id, params, ctx) {
   main.append(referralsPanel(inc, writable, words));
   main.append(peoplePanel(inc, writable, words));
   if (!inc.shared) main.append(evidencePanel(inc, writable));
+  if (!inc.shared && WRITERS.includes(ctx.user.role)) append(main, [seriousPanel(inc)]);
   main.append(chronologyPanel(events));
   if (!inc.shared && WRITERS.includes(ctx.user.role) && inc.status !== 'withdrawn') main.append(closePanel(inc));
   return title;
@@ -558,6 +559,50 @@ function evidencePanel(inc, writable) {
   return panel;
 }
 
+// Section 5: a serious incident is reviewed with four questions; the review is listed for the sub-group.
+const REVIEW_QUESTIONS = [
+  ['why_happened', 'Why did the incident happen?'],
+  ['prevention', 'Are there any measures which could have prevented it?'],
+  ['response', 'What was the response? Was it effective? Could or should anything else have been done?'],
+  ['lessons', 'What lessons have we learned? How will they be shared, and how will policy and practice change?'],
+];
+
+function seriousPanel(inc) {
+  const panel = h('section', { class: 'panel', id: 'serious', 'aria-labelledby': 'h-serious' }, h('h2', { id: 'h-serious' }, 'Serious-incident review'));
+  if (!inc.serious) {
+    if (inc.status === 'withdrawn') return null;
+    panel.append(h('p', { class: 'muted' }, 'Not marked serious.'),
+      h('details', { class: 'add' }, h('summary', {}, 'Mark as a serious incident'),
+        miniForm({ id: 'mark-serious', title: 'Mark as a serious incident', button: 'Mark serious and open the review',
+          fields: [field('serious-reason', 'Why it is serious', h('textarea', { id: 'serious-reason', name: 'reason', rows: 2, maxlength: 2000 }))],
+          send: async (v) => {
+            await api('POST', `/api/v1/incidents/${inc.id}/serious`, v);
+            announce('Marked serious; the review is open.', 'good');
+            reload();
+          } })));
+    return panel;
+  }
+  const review = inc.review || {};
+  panel.append(h('p', {}, review.complete ? h('span', { class: 'badge badge--good' }, 'Review complete') : h('span', { class: 'badge badge--warn' }, 'Review open'),
+    review.reason ? ` — ${review.reason}` : ''));
+  if (review.complete) {
+    panel.append(h('dl', { class: 'facts' }, REVIEW_QUESTIONS.map(([k, q]) => [h('dt', {}, q), h('dd', {}, review[k] || '—')])));
+    return panel;
+  }
+  panel.append(miniForm({ id: 'review-form', title: 'The four questions', button: 'Save the review',
+    fields: [...REVIEW_QUESTIONS.map(([k, q]) => {
+      const area = h('textarea', { id: `review-${k}`, name: k, rows: 3, maxlength: 10000 });
+      area.value = review[k] || '';
+      return field(`review-${k}`, q, area);
+    }), h('div', { class: 'field field--check' }, h('div', { class: 'check' }, h('input', { type: 'checkbox', id: 'review-complete', name: 'complete' }), h('label', { for: 'review-complete' }, 'The review is complete')))],
+    send: async (v) => {
+      await api('PATCH', `/api/v1/incidents/${inc.id}/review`, v);
+      announce('Review saved.', 'good');
+      reload();
+    } }));
+  return panel;
+}
+
 function chronologyPanel(events) {
   return h('section', { class: 'panel', id: 'chronology', 'aria-labelledby': 'h-chronology' }, h('h2', { id: 'h-chronology' }, 'Chronology'),
     h('ol', { class: 'chronology' }, events.map((e) => h('li', { dataset: { kind: e.kind } },
@@ -672,6 +717,7 @@ export async function renderStatistics(main, params, ctx) {
   main.append(form);
   const table = (dimension) => stats.tables.find((t) => t.dimension === dimension) || { rows: [] };
   main.append(trendChart(stats.periods, table('total').rows));
+  if (WRITERS.includes(ctx.user.role)) main.append(await seriousList());
   for (const t of stats.tables) {
     if (t.dimension === 'total' || !t.rows.length) continue;
     const keys = [...new Map(t.rows.map((r) => [r.key, r.label])).entries()];
@@ -683,6 +729,18 @@ export async function renderStatistics(main, params, ctx) {
         h('tbody', {}, keys.map(([key, label]) => h('tr', {}, h('th', { scope: 'row' }, sentence(label)),
           stats.periods.map((p) => h('td', { class: 'num', 'data-label': p }, cell(p, key))))))))));
   }
-  void ctx; void clear;
+  void clear;
   return title;
+}
+
+// The serious incidents with their review status: the sub-group's standing agenda item.
+async function seriousList() {
+  const list = await api('GET', '/api/v1/incidents/serious');
+  return h('section', { class: 'panel', id: 'serious-list', 'aria-labelledby': 'h-serious-list' },
+    h('h2', { id: 'h-serious-list' }, 'Serious incidents'),
+    !list.length ? h('p', { class: 'muted' }, 'No incident is marked serious.')
+      : h('ul', { class: 'record-list' }, list.map((r) => h('li', {},
+        h('a', { href: `#/incidents/${r.incident_id}` }, `Incident ${r.incident_id}`), ` — ${r.agency_name} — ${sentence(r.category_label)} — `,
+        r.review_complete ? h('span', { class: 'badge badge--good' }, 'Review complete') : h('span', { class: 'badge badge--warn' }, 'Review open')))),
+    h('p', {}, h('a', { class: 'button button--secondary', href: '/api/v1/incidents/serious/export.csv', download: 'serious-incidents.csv' }, 'Export for the sub-group (CSV)')));
 }
