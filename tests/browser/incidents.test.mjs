@@ -220,6 +220,25 @@ describe('esafe incident log', { timeout: 240000 }, () => {
     await page.context().close();
   });
 
+  test('the partnership publishes flowcharts; an invalid file is refused with its line and the old version stays', async () => {
+    const page = await signedInPage('admin', LAPTOP);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flowcharts' }).click();
+    await page.getByRole('heading', { name: 'Response flowcharts', level: 1 }).waitFor();
+    const row = page.locator('#flowchart-list tr', { hasText: 'suspicious-email' });
+    assert.equal((await row.locator('td').first().innerText()).trim(), '1');
+    const broken = 'id: suspicious-email\ntitle: Broken\nversion: 2\nnodes:\n  - id: start\n    question: Where next?\n    answers:\n      - {value: a, text: A, next: nowhere}\n';
+    await page.getByLabel('Flowchart file (YAML)').setInputFiles({ name: 'suspicious-email.yaml', mimeType: 'application/yaml', buffer: Buffer.from(broken) });
+    await page.getByRole('button', { name: 'Publish' }).click();
+    const problems = page.locator('#publish-flowchart .problems');
+    await problems.waitFor();
+    assert.match(await problems.innerText(), /suspicious-email\.yaml:\d+: /);
+    await shot(page, 'flowchart-publish-refused-laptop');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Response flowcharts', level: 1 }).waitFor();
+    assert.equal((await page.locator('#flowchart-list tr', { hasText: 'suspicious-email' }).locator('td').first().innerText()).trim(), '1');
+    await page.context().close();
+  });
+
   test('the walk reads well on a phone and the statistics draw the trend', async () => {
     const page = await signedInPage('library.eslo', PHONE);
     await page.getByRole('link', { name: 'Report an incident' }).first().click();

@@ -6,7 +6,7 @@ import { renderList, renderEdit } from './directory.js';
 import { renderDashboard } from './dashboard.js';
 import { renderAudit } from './audit.js';
 import { renderPlan, renderTraining, renderDisclosures } from './plan.js';
-import { renderReport, renderIncidents, renderIncident, renderStatistics, canReport } from './incidents.js';
+import { renderReport, renderIncidents, renderIncident, renderStatistics, renderFlowcharts, canReport } from './incidents.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -21,6 +21,7 @@ const NAV = [
   { route: 'people', label: 'People', hide: ['board_member'] },
   { route: 'incidents', label: 'Incidents', hide: ['board_member', 'auditor'] },
   { route: 'statistics', label: 'Incident statistics' },
+  { route: 'flowcharts', label: 'Flowcharts', only: ['partnership_admin', 'partnership_lead'] },
   { route: 'plan', label: 'Action plan' },
   { route: 'training', label: 'Training', hide: ['board_member'] },
   { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
@@ -105,6 +106,9 @@ async function route() {
     } else if (section === 'statistics') {
       focus = await renderStatistics(page, params, { user });
       title = 'Incident statistics';
+    } else if (section === 'flowcharts') {
+      focus = await renderFlowcharts(page, params, { user });
+      title = 'Response flowcharts';
     } else if (section === 'plan') {
       focus = await renderPlan(page, params, { user });
       title = 'Action plan';
