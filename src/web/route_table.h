@@ -25,6 +25,7 @@ void AddDirectoryRoutes(RouteTable& t);  // agencies, sites, access locations, p
 void AddAccessRoutes(RouteTable& t);     // audit trail, accounts
 void AddPlanRoutes(RouteTable& t);
 void AddStandardsRoutes(RouteTable& t);  // audit templates, rounds, returns, measures
+void AddFilterRoutes(RouteTable& t);     // review requests (public /blocked pages), override versions
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);

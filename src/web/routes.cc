@@ -15,6 +15,7 @@ std::vector<Route> App::BuildRoutes() {
   AddAccessRoutes(table);
   AddPlanRoutes(table);
   AddStandardsRoutes(table);
+  AddFilterRoutes(table);
   return routes;
 }
 
