@@ -66,6 +66,9 @@ Response Html(int status, std::string body) {
   r.status = status;
   r.content_type = "text/html; charset=utf-8";
   r.body = std::move(body);
+  // So that the form's post carries this site's Origin (no-referrer would send "null"),
+  // while nothing is sent to other sites.
+  r.headers.emplace_back("Referrer-Policy", "same-origin");
   return r;
 }
 
