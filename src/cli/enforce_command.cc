@@ -11,9 +11,19 @@
 //
 // squid-helper and icap reload profiles, lists and site ranges on SIGHUP; a reload that
 // fails leaves the previous policy in force and says why on standard error.
+//
+// With --db they also poll the database's newest override version (an officer approving a
+// review request writes one; enforce/override_versions.h) every --poll-overrides seconds
+// and reload when it changes. Polling, rather than PostgreSQL's LISTEN/NOTIFY or a signal
+// from the web app, because it works the same on SQLite and PostgreSQL, needs the web app
+// to know nothing about where enforcement points run, and costs one indexed read per
+// interval; a missed change is picked up on the next poll. The reload builds the new
+// policy beside the old and installs it in one atomic swap, so requests in flight finish
+// on the version they started with.
 #include <pthread.h>
 #include <signal.h>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -24,8 +34,10 @@
 #include "enforce/decision_sink.h"
 #include "enforce/enforcer.h"
 #include "enforce/icap_server.h"
+#include "enforce/override_versions.h"
 #include "enforce/rpz_zone.h"
 #include "enforce/squid_helper.h"
+#include "store/database.h"
 
 namespace esafe::cli {
 namespace {
@@ -38,7 +50,8 @@ struct CommonOptions {
   std::string db;
   std::string decision_log;
   std::string block_page = "http://127.0.0.1:8080/blocked";
-  std::string review_url = "http://127.0.0.1:8080/review";
+  std::string review_url = "http://127.0.0.1:8080/blocked";
+  double poll_overrides = 5;  // seconds; 0: do not poll
 };
 
 [[noreturn]] void Fail(std::string_view command, const Error& error) {
@@ -57,6 +70,10 @@ void AddCommon(CLI::App* command, CommonOptions& options, bool block_page) {
         ->capture_default_str();
   }
   command->add_option("--review-url", options.review_url, "Base URL of the block page's 'request a review' link")
+      ->capture_default_str();
+  command->add_option("--poll-overrides", options.poll_overrides,
+                      "With --db: seconds between checks for a new override version (0: never)")
+      ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
 }
 
@@ -104,6 +121,37 @@ void ReloadOnSighup(std::string command, CommonOptions options, enforce::Enforce
   }).detach();
 }
 
+// With --db, reloads whenever the database's newest override version differs from the
+// one in force; from a thread of its own, holding its own database connection.
+void ReloadOnNewOverrides(std::string command, CommonOptions options, enforce::Enforcer& enforcer) {
+  if (options.db.empty() || options.poll_overrides <= 0) return;
+  auto db = store::Open(options.db);
+  if (!db) Fail(command, db.error());
+  std::thread([command, options, &enforcer, db = std::shared_ptr<store::Database>(std::move(*db))] {
+    int64_t failed = -1;  // a version whose reload failed is not retried until it changes
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_overrides));
+      auto version = enforce::CurrentOverrideVersion(*db);
+      if (!version) {
+        std::cerr << "esafe " << command << ": cannot read the override version: " << version.error().message << "\n";
+        continue;
+      }
+      if (*version == enforcer.Current()->policy->profiles->override_version || *version == failed) continue;
+      filter::LoadReport report;
+      std::vector<filter::ProfileProblem> problems;
+      auto loaded = enforce::LoadEnforcement({options.profiles, options.lists, options.db}, report, problems);
+      if (!loaded) {
+        failed = *version;
+        std::cerr << "esafe " << command << ": reload for override version " << *version
+                  << " failed, previous policy stays in force: " << loaded.error().message << "\n";
+        continue;
+      }
+      enforcer.Install(std::move(*loaded));
+      std::cerr << "esafe " << command << ": reloaded " << enforcer.Current()->policy->Version() << "\n";
+    }
+  }).detach();
+}
+
 }  // namespace
 
 void RegisterEnforceCommands(CLI::App& app) {
@@ -130,6 +178,7 @@ void RegisterEnforceCommands(CLI::App& app) {
       enforcer_options.review_url = options->review_url;
       enforce::Enforcer enforcer(LoadOrFail("squid-helper", *options), *sink, enforcer_options);
       ReloadOnSighup("squid-helper", *options, enforcer);
+      ReloadOnNewOverrides("squid-helper", *options, enforcer);
       enforce::SquidHelperOptions helper;
       helper.mode = *mode == "acl" ? enforce::SquidMode::kAcl : enforce::SquidMode::kRewrite;
       helper.channels = *channels == "yes" ? enforce::SquidChannels::kYes
@@ -156,6 +205,7 @@ void RegisterEnforceCommands(CLI::App& app) {
       enforcer_options.review_url = options->review_url;
       enforce::Enforcer enforcer(LoadOrFail("icap", *options), *sink, enforcer_options);
       ReloadOnSighup("icap", *options, enforcer);
+      ReloadOnNewOverrides("icap", *options, enforcer);
       enforce::IcapServerOptions server_options;
       const size_t colon = listen->rfind(':');
       if (colon == std::string::npos) Fail("icap", Error::Invalid("--listen must be HOST:PORT", "listen"));

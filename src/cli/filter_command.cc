@@ -10,20 +10,28 @@
 //     its mandatory lists, overrides and time rules (at --at, else now), adding
 //     "profile", "reason" and "list_version" to each line. Exit 2 for a profiles file
 //     with problems (each printed as FILE:LINE: reason).
+//     With --db URL [--agency ID] the database's newest override version is merged in
+//     (as the enforcement points do) and decisions use the agency's overrides; a line
+//     decided by an override adds "override": the version, who made it, when, why and
+//     the review request it answered (or "source": "profiles file").
 //   esafe filter hash [URL…]
 //     The canonical URL and the SHA-256 a hashed list would hold for it.
 #include <cctype>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "enforce/override_versions.h"
 #include "filter/directory_filter.h"
 #include "filter/filter_engine.h"
 #include "filter/profile_policy.h"
 #include "filter/url_hash.h"
+#include "store/database.h"
 
 namespace esafe::cli {
 namespace {
@@ -36,6 +44,8 @@ struct CheckOptions {
   std::string profile;
   std::string profiles = "data/filter/profiles.yaml";
   std::string at;  // "mon 10:00"; empty: now
+  std::string db;  // merge the database's override version
+  int64_t agency = 0;  // decide with this agency's overrides; 0: none
 };
 
 [[noreturn]] void Fail(const Error& error) {
@@ -88,7 +98,18 @@ filter::LocalTime ParseAt(const std::string& at) {
 void RunProfileCheck(const CheckOptions& options) {
   filter::LoadReport report;
   std::vector<filter::ProfileProblem> problems;
-  auto state = filter::LoadPolicyState(options.profiles, options.lists, report, problems);
+  std::unique_ptr<store::Database> db;
+  auto set = filter::LoadProfileSet(options.profiles, problems);
+  if (set && !options.db.empty()) {
+    auto opened = store::Open(options.db);
+    if (!opened) Fail(opened.error());
+    db = std::move(*opened);
+    auto overrides = enforce::LoadOverrideSet(*db);
+    if (!overrides) Fail(overrides.error());
+    enforce::MergeOverrides(*overrides, *set);
+  }
+  auto state = set ? filter::LoadPolicyStateFromSet(std::move(*set), options.lists, report, problems)
+                   : Result<std::shared_ptr<const filter::PolicyState>>(set.error());
   for (size_t i = 1; i < problems.size(); ++i) std::cerr << "esafe filter: " << FormatProblem(problems[i]) << "\n";
   if (!state) Fail(state.error());
   if (report.bad_lines > 0) std::cerr << "esafe filter: skipped " << report.bad_lines << " bad list line(s)\n";
@@ -102,7 +123,8 @@ void RunProfileCheck(const CheckOptions& options) {
   ForEachUrl(options.urls, [&](const std::string& url) {
     nlohmann::ordered_json out;
     out["url"] = url;
-    auto decision = engine.Decide(url, options.profile, std::nullopt, at);
+    const std::optional<int64_t> agency = options.agency > 0 ? std::optional<int64_t>(options.agency) : std::nullopt;
+    auto decision = engine.Decide(url, options.profile, agency, at);
     if (!decision) {
       out["error"] = decision.error().message;
     } else {
@@ -113,6 +135,25 @@ void RunProfileCheck(const CheckOptions& options) {
       out["profile"] = options.profile;
       out["reason"] = filter::ReasonName(decision->reason);
       out["list_version"] = decision->state->Version();
+      if (decision->reason == filter::DecisionReason::kOverride && db && agency) {
+        auto origin = enforce::FindOverrideOrigin(*db, *agency, std::string(decision->entry));
+        if (!origin) Fail(origin.error());
+        nlohmann::ordered_json o;
+        if (*origin) {
+          const auto& found = **origin;
+          o["version"] = found.version;
+          o["agency"] = found.agency_id;
+          o["action"] = found.action;
+          o["entry"] = found.entry;
+          o["by"] = found.created_by;
+          o["at"] = found.created_at;
+          o["why"] = found.reason;
+          o["request"] = found.request_id ? nlohmann::ordered_json(*found.request_id) : nlohmann::ordered_json(nullptr);
+        } else {
+          o["source"] = "profiles file";
+        }
+        out["override"] = o;
+      }
     }
     std::cout << JsonLine(out) << '\n';
   });
@@ -196,6 +237,9 @@ void RegisterFilterCommands(CLI::App& app) {
   check->add_option("--at", options->at, "Local day and time for time rules, e.g. \"mon 10:00\" (with --profile)");
   check->add_option("--warn", options->warn, "Categories to warn about (click-through), comma-separated")
       ->delimiter(',')->allow_extra_args(false);
+  check->add_option("--db", options->db, "Merge this database's override version (with --profile)");
+  check->add_option("--agency", options->agency, "Decide with this agency's overrides (with --profile)")
+      ->check(CLI::PositiveNumber);
   check->add_option("urls", options->urls, "URLs to decide; read from standard input when none");
   check->callback([options] { RunCheck(*options); });
 

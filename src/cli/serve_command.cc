@@ -11,6 +11,7 @@
 #include "access/access.h"
 #include "cli/commands.h"
 #include "directory/directory.h"
+#include "filter/mandatory_lists.h"
 #include "plan/plan.h"
 #include "standards/standards.h"
 #include "store/database.h"
@@ -80,6 +81,7 @@ void RegisterServeCommands(CLI::App& app) {
   static std::string listen = "127.0.0.1:8080";
   static bool demo = false, secure_cookies = false;
   static int threads = 4;
+  static std::string profiles = "data/filter/profiles.yaml";
 
   auto* serve = app.add_subcommand("serve", "Run the web application and API");
   serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
@@ -87,6 +89,9 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_flag("--demo", demo, "Load a demonstration partnership into an empty database");
   serve->add_flag("--secure-cookies", secure_cookies, "Mark the session cookie Secure (when served behind TLS)");
   serve->add_option("--threads", threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
+  serve->add_option("--profiles", profiles,
+                    "Filtering profiles YAML whose mandatory lists review requests are checked against")
+      ->capture_default_str();
   serve->callback([] {
     auto db = OpenOrFail(db_url);
     EnsureShippedData(*db);
@@ -100,6 +105,13 @@ void RegisterServeCommands(CLI::App& app) {
     }
     web::AppOptions options;
     options.secure_cookies = secure_cookies;
+    if (auto mandatory = filter::MandatoryLists::Load(profiles)) {
+      options.mandatory_lists = std::move(*mandatory);
+    } else {
+      // The web app still serves; only approvals of unblock requests wait for the lists.
+      std::cerr << "esafe serve: mandatory lists not loaded (" << mandatory.error().message
+                << "); unblock requests cannot be approved until they are\n";
+    }
     web::App web_app(*db, options);
     web::HttpServer server(web_app, options.max_upload_body);
     auto listening = server.Listen(listen);

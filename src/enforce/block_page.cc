@@ -1,9 +1,8 @@
 #include "enforce/block_page.h"
 
 namespace esafe::enforce {
-namespace {
 
-std::string Explain(const BlockPageInfo& info) {
+std::string ExplainBlock(const BlockPageInfo& info) {
   if (info.mandatory) {
     return "This address is on a list of illegal content that every agency in the partnership must block. "
            "It cannot be unblocked. If you reached it by accident you have done nothing wrong; if you are "
@@ -19,8 +18,6 @@ std::string Explain(const BlockPageInfo& info) {
   return "This address is listed in the category \"" + info.category + "\", which is blocked for the \"" +
          info.profile + "\" filtering profile.";
 }
-
-}  // namespace
 
 std::string PercentEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -60,6 +57,7 @@ std::string ReviewLink(std::string_view base, const BlockPageInfo& info) {
   link += base.find('?') == std::string_view::npos ? '?' : '&';
   link += "url=" + PercentEncode(info.url) + "&category=" + PercentEncode(info.category) +
           "&profile=" + PercentEncode(info.profile) + "&reason=" + PercentEncode(info.reason);
+  if (!info.list_version.empty()) link += "&list_version=" + PercentEncode(info.list_version);
   return link;
 }
 
@@ -71,7 +69,7 @@ std::string RenderBlockPage(const BlockPageInfo& info) {
       "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5}"
       "code{word-break:break-all}dt{font-weight:bold}</style></head><body>\n"
       "<h1>This page has been blocked</h1>\n<p>" +
-      HtmlEscape(Explain(info)) + "</p>\n<dl>\n<dt>Address</dt><dd><code>" + HtmlEscape(info.url) + "</code></dd>\n";
+      HtmlEscape(ExplainBlock(info)) + "</p>\n<dl>\n<dt>Address</dt><dd><code>" + HtmlEscape(info.url) + "</code></dd>\n";
   if (!info.mandatory) {
     page += "<dt>Category</dt><dd>" + HtmlEscape(info.category) + "</dd>\n";
     page += "<dt>Why</dt><dd>" + HtmlEscape(info.reason) + "</dd>\n";

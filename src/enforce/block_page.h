@@ -15,14 +15,19 @@ struct BlockPageInfo {
   std::string reason;     // "category", "time rule", "mandatory list", "override"
   std::string profile;    // the filtering profile that applied
   bool mandatory = false;
-  std::string review_url; // base of the review link, e.g. "https://esafe.example/review"
+  std::string review_url; // base of the review link, e.g. "https://esafe.example/blocked"
+  std::string list_version;  // PolicyState::Version() that decided, recorded with the review request
 };
+
+// Why the page was blocked, in plain words (text, not HTML).
+std::string ExplainBlock(const BlockPageInfo& info);
 
 // A complete HTML document (UTF-8).
 std::string RenderBlockPage(const BlockPageInfo& info);
 
-// `base` with "url", "category" (and "profile", "reason") as percent-encoded query
-// parameters, appended with '?' or '&' as `base` needs.
+// `base` with "url", "category", "profile", "reason" (and "list_version" when known) as
+// percent-encoded query parameters, appended with '?' or '&' as `base` needs: what the web
+// app's public /blocked page reads to explain the block and offer the review form.
 std::string ReviewLink(std::string_view base, const BlockPageInfo& info);
 
 // Percent-encodes everything but unreserved characters (RFC 3986).

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "enforce/override_versions.h"
 #include "enforce/site_profiles.h"
 #include "store/database.h"
 
@@ -9,8 +10,8 @@ namespace esafe::enforce {
 
 Result<Enforcement> LoadEnforcement(const PolicySource& source, filter::LoadReport& report,
                                     std::vector<filter::ProfileProblem>& problems) {
-  auto policy = filter::LoadPolicyState(source.profiles, source.lists, report, problems);
-  if (!policy) return policy.error();
+  auto set = filter::LoadProfileSet(source.profiles, problems);
+  if (!set) return set.error();
   std::vector<filter::ClientRange> sites;
   if (!source.db.empty()) {
     auto db = store::Open(source.db);
@@ -18,7 +19,12 @@ Result<Enforcement> LoadEnforcement(const PolicySource& source, filter::LoadRepo
     auto loaded = LoadSiteRanges(**db);
     if (!loaded) return loaded.error();
     sites = std::move(*loaded);
+    auto overrides = LoadOverrideSet(**db);
+    if (!overrides) return overrides.error();
+    MergeOverrides(*overrides, *set);
   }
+  auto policy = filter::LoadPolicyStateFromSet(std::move(*set), source.lists, report, problems);
+  if (!policy) return policy.error();
   auto clients = filter::ClientMap::Build(*(*policy)->profiles, sites);
   if (!clients) return clients.error();
   return Enforcement{std::move(*policy), std::make_shared<const filter::ClientMap>(std::move(*clients))};
@@ -51,6 +57,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   verdict.entry = std::string(decision.entry);
   verdict.reason = filter::ReasonName(decision.reason);
   verdict.canonical = decision.canonical.spec();
+  verdict.list_version = current->policy->Version();
   if (!verdict.blocked() && profile->profile->safe_search && request.method != "CONNECT") {
     verdict.safe_search = RewriteForSafeSearch(request.url);
   }
@@ -69,7 +76,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   event.url = verdict.canonical;
   event.category = verdict.category;
   event.entry = verdict.entry;
-  event.list_version = current->policy->Version();
+  event.list_version = verdict.list_version;
   event.reason = verdict.reason;
   event.action = filter::ActionName(verdict.action);
   event.safe_search = verdict.safe_search.has_value();
@@ -85,6 +92,7 @@ BlockPageInfo Enforcer::PageInfo(const Verdict& verdict, std::string_view url) c
   info.profile = verdict.client.profile;
   info.mandatory = verdict.mandatory;
   info.review_url = options_.review_url;
+  info.list_version = verdict.list_version;
   return info;
 }
 

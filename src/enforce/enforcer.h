@@ -33,7 +33,8 @@ class Database;
 namespace esafe::enforce {
 
 // What an enforcement point needs to load: the profiles file, the list directory, and
-// optionally the database whose sites' address ranges map clients to profiles.
+// optionally the database whose sites' address ranges map clients to profiles and whose
+// newest override version (override_versions.h) is merged into the agency overrides.
 struct PolicySource {
   std::filesystem::path profiles;  // profiles YAML (data/filter/profiles.yaml)
   std::filesystem::path lists;     // squidGuard/UT1 list directory
@@ -57,7 +58,7 @@ struct EnforcerOptions {
   // profile and reason.
   std::string block_page_url = "http://127.0.0.1:8080/blocked";
   // The base of the block page's "request a review" link.
-  std::string review_url = "http://127.0.0.1:8080/review";
+  std::string review_url = "http://127.0.0.1:8080/blocked";
 };
 
 // One request as an enforcement point sees it.
@@ -76,6 +77,7 @@ struct Verdict {
   std::string entry;
   std::string reason;
   std::string canonical;
+  std::string list_version;  // PolicyState::Version() of the policy that decided
   filter::ClientMatch client;
   // Set when the profile enforces safe search and this request is a search-engine request
   // (never for CONNECT, never when blocked).

@@ -47,7 +47,9 @@ const CompiledProfile* PolicyState::Find(std::string_view profile) const {
 }
 
 std::string PolicyState::Version() const {
-  return profiles->version + "/lists-" + std::to_string(lists->generation());
+  std::string version = profiles->version + "/lists-" + std::to_string(lists->generation());
+  if (profiles->override_version > 0) version += "/overrides-" + std::to_string(profiles->override_version);
+  return version;
 }
 
 Result<std::shared_ptr<const PolicyState>> BuildPolicyState(std::shared_ptr<const ProfileSet> profiles,
@@ -122,7 +124,13 @@ Result<std::shared_ptr<const PolicyState>> LoadPolicyState(const std::filesystem
                                                            std::vector<ProfileProblem>& problems) {
   auto set = LoadProfileSet(profiles_file, problems);
   if (!set) return set.error();
-  auto profiles = std::make_shared<const ProfileSet>(std::move(*set));
+  return LoadPolicyStateFromSet(std::move(*set), lists, report, problems);
+}
+
+Result<std::shared_ptr<const PolicyState>> LoadPolicyStateFromSet(ProfileSet set, const std::filesystem::path& lists,
+                                                                  LoadReport& report,
+                                                                  std::vector<ProfileProblem>& problems) {
+  auto profiles = std::make_shared<const ProfileSet>(std::move(set));
   ListSnapshotBuilder builder;
   for (const auto& list : profiles->mandatory) {
     auto loaded = LoadListFile(list.file, list.category, list.format, builder, report);

@@ -65,7 +65,8 @@ struct PolicyState {
   std::vector<std::pair<int64_t, AgencyCategories>> agencies;
 
   const CompiledProfile* Find(std::string_view profile) const;
-  // "<profiles version>/lists-<generation>": what decided, for the activity log.
+  // "<profiles version>/lists-<generation>", with "/overrides-<N>" when database override
+  // version N is merged in: what decided, for the activity log.
   std::string Version() const;
 };
 
@@ -84,6 +85,12 @@ Result<std::shared_ptr<const PolicyState>> LoadPolicyState(const std::filesystem
                                                            const std::filesystem::path& lists,
                                                            LoadReport& report,
                                                            std::vector<ProfileProblem>& problems);
+
+// The same from an already parsed (and possibly amended) profile set: what an enforcement
+// point uses after merging the database's override version into `set`.
+Result<std::shared_ptr<const PolicyState>> LoadPolicyStateFromSet(ProfileSet set, const std::filesystem::path& lists,
+                                                                  LoadReport& report,
+                                                                  std::vector<ProfileProblem>& problems);
 
 // A decision for one URL under one profile.
 struct PolicyDecision {

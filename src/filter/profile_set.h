@@ -120,6 +120,9 @@ struct ProfileSet {
   std::vector<ClientRange> clients;
   std::vector<UserGroup> groups;
   std::string default_profile;  // for clients no range or group maps
+  // The database override version merged into agency_overrides (enforce/override_versions.h);
+  // 0 when none was. Recorded in PolicyState::Version().
+  int64_t override_version = 0;
 
   const Profile* Find(std::string_view name) const;
   // Profile names in file order, comma-separated (for error messages).

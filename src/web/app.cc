@@ -81,7 +81,11 @@ std::string MimeType(std::string_view path) {
 void AddSecurityHeaders(Response& r) {
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("X-Frame-Options", "DENY");
-  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  // A page may ask for a laxer policy: with no-referrer a browser sends "Origin: null" on
+  // a same-site form post, which the origin check below would refuse (the /blocked form).
+  bool has_referrer_policy = false;
+  for (const auto& [name, value] : r.headers) has_referrer_policy |= name == "Referrer-Policy";
+  if (!has_referrer_policy) r.headers.emplace_back("Referrer-Policy", "no-referrer");
   r.headers.emplace_back("Content-Security-Policy",
                          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                          "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");

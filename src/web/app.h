@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@
 #include "store/database.h"
 #include "web/http.h"
 
+namespace esafe::filter {
+class MandatoryLists;
+}
+
 namespace esafe::web {
 
 struct AppOptions {
@@ -25,6 +30,9 @@ struct AppOptions {
   size_t max_json_body = 64 * 1024;     // JSON request bodies
   size_t max_upload_body = 8 * 1024 * 1024;  // CSV imports
   access::LoginPolicy login_policy;
+  // The illegal-content lists, so that review requests for them are refused and never
+  // stored; null when they could not be loaded (then no unblock can be approved).
+  std::shared_ptr<const filter::MandatoryLists> mandatory_lists;
 };
 
 // What a handler gets: the request, its path parameters, and the signed-in

@@ -26,6 +26,7 @@ void AddAccessRoutes(RouteTable& t);     // audit trail, accounts
 void AddPlanRoutes(RouteTable& t);
 void AddStandardsRoutes(RouteTable& t);  // audit templates, rounds, returns, measures
 void AddIncidentRoutes(RouteTable& t);   // flowcharts, incidents, escalation, serious review, statistics
+void AddFilterRoutes(RouteTable& t);     // review requests (public /blocked pages), override versions
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);

@@ -16,6 +16,7 @@ std::vector<Route> App::BuildRoutes() {
   AddPlanRoutes(table);
   AddStandardsRoutes(table);
   AddIncidentRoutes(table);
+  AddFilterRoutes(table);
   return routes;
 }
 

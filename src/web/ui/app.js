@@ -7,6 +7,7 @@ import { renderDashboard } from './dashboard.js';
 import { renderAudit } from './audit.js';
 import { renderPlan, renderTraining, renderDisclosures } from './plan.js';
 import { renderReport, renderIncidents, renderIncident, renderStatistics, renderFlowcharts, canReport } from './incidents.js';
+import { renderReviews } from './filtering.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -25,6 +26,7 @@ const NAV = [
   { route: 'plan', label: 'Action plan' },
   { route: 'training', label: 'Training', hide: ['board_member'] },
   { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
+  { route: 'reviews', label: 'Filter reviews', hide: ['board_member'] },
   { route: 'audit', label: 'Audit trail', only: ['partnership_admin', 'auditor'] },
 ];
 
@@ -91,6 +93,9 @@ async function route() {
     } else if (section === '') {
       focus = await renderDashboard(page, params, { user });
       title = 'Dashboard';
+    } else if (section === 'reviews') {
+      focus = await renderReviews(page, params, { user });
+      title = 'Filtering review requests';
     } else if (section === 'audit') {
       focus = await renderAudit(page, params, { user });
       title = 'Audit trail';
