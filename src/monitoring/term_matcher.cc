@@ -1,0 +1,220 @@
+// Matching search words against every term library at once with Hyperscan.
+//
+// Why generated patterns rather than a normalised dictionary lookup: children (and
+// people who groom them) misspell, space out and disguise words — "s u i c i d e",
+// "k1ll mys3lf", "sooo depressed", "killmyself". Each term becomes one regular
+// expression that tolerates exactly those disguises (see TermPattern in monitoring.h),
+// and long terms additionally tolerate one typing error through Hyperscan's
+// approximate matching. All expressions go into one database, so the cost of a scan
+// does not grow with the number of terms.
+#include <hs/hs.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "monitoring/monitoring.h"
+
+namespace esafe::monitoring {
+
+struct TermMatcher::Database {
+  hs_database_t* db = nullptr;
+};
+
+namespace {
+
+// The characters commonly typed for a letter ("leetspeak"); listed inside a
+// character class, where none of them is special.
+std::string_view StandIns(char c) {
+  switch (c) {
+    case 'a': return "a4@";
+    case 'b': return "b8";
+    case 'e': return "e3";
+    case 'g': return "g9";
+    case 'i': return "i1!|";
+    case 'l': return "l1|";
+    case 'o': return "o0";
+    case 's': return "s5$";
+    case 't': return "t7+";
+    case 'z': return "z2";
+    default: return {};
+  }
+}
+
+constexpr const char* kWordStart = "(?:^|[^a-z0-9])";
+constexpr const char* kWordEnd = "(?:[^a-z0-9]|$)";
+constexpr const char* kBetweenLetters = "[ ._-]?";
+constexpr const char* kBetweenWords = "[ ._'-]*";
+
+size_t Letters(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  }));
+}
+
+std::atomic<uint64_t> next_serial{1};
+
+}  // namespace
+
+std::string TermPattern(std::string_view text, bool prefix) {
+  std::string out = kWordStart;
+  bool need_letter_gap = false;  // a letter precedes in this word
+  for (size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (c == ' ' || c == '-') {
+      out += kBetweenWords;
+      need_letter_gap = false;
+      ++i;
+      continue;
+    }
+    if (c == '\'') {
+      out += "'?";
+      ++i;
+      continue;
+    }
+    size_t run = 1;
+    while (i + run < text.size() && text[i + run] == c) ++run;
+    if (need_letter_gap) out += kBetweenLetters;
+    auto alt = StandIns(c);
+    const std::string letter = alt.empty() ? std::string(1, c) : "[" + std::string(alt) + "]";
+    // A doubled letter may be typed once, many times, or spaced out ("l l").
+    out += run > 1 ? letter + "(?:" + kBetweenLetters + letter + ")*" : letter + "+";
+    need_letter_gap = true;
+    i += run;
+  }
+  if (!prefix) out += kWordEnd;
+  return out;
+}
+
+Result<std::shared_ptr<const TermMatcher>> TermMatcher::Build(std::vector<TermLibrary> libraries) {
+  std::shared_ptr<TermMatcher> m(new TermMatcher());
+  m->libraries_ = std::move(libraries);
+  m->serial_ = next_serial++;
+
+  std::vector<std::string> patterns;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  std::vector<hs_expr_ext_t> exts;
+  std::vector<bool> approximate;
+  for (uint32_t l = 0; l < m->libraries_.size(); ++l) {
+    const auto& lib = m->libraries_[l];
+    for (uint32_t t = 0; t < lib.terms.size(); ++t) {
+      const auto& term = lib.terms[t];
+      std::vector<std::string> spellings = {term.text};
+      spellings.insert(spellings.end(), term.variants.begin(), term.variants.end());
+      for (const auto& s : spellings) {
+        patterns.push_back(TermPattern(s, term.prefix));
+        flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+        ids.push_back(static_cast<unsigned>(m->ids_.size()));
+        hs_expr_ext_t ext{};
+        bool approx = false;
+        if (Letters(s) >= kEditDistanceMinLetters) {
+          ext.flags = HS_EXT_FLAG_EDIT_DISTANCE;
+          ext.edit_distance = 1;
+          // Hyperscan refuses approximate matching for some patterns; those match exactly.
+          hs_expr_info_t* info = nullptr;
+          hs_compile_error_t* err = nullptr;
+          if (hs_expression_ext_info(patterns.back().c_str(), flags.back(), &ext, &info, &err) == HS_SUCCESS) {
+            approx = true;
+          } else {
+            ext = hs_expr_ext_t{};
+          }
+          if (info) std::free(info);
+          if (err) hs_free_compile_error(err);
+        }
+        exts.push_back(ext);
+        approximate.push_back(approx);
+      }
+      m->ids_.push_back({l, t});
+    }
+  }
+  if (patterns.empty()) return Error::Invalid("no terms to match: every library is empty");
+
+  std::vector<const char*> expr;
+  std::vector<const hs_expr_ext_t*> ext_ptrs;
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    expr.push_back(patterns[i].c_str());
+    ext_ptrs.push_back(approximate[i] ? &exts[i] : nullptr);
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_ext_multi(expr.data(), flags.data(), ids.data(), ext_ptrs.data(),
+                           static_cast<unsigned>(expr.size()), HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+    std::string message = err && err->message ? err->message : "unknown error";
+    std::string where;
+    if (err && err->expression >= 0 && static_cast<size_t>(err->expression) < patterns.size()) {
+      const auto hit = m->ids_[ids[static_cast<size_t>(err->expression)]];
+      const auto& lib = m->libraries_[hit.library];
+      where = fmt::format("{}:{}: term '{}': ", lib.file, lib.terms[hit.term].line, lib.terms[hit.term].text);
+    }
+    if (err) hs_free_compile_error(err);
+    return Error::Invalid(where + "the matcher refused it: " + message);
+  }
+  m->db_ = new Database{db};
+  return std::shared_ptr<const TermMatcher>(std::move(m));
+}
+
+TermMatcher::~TermMatcher() {
+  if (db_) {
+    hs_free_database(db_->db);
+    delete db_;
+  }
+}
+
+MatchScratch::~MatchScratch() {
+  if (scratch_) hs_free_scratch(static_cast<hs_scratch_t*>(scratch_));
+}
+
+Result<std::vector<TermHit>> MatchScratch::Scan(const TermMatcher& matcher, std::string_view text) {
+  std::vector<TermHit> hits;
+  if (!matcher.db_ || text.empty()) return hits;
+  if (fitted_serial_ != matcher.serial_) {
+    auto* s = static_cast<hs_scratch_t*>(scratch_);
+    if (hs_alloc_scratch(matcher.db_->db, &s) != HS_SUCCESS) return Error::Internal("cannot allocate match scratch");
+    scratch_ = s;
+    fitted_serial_ = matcher.serial_;
+  }
+  struct Context {
+    const TermMatcher* matcher;
+    std::vector<TermHit>* hits;
+  } context{&matcher, &hits};
+  auto on_match = [](unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) -> int {
+    auto* c = static_cast<Context*>(ctx);
+    c->hits->push_back(c->matcher->ids_[id]);
+    return 0;
+  };
+  const auto length = static_cast<unsigned>(std::min<size_t>(text.size(), 1u << 20));
+  if (hs_scan(matcher.db_->db, text.data(), length, 0, static_cast<hs_scratch_t*>(scratch_), on_match, &context) !=
+      HS_SUCCESS) {
+    return Error::Internal("term scan failed");
+  }
+  std::sort(hits.begin(), hits.end(), [](const TermHit& a, const TermHit& b) {
+    return a.library != b.library ? a.library < b.library : a.term < b.term;
+  });
+  hits.erase(std::unique(hits.begin(), hits.end(),
+                         [](const TermHit& a, const TermHit& b) { return a.library == b.library && a.term == b.term; }),
+             hits.end());
+  return hits;
+}
+
+Result<void> TermsInForce::Reload(const std::string& dir) {
+  auto libraries = LoadTermLibraries(dir);
+  if (!libraries.ok()) return libraries.error();
+  return Set(std::move(*libraries));
+}
+
+Result<void> TermsInForce::Set(std::vector<TermLibrary> libraries) {
+  auto matcher = TermMatcher::Build(std::move(libraries));
+  if (!matcher.ok()) return matcher.error();
+  std::lock_guard lock(mutex_);
+  current_ = std::move(*matcher);
+  return Ok();
+}
+
+std::shared_ptr<const TermMatcher> TermsInForce::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+}  // namespace esafe::monitoring
