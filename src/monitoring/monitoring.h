@@ -131,10 +131,10 @@ std::string TermPattern(std::string_view text, bool prefix);
 // scratch space per thread (MatchScratch).
 class TermMatcher {
  public:
-  // Compiles the libraries. Terms of at least kEditDistanceMinLetters letters also
-  // match with one letter inserted, deleted or replaced (Hyperscan's approximate
-  // matching) unless Hyperscan refuses that for the pattern. Fails kInvalid when
-  // Hyperscan refuses a pattern (naming the library file, line and term).
+  // Compiles the libraries. Each word of at least kMisspellingMinLetters letters also
+  // matches with one slip: a letter left out or two neighbouring letters swapped
+  // (after the first letter). Fails kInvalid when Hyperscan refuses a pattern (naming
+  // the library file, line and term).
   static Result<std::shared_ptr<const TermMatcher>> Build(std::vector<TermLibrary> libraries);
   ~TermMatcher();
   TermMatcher(const TermMatcher&) = delete;
@@ -153,7 +153,7 @@ class TermMatcher {
   uint64_t serial_ = 0;       // unique per built matcher, so scratch knows what it fits
 };
 
-inline constexpr size_t kEditDistanceMinLetters = 8;
+inline constexpr size_t kMisspellingMinLetters = 7;
 
 // Hyperscan scratch space for one thread, grown to fit whichever matcher it scans with.
 class MatchScratch {

@@ -4,15 +4,18 @@
 // people who groom them) misspell, space out and disguise words — "s u i c i d e",
 // "k1ll mys3lf", "sooo depressed", "killmyself". Each term becomes one regular
 // expression that tolerates exactly those disguises (see TermPattern in monitoring.h),
-// and long terms additionally tolerate one typing error through Hyperscan's
-// approximate matching. All expressions go into one database, so the cost of a scan
-// does not grow with the number of terms.
+// and long words additionally tolerate one slip (a letter left out, two swapped) through
+// generated misspellings. All expressions go into one database, so the cost of a scan
+// does not grow with the number of terms. (Hyperscan's own approximate matching was
+// tried first: compiling the shipped libraries with it took 48 s, so the common slips
+// are generated as extra expressions instead, which compile in well under a second.)
 #include <hs/hs.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 
 #include "monitoring/monitoring.h"
 
@@ -47,10 +50,29 @@ constexpr const char* kWordEnd = "(?:[^a-z0-9]|$)";
 constexpr const char* kBetweenLetters = "[ ._-]?";
 constexpr const char* kBetweenWords = "[ ._'-]*";
 
-size_t Letters(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  }));
+bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// The common one-slip misspellings of each long word of `text`, one slip per form:
+// a letter left out ("thinspration") or two neighbouring letters swapped
+// ("thinspiraiton"). The first letter is kept: people rarely get it wrong, and
+// keeping it stops short words from turning into others.
+std::vector<std::string> Misspellings(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = start;
+    while (end < text.size() && IsLetter(text[end])) ++end;
+    if (end - start >= kMisspellingMinLetters) {
+      for (size_t i = start + 1; i < end; ++i) out.push_back(text.substr(0, i) + text.substr(i + 1));
+      for (size_t i = start + 1; i + 1 < end; ++i) {
+        if (text[i] == text[i + 1]) continue;
+        std::string swapped = text;
+        std::swap(swapped[i], swapped[i + 1]);
+        out.push_back(std::move(swapped));
+      }
+    }
+    start = end + 1;
+  }
+  return out;
 }
 
 std::atomic<uint64_t> next_serial{1};
@@ -95,36 +117,21 @@ Result<std::shared_ptr<const TermMatcher>> TermMatcher::Build(std::vector<TermLi
   std::vector<std::string> patterns;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
-  std::vector<hs_expr_ext_t> exts;
-  std::vector<bool> approximate;
   for (uint32_t l = 0; l < m->libraries_.size(); ++l) {
     const auto& lib = m->libraries_[l];
     for (uint32_t t = 0; t < lib.terms.size(); ++t) {
       const auto& term = lib.terms[t];
       std::vector<std::string> spellings = {term.text};
       spellings.insert(spellings.end(), term.variants.begin(), term.variants.end());
+      std::set<std::string> forms;
       for (const auto& s : spellings) {
-        patterns.push_back(TermPattern(s, term.prefix));
+        forms.insert(s);
+        for (auto& typo : Misspellings(s)) forms.insert(std::move(typo));
+      }
+      for (const auto& form : forms) {
+        patterns.push_back(TermPattern(form, term.prefix));
         flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
         ids.push_back(static_cast<unsigned>(m->ids_.size()));
-        hs_expr_ext_t ext{};
-        bool approx = false;
-        if (Letters(s) >= kEditDistanceMinLetters) {
-          ext.flags = HS_EXT_FLAG_EDIT_DISTANCE;
-          ext.edit_distance = 1;
-          // Hyperscan refuses approximate matching for some patterns; those match exactly.
-          hs_expr_info_t* info = nullptr;
-          hs_compile_error_t* err = nullptr;
-          if (hs_expression_ext_info(patterns.back().c_str(), flags.back(), &ext, &info, &err) == HS_SUCCESS) {
-            approx = true;
-          } else {
-            ext = hs_expr_ext_t{};
-          }
-          if (info) std::free(info);
-          if (err) hs_free_compile_error(err);
-        }
-        exts.push_back(ext);
-        approximate.push_back(approx);
       }
       m->ids_.push_back({l, t});
     }
@@ -132,15 +139,11 @@ Result<std::shared_ptr<const TermMatcher>> TermMatcher::Build(std::vector<TermLi
   if (patterns.empty()) return Error::Invalid("no terms to match: every library is empty");
 
   std::vector<const char*> expr;
-  std::vector<const hs_expr_ext_t*> ext_ptrs;
-  for (size_t i = 0; i < patterns.size(); ++i) {
-    expr.push_back(patterns[i].c_str());
-    ext_ptrs.push_back(approximate[i] ? &exts[i] : nullptr);
-  }
+  for (const auto& p : patterns) expr.push_back(p.c_str());
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
-  if (hs_compile_ext_multi(expr.data(), flags.data(), ids.data(), ext_ptrs.data(),
-                           static_cast<unsigned>(expr.size()), HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
+  if (hs_compile_multi(expr.data(), flags.data(), ids.data(), static_cast<unsigned>(expr.size()), HS_MODE_BLOCK,
+                       nullptr, &db, &err) != HS_SUCCESS) {
     std::string message = err && err->message ? err->message : "unknown error";
     std::string where;
     if (err && err->expression >= 0 && static_cast<size_t>(err->expression) < patterns.size()) {

@@ -56,7 +56,9 @@ TEST_F(TermMatcherTest, VariantsAndOneTypingErrorInLongTerms) {
   EXPECT_THAT(Found("thinspo pics"), ::testing::ElementsAre("thinspiration"));
   EXPECT_THAT(Found("thinspirashion"), ::testing::IsEmpty());  // two edits
   EXPECT_THAT(Found("thinspirtion"), ::testing::ElementsAre("thinspiration"));  // one letter dropped
-  EXPECT_THAT(Found("thinsperation"), ::testing::ElementsAre("thinspiration"));  // one letter wrong
+  EXPECT_THAT(Found("thinspiraiton"), ::testing::ElementsAre("thinspiration"));  // two letters swapped
+  EXPECT_THAT(Found("self harm myslef"), ::testing::ElementsAre("self-harm"));
+  EXPECT_THAT(Found("hinspiration"), ::testing::IsEmpty());  // the first letter is kept
 }
 
 TEST_F(TermMatcherTest, NeverInsideAnotherWordAndNothingInCleanText) {
