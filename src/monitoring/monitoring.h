@@ -122,9 +122,10 @@ struct TermHit {
 // The Hyperscan pattern that TermMatcher compiles for `term` (exposed for tests and
 // the fuzz target). Each letter becomes a class with its common digit/symbol
 // stand-ins and may repeat ("sooo", "5uicide"); a run of one letter collapses to one
-// ("kil", "killl" and "kil l" match "kill"); letters may be separated by one space, dot, dash
-// or underscore ("s u i c i d e"); words by any run of those or none ("killmyself").
-// Matches start at a word start and, unless `prefix`, end at a word end.
+// ("kil" and "killl" match "kill"); words may be separated by any run of spaces, dots,
+// dashes, underscores or apostrophes, or none ("killmyself"). Matches start at a word
+// start and, unless `prefix`, end at a word end. Spaced-out letters ("s u i c i d e")
+// are joined in the text before scanning (MatchScratch::Scan), not in the pattern.
 std::string TermPattern(std::string_view text, bool prefix);
 
 // Every term of a set of libraries, compiled. Immutable once built; Scan needs a
