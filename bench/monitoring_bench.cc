@@ -52,7 +52,7 @@ const std::vector<act::ActivityEvent>& Stream(bool searches) {
                                  "https://www.youtube.com/results?search_query=buy+weed+near+me",
                                  "https://www.bing.com/search?q=send+nudes"};
   static const char* kCategories[] = {"education", "news", "social", "video", "shopping", "sport", ""};
-  static const char* kBlocked[] = {"adult", "gambling", "games", "proxy", "weapons"};
+  static const char* kBlocked[] = {"adult", "gambling", "games", "dating", "weapons"};
   std::vector<double> cdf(kHosts);
   double sum = 0;
   for (int i = 0; i < kHosts; ++i) cdf[i] = (sum += 1.0 / (i + 1));
@@ -85,7 +85,8 @@ const std::vector<act::ActivityEvent>& Stream(bool searches) {
       e.url = "https://" + e.host + "/p/" + std::to_string(rng() % 1000);
       if (roll > 0.98) {
         e.action = act::Action::kBlock;
-        e.category = kBlocked[rng() % 5];
+        // One blocked request in 500 is to a proxy-avoidance service.
+        e.category = rng() % 500 == 0 ? "proxy" : kBlocked[rng() % 5];
       } else {
         e.category = kCategories[rank % 7];
       }
