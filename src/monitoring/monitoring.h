@@ -235,9 +235,9 @@ struct RuleSettings {
   Severity proxy_allowed_severity = Severity::kHigh;
   Severity proxy_blocked_severity = Severity::kMedium;
 
-  // Memory bound: at most this many clients and sites are tracked; beyond it the
-  // least recently seen are forgotten (an alert in the making may be lost, never
-  // a raised one). At most `max_refs` events are referenced from one alert; the
+  // Memory bound: at most this many clients and sites are tracked; beyond it those
+  // not seen within their rule's window are forgotten first, then any (an alert in
+  // the making may be lost, never a raised one; counted in MonitorStats::evicted). At most `max_refs` events are referenced from one alert; the
   // count of events is kept exactly.
   size_t max_tracked = 200000;
   size_t max_refs = 50;
