@@ -49,10 +49,12 @@ BENCH_EVENTS ?= 10000000
 
 # Filter: in-process benchmark, then side by side with squidGuard 1.6.
 # Activity log: esafe's store against indexed SQLite and zstdcat | grep.
+# Monitoring: the alert pipeline's events/s, to set beside the activity ingest rate.
 bench: deps-bench build
 	$(BUILD)/bench/filter_bench
 	bench/compare_squidguard.sh $(BUILD)
 	bench/activity_compare.sh $(BUILD) $(BENCH_EVENTS)
+	$(BUILD)/bench/monitoring_bench
 
 clean:
 	rm -rf build build-asan

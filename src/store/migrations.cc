@@ -660,6 +660,78 @@ FOR EACH ROW EXECUTE FUNCTION filter_overrides_append_only();
 CREATE TRIGGER filter_override_entries_no_change BEFORE UPDATE OR DELETE ON filter_override_entries
 FOR EACH ROW EXECUTE FUNCTION filter_overrides_append_only();
 )sql"},
+    {8, "monitoring: alerts, their events by reference, state history, e-mail recipients",
+     R"sql(
+CREATE TABLE monitoring_alerts (
+  id {ID},
+  rule TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  severity_rank BIGINT NOT NULL,
+  agency_id BIGINT REFERENCES agencies (id),
+  agency_key TEXT NOT NULL,
+  site TEXT NOT NULL,
+  client TEXT NOT NULL,
+  user_ref TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  incident_category TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  first_event_at TEXT NOT NULL,
+  last_event_at TEXT NOT NULL,
+  event_count BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  state_reason TEXT,
+  incident_id BIGINT REFERENCES incidents (id),
+  notified_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX monitoring_alerts_agency_state ON monitoring_alerts (agency_id, state);
+CREATE INDEX monitoring_alerts_unsent ON monitoring_alerts (notified_at, state);
+
+CREATE TABLE monitoring_alert_events (
+  alert_id BIGINT NOT NULL REFERENCES monitoring_alerts (id),
+  ordinal BIGINT NOT NULL,
+  event_time_us BIGINT NOT NULL,
+  client TEXT NOT NULL,
+  stream_position BIGINT NOT NULL,
+  PRIMARY KEY (alert_id, ordinal)
+);
+
+CREATE TABLE monitoring_alert_history (
+  id {ID},
+  alert_id BIGINT NOT NULL REFERENCES monitoring_alerts (id),
+  at TEXT NOT NULL,
+  user_id BIGINT,
+  username TEXT,
+  from_state TEXT,
+  to_state TEXT NOT NULL,
+  reason TEXT
+);
+CREATE INDEX monitoring_alert_history_alert ON monitoring_alert_history (alert_id);
+
+CREATE TABLE monitoring_recipients (
+  id {ID},
+  agency_id BIGINT REFERENCES agencies (id),
+  name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX monitoring_recipients_agency ON monitoring_recipients (agency_id);
+)sql",
+     R"sql(
+CREATE TRIGGER monitoring_alert_history_no_update BEFORE UPDATE ON monitoring_alert_history
+BEGIN SELECT RAISE(ABORT, 'alert history is append-only'); END;
+CREATE TRIGGER monitoring_alert_history_no_delete BEFORE DELETE ON monitoring_alert_history
+BEGIN SELECT RAISE(ABORT, 'alert history is append-only'); END;
+)sql",
+     R"sql(
+CREATE FUNCTION monitoring_alert_history_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'alert history is append-only'; END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER monitoring_alert_history_no_change BEFORE UPDATE OR DELETE ON monitoring_alert_history
+FOR EACH ROW EXECUTE FUNCTION monitoring_alert_history_append_only();
+)sql"},
 };
 
 std::string Expand(std::string sql, Dialect d) {

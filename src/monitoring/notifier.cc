@@ -1,0 +1,135 @@
+// E-mail for alerts. The database is the queue: an alert is unsent until notified_at
+// is set after the relay accepted the message, so a failure is retried next time and
+// nothing is held in memory. Mail is sent outside any transaction: a slow relay must
+// not hold the database.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/clock.h"
+#include "monitoring/monitoring.h"
+
+namespace esafe::monitoring {
+
+using store::Connection;
+using store::Value;
+
+namespace {
+
+struct UnsentAlert {
+  int64_t id;
+  std::optional<int64_t> agency_id;
+  std::string rule, severity, site, summary, first_at, last_at;
+  int64_t events;
+};
+
+std::string AlertText(const UnsentAlert& a, const SmtpSettings& s) {
+  std::string text = fmt::format("Alert #{} — {} ({} severity)\nSite: {}\n{}\nEvents: {}, from {} to {}\n", a.id,
+                                 a.rule, a.severity, a.site.empty() ? "(unknown)" : a.site, a.summary, a.events,
+                                 a.first_at, a.last_at);
+  if (!s.alert_url_base.empty()) text += fmt::format("Open it: {}{}\n", s.alert_url_base, a.id);
+  return text;
+}
+
+constexpr const char* kFooter =
+    "\n--\nSent by esafe monitoring. The events are in the activity log; this e-mail deliberately names no "
+    "child, address or search words. Triage the alert in esafe: raise an incident, or record why it is a false "
+    "positive or dismissed.\n";
+
+}  // namespace
+
+Result<NotifyReport> Notifier::SendImmediate() { return Send(true); }
+Result<NotifyReport> Notifier::SendDigest() { return Send(false); }
+
+Result<NotifyReport> Notifier::Send(bool immediate) {
+  const int64_t threshold = static_cast<int64_t>(settings_.immediate_from);
+  struct Work {
+    std::vector<UnsentAlert> alerts;
+    std::map<std::optional<int64_t>, std::vector<std::string>> recipients;
+  };
+  auto work = db_.Read<Work>([&](Connection& c) -> Result<Work> {
+    Work w;
+    auto rows = c.Query(std::string("SELECT id, agency_id, rule, severity, site, summary, first_event_at, last_event_at, "
+                                    "event_count FROM monitoring_alerts WHERE notified_at IS NULL AND state = 'new' AND "
+                                    "severity_rank ") +
+                            (immediate ? ">=" : "<") + " ? ORDER BY id",
+                        {threshold});
+    if (!rows.ok()) return rows.error();
+    for (const auto& r : *rows) {
+      w.alerts.push_back({r.Int("id"), r.IsNull("agency_id") ? std::nullopt : std::optional<int64_t>(r.Int("agency_id")),
+                          r.Text("rule"), r.Text("severity"), r.Text("site"), r.Text("summary"),
+                          r.Text("first_event_at"), r.Text("last_event_at"), r.Int("event_count")});
+    }
+    auto people = c.Query("SELECT agency_id, email FROM monitoring_recipients ORDER BY id");
+    if (!people.ok()) return people.error();
+    for (const auto& p : *people) {
+      auto agency = p.IsNull("agency_id") ? std::nullopt : std::optional<int64_t>(p.Int("agency_id"));
+      w.recipients[agency].push_back(p.Text("email"));
+    }
+    return w;
+  });
+  if (!work.ok()) return work.error();
+
+  // An agency with no recipient of its own is covered by the partnership's, so that
+  // an alert always reaches someone who can act on it.
+  auto recipients_for = [&](std::optional<int64_t> agency) -> const std::vector<std::string>* {
+    auto it = work->recipients.find(agency);
+    if (it != work->recipients.end() && !it->second.empty()) return &it->second;
+    it = work->recipients.find(std::nullopt);
+    if (it != work->recipients.end() && !it->second.empty()) return &it->second;
+    return nullptr;
+  };
+  auto mark_sent = [&](const std::vector<int64_t>& ids) -> Result<void> {
+    return db_.Transaction<void>([&](Connection& c) -> Result<void> {
+      const auto now = clock::NowIso8601();
+      for (int64_t id : ids) {
+        ESAFE_TRY(c.Execute("UPDATE monitoring_alerts SET notified_at = ? WHERE id = ?", {now, id}));
+      }
+      return Ok();
+    });
+  };
+
+  NotifyReport report;
+  if (immediate) {
+    for (const auto& a : work->alerts) {
+      const auto* to = recipients_for(a.agency_id);
+      if (!to) continue;
+      MailMessage m{*to, fmt::format("[esafe] {} alert #{}: {} at {}", a.severity, a.id, a.rule, a.site),
+                    AlertText(a, settings_) + kFooter};
+      if (!transport_(m).ok()) {
+        ++report.failures;
+        continue;
+      }
+      ESAFE_TRY(mark_sent({a.id}));
+      ++report.immediate;
+      ++report.messages;
+    }
+    return report;
+  }
+
+  std::map<std::vector<std::string>, std::vector<const UnsentAlert*>> digests;
+  for (const auto& a : work->alerts) {
+    if (const auto* to = recipients_for(a.agency_id)) digests[*to].push_back(&a);
+  }
+  for (const auto& [to, alerts] : digests) {
+    std::string body = fmt::format("{} monitoring alert{} waiting for triage:\n\n", alerts.size(),
+                                   alerts.size() == 1 ? "" : "s");
+    std::vector<int64_t> ids;
+    for (const auto* a : alerts) {
+      body += AlertText(*a, settings_) + "\n";
+      ids.push_back(a->id);
+    }
+    MailMessage m{to, fmt::format("[esafe] digest: {} monitoring alert{}", alerts.size(), alerts.size() == 1 ? "" : "s"),
+                  body + kFooter};
+    if (!transport_(m).ok()) {
+      ++report.failures;
+      continue;
+    }
+    ESAFE_TRY(mark_sent(ids));
+    report.digested += ids.size();
+    ++report.messages;
+  }
+  return report;
+}
+
+}  // namespace esafe::monitoring

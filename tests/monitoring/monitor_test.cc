@@ -1,0 +1,202 @@
+// The rules over generated activity: the planted risky searches, repeated block
+// attempts, rate spike and proxy use raise exactly the expected alerts, and the same
+// day without them raises none.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "monitoring/generated_activity.h"
+#include "monitoring/monitoring.h"
+
+namespace esafe::monitoring {
+namespace {
+
+using activity::Action;
+using testing::Event;
+using testing::kMinuteUs;
+using testing::kStartUs;
+
+std::string TermsDir() { return std::string(std::getenv("ESAFE_SOURCE_DIR")) + "/data/monitoring/terms"; }
+
+class MonitorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(terms.Reload(TermsDir()).ok()); }
+
+  std::vector<AlertDraft> Run(const std::vector<activity::ActivityEvent>& events, RuleSettings settings = {}) {
+    std::vector<AlertDraft> alerts;
+    Monitor monitor(terms, settings, [&](AlertDraft&& d) { alerts.push_back(std::move(d)); });
+    // Fed in batches of varying size, as the ingest path delivers them.
+    size_t i = 0, batch = 1;
+    while (i < events.size()) {
+      const size_t n = std::min(batch, events.size() - i);
+      monitor.Feed(std::span(events).subspan(i, n));
+      i += n;
+      batch = batch * 3 % 997 + 1;
+    }
+    monitor.Flush();
+    stats = monitor.stats();
+    return alerts;
+  }
+
+  TermsInForce terms;
+  MonitorStats stats;
+};
+
+TEST_F(MonitorTest, CleanDayRaisesNothing) {
+  auto clean = testing::CleanActivity();
+  auto alerts = Run(clean);
+  for (const auto& a : alerts) ADD_FAILURE() << RuleName(a.rule) << ": " << a.summary;
+  EXPECT_EQ(stats.events, clean.size());
+  EXPECT_GT(stats.searches, 1000u);
+  EXPECT_EQ(stats.search_matches, 0u);
+}
+
+TEST_F(MonitorTest, PlantedEventsRaiseExactlyTheExpectedAlerts) {
+  const auto events = testing::Merge(testing::CleanActivity(), testing::Plants());
+  auto alerts = Run(events);
+  std::map<std::string, std::vector<const AlertDraft*>> by_rule;
+  for (const auto& a : alerts) by_rule[std::string(RuleName(a.rule))].push_back(&a);
+  ASSERT_EQ(alerts.size(), 5u);
+  ASSERT_EQ(by_rule["risky_search"].size(), 2u);
+  ASSERT_EQ(by_rule["repeated_blocks"].size(), 1u);
+  ASSERT_EQ(by_rule["block_rate_spike"].size(), 1u);
+  ASSERT_EQ(by_rule["proxy_avoidance"].size(), 1u);
+
+  const AlertDraft* self_harm = nullptr;
+  const AlertDraft* extremism = nullptr;
+  for (const auto* a : by_rule["risky_search"]) (a->subject == "self-harm-and-suicide" ? self_harm : extremism) = a;
+  ASSERT_TRUE(self_harm && extremism);
+  EXPECT_EQ(self_harm->severity, Severity::kCritical);
+  EXPECT_EQ(self_harm->client, "10.0.1.201");
+  EXPECT_EQ(self_harm->user, "u-201");
+  EXPECT_EQ(self_harm->site, "S1");
+  EXPECT_EQ(self_harm->agency, "Northfield School");
+  EXPECT_EQ(self_harm->incident_category, "self_harm_suicide");
+  EXPECT_EQ(self_harm->event_count, 2u);
+  ASSERT_EQ(self_harm->events.size(), 2u);
+  // The references point at the planted events' times and stream positions.
+  EXPECT_EQ(self_harm->events[1].time_us - self_harm->events[0].time_us, 2 * kMinuteUs);
+  EXPECT_EQ(events[self_harm->events[0].position].url.find("K1LL") != std::string::npos, true);
+  EXPECT_THAT(self_harm->detail["terms"].get<std::vector<std::string>>(),
+              ::testing::IsSupersetOf({"how to kill myself", "suicide method"}));
+  // The summary never repeats what was typed.
+  EXPECT_EQ(self_harm->summary.find("k1ll"), std::string::npos);
+
+  EXPECT_EQ(extremism->subject, "radicalisation-and-extremism");
+  EXPECT_EQ(extremism->incident_category, "radicalisation");
+  EXPECT_EQ(extremism->site, "S3");
+  EXPECT_EQ(extremism->event_count, 1u);
+
+  const auto& repeated = *by_rule["repeated_blocks"][0];
+  EXPECT_EQ(repeated.client, "10.0.1.203");
+  EXPECT_EQ(repeated.event_count, 10u);
+  EXPECT_EQ(repeated.subject, "adult");
+
+  const auto& spike = *by_rule["block_rate_spike"][0];
+  EXPECT_EQ(spike.site, "S2");
+  EXPECT_EQ(spike.client, "");
+  EXPECT_GE(spike.event_count, 40u);
+  EXPECT_EQ(spike.first_us, kStartUs + 300 * kMinuteUs);
+  EXPECT_LT(spike.detail["baseline_share"].get<double>(), 0.06);
+
+  const auto& proxy = *by_rule["proxy_avoidance"][0];
+  EXPECT_EQ(proxy.client, "10.0.2.204");
+  EXPECT_EQ(proxy.event_count, 3u);
+  EXPECT_EQ(proxy.severity, Severity::kMedium);
+  EXPECT_EQ(proxy.incident_category, "network_misuse");
+
+  for (const auto& a : alerts) {
+    for (const auto& ref : a.events) {
+      ASSERT_LT(ref.position, events.size());
+      EXPECT_EQ(events[ref.position].time_us, ref.time_us) << RuleName(a.rule);
+      EXPECT_EQ(activity::FormatIp(events[ref.position].client), ref.client);
+    }
+  }
+}
+
+TEST_F(MonitorTest, ProxyThatGotThroughIsMoreSevereAndHostListsCount) {
+  RuleSettings settings;
+  settings.proxy_hosts = {"tunnel-vpn.example"};
+  std::vector<activity::ActivityEvent> events = {
+      Event(kStartUs, 0, 50, "https://eu1.tunnel-vpn.example/connect", "", Action::kAllow),
+      Event(kStartUs + 1000000, 0, 50, "https://tunnel-vpn.example/", "", Action::kAllow),
+      Event(kStartUs + 2000000, 0, 51, "https://nottunnel-vpn.example/", "", Action::kAllow),
+  };
+  auto alerts = Run(events, settings);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].severity, Severity::kHigh);
+  EXPECT_EQ(alerts[0].event_count, 2u);
+}
+
+TEST_F(MonitorTest, SearchesOutsideTheWindowAreSeparateAlerts) {
+  RuleSettings settings;
+  settings.search_window = std::chrono::seconds(60);
+  std::vector<activity::ActivityEvent> events = {
+      Event(kStartUs, 0, 60, "https://www.google.com/search?q=sexting", "", Action::kAllow),
+      Event(kStartUs + 30 * 1000000LL, 0, 60, "https://www.google.com/search?q=sugar+daddy", "", Action::kAllow),
+      Event(kStartUs + 90 * 1000000LL, 0, 60, "https://www.google.com/search?q=sexting", "", Action::kAllow),
+  };
+  auto alerts = Run(events, settings);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].event_count, 2u);
+  EXPECT_EQ(alerts[0].severity, Severity::kHigh);  // sugar daddy: high; sexting: medium
+  EXPECT_EQ(alerts[1].event_count, 1u);
+  EXPECT_EQ(alerts[1].severity, Severity::kMedium);
+}
+
+TEST_F(MonitorTest, FlushWithATimeCompletesOnlyWhatIsDue) {
+  std::vector<AlertDraft> alerts;
+  Monitor monitor(terms, {}, [&](AlertDraft&& d) { alerts.push_back(std::move(d)); });
+  monitor.Feed(Event(kStartUs, 0, 60, "https://www.google.com/search?q=buy+weed", "", Action::kAllow));
+  monitor.Flush(kStartUs + 299 * 1000000LL);
+  EXPECT_TRUE(alerts.empty());
+  monitor.Flush(kStartUs + 300 * 1000000LL);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].subject, "drugs");
+}
+
+TEST_F(MonitorTest, StateStaysWithinTheBound) {
+  RuleSettings settings;
+  settings.max_tracked = 1000;
+  std::vector<activity::ActivityEvent> events;
+  // 20,000 distinct clients each blocked once, within one window.
+  for (int i = 0; i < 20000; ++i) {
+    auto e = Event(kStartUs + i * 1000, 0, 1, "http://x.example/", "adult", Action::kBlock);
+    e.user = "u" + std::to_string(i);
+    events.push_back(std::move(e));
+  }
+  Run(events, settings);
+  EXPECT_LE(stats.tracked, 1000u + 10u);
+  EXPECT_GT(stats.evicted, 0u);
+}
+
+TEST_F(MonitorTest, OutOfOrderEventsAreCountedAndStillEvaluated) {
+  std::vector<activity::ActivityEvent> events = {
+      Event(kStartUs + 10 * 1000000LL, 0, 70, "https://example.org/", "", Action::kAllow),
+      Event(kStartUs, 0, 71, "https://www.google.com/search?q=pipe+bomb", "", Action::kAllow),
+  };
+  auto alerts = Run(events);
+  EXPECT_EQ(stats.out_of_order, 1u);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].events[0].time_us, kStartUs);
+}
+
+TEST(RuleSettingsTest, ParsesAndRefusesWithLines) {
+  auto ok = ParseRuleSettings("repeat_threshold: 5\nproxy_hosts: [vpn.example]\nspike_factor: 2.5\n", "rules.yaml");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->repeat_threshold, 5u);
+  EXPECT_EQ(ok->proxy_hosts, std::vector<std::string>{"vpn.example"});
+  EXPECT_DOUBLE_EQ(ok->spike_factor, 2.5);
+
+  auto bad = ParseRuleSettings("repeat_threshold: 5\nrepeat_window: -1\nspeed: fast\nproxy_hosts: [Bad Host]\n",
+                               "rules.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error().message, ::testing::HasSubstr("rules.yaml:2: 'repeat_window' must be from 1"));
+  EXPECT_THAT(bad.error().message, ::testing::HasSubstr("rules.yaml:3: rules: unknown key 'speed'"));
+  EXPECT_THAT(bad.error().message, ::testing::HasSubstr("rules.yaml:4: 'proxy_hosts': 'Bad Host'"));
+}
+
+}  // namespace
+}  // namespace esafe::monitoring
