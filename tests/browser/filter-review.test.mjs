@@ -22,24 +22,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { freePort, apiClient } from './support.mjs';
 
 const ESAFE_BIN = process.env.ESAFE_BIN;
 const BUILD_DIR = process.env.BUILD_DIR;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SQUID = '/usr/sbin/squid';
 const SHOTS = BUILD_DIR ? path.join(BUILD_DIR, 'screenshots') : null;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function canConnect(port) {
   return new Promise((resolve) => {
@@ -72,22 +61,6 @@ async function stop(proc) {
   try { process.kill(-proc.child.pid, 'SIGTERM'); } catch { /* gone */ }
   await new Promise((r) => { proc.child.once('exit', r); setTimeout(r, 5000); });
   if (proc.child.exitCode === null) { try { process.kill(-proc.child.pid, 'SIGKILL'); } catch { /* gone */ } }
-}
-
-// A signed-in API client for setting up records.
-async function apiClient(base, username, password) {
-  const res = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password }) });
-  assert.equal(res.status, 200);
-  const cookie = res.headers.get('set-cookie').split(';')[0];
-  const { csrf_token: csrf } = await res.json();
-  return async (method, p, body) => {
-    const r = await fetch(`${base}${p}`, { method, headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    assert.ok(r.ok, `${method} ${p}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
 }
 
 function write(file, text, mode = 0o644) {

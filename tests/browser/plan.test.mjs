@@ -6,70 +6,17 @@
 // Screenshots go to $BUILD_DIR/screenshots/.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { freePort, startServer, apiClient } from './support.mjs';
 
 const ESAFE_BIN = process.env.ESAFE_BIN;
 const BUILD_DIR = process.env.BUILD_DIR;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = BUILD_DIR ? path.join(BUILD_DIR, 'screenshots') : null;
 const stamp = Date.now().toString(36);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-// Starts `esafe serve --demo` and resolves with {url, password} once it has printed both.
-function startServer(bin, dir, port) {
-  const child = spawn(bin, ['serve', '--db', `sqlite:${path.join(dir, 'esafe.db')}`, '--listen', `127.0.0.1:${port}`, '--demo'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`esafe did not start within 30 s.\nstdout:\n${out}\nstderr:\n${err}`)), 30000);
-    const check = () => {
-      const url = /(https?:\/\/\S+)/.exec(out);
-      const pw = /sign in as admin with password (\S+)/.exec(out);
-      if (url && pw) { clearTimeout(timer); resolve({ url: url[1], password: pw[1] }); }
-    };
-    child.stdout.on('data', (d) => { out += d; check(); });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`esafe exited early (code ${code}, signal ${signal}).\nstdout:\n${out}\nstderr:\n${err}`));
-    });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-  return { child, ready };
-}
-
-// A signed-in API client for setting up records.
-async function apiClient(base, password) {
-  const res = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password }) });
-  assert.equal(res.status, 200);
-  const cookie = res.headers.get('set-cookie').split(';')[0];
-  const { csrf_token: csrf } = await res.json();
-  return async (method, p, body) => {
-    const r = await fetch(`${base}${p}`, { method, headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await r.text();
-    assert.ok(r.ok, `${method} ${p}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-}
 
 describe('esafe plan pages', { timeout: 180000 }, () => {
   let server; let tmp; let browser; let page; let base; let password; let api;
@@ -84,7 +31,7 @@ describe('esafe plan pages', { timeout: 180000 }, () => {
     server = startServer(ESAFE_BIN, tmp, await freePort());
     ({ url: base, password } = await server.ready);
     base = base.replace(/\/$/, '');
-    api = await apiClient(base, password);
+    api = await apiClient(base, 'admin', password);
     const strands = await api('GET', '/api/v1/plan/strands');
     const objective = await api('POST', '/api/v1/plan/objectives', { strand_id: strands[3].id, title: `Accredited filtering everywhere ${stamp}` });
     await api('POST', '/api/v1/plan/actions', { objective_id: objective.id, title: ACTION, lead: 'Dan Murphy', timescale: 'By summer', due_date: '2099-07-31' });
