@@ -164,7 +164,7 @@ TEST_F(BoardReportTest, EveryTableExportsAsCsvAndXlsx) {
     std::string csv = ReportTableCsv(t);
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), static_cast<long>(t.rows.size() + 1)) << t.id;
   }
-  EXPECT_EQ(ReportTableCsv(tables[0]).substr(0, 50), "Measure,Agencies with it,Of returns received,Share\r");
+  EXPECT_EQ(ReportTableCsv(tables[0]).substr(0, 52), "Measure,Agencies with it,Of returns received,Share\r\n");
   auto xlsx = ReportXlsx(*report);
   ASSERT_TRUE(xlsx.ok()) << xlsx.error().message;
   EXPECT_EQ(xlsx->substr(0, 2), "PK");
