@@ -468,6 +468,7 @@ Result<Json> Standards::Measures(const Principal& who, int64_t round_id) {
                          ? 0.0
                          : static_cast<double>(it->second.first) / static_cast<double>(it->second.second);
         out["levels"][q.id] = {{"question", q.text}, {"average", avg}};
+        out["aspects"].push_back(q.id);  // "levels" is keyed by id; this keeps the template's order
       }
     }
     if (!suppress) out["agency_levels"] = per_agency_levels;

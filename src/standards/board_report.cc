@@ -157,7 +157,9 @@ Result<Json> Standards::BoardReport(const access::Principal& who, int64_t round_
   ReportTable levels{"levels", fmt::format("Level profiles per aspect, {} (1 to 5)", year), {"Aspect", "Partnership average"}, {}};
   std::string radar_name = out["radar_agency"].is_null() ? "" : out["radar_agency"]["name"].get<std::string>();
   if (!radar_name.empty()) levels.columns.push_back(radar_name);
-  for (const auto& [qid, l] : (*current)["levels"].items()) {
+  for (const auto& aspect : (*current).value("aspects", Json::array())) {
+    const std::string qid = aspect.get<std::string>();
+    const Json& l = (*current)["levels"][qid];
     Json agency_level = radar_name.empty() ? Json(nullptr)
                                            : agency_levels.value(radar_name, Json::object()).value(qid, Json(nullptr));
     out["levels"].push_back({{"question_id", qid}, {"aspect", l["question"]}, {"average", l["average"]},

@@ -34,7 +34,8 @@ int Pct(const Json& share) { return share.is_number() ? static_cast<int>(std::lr
 constexpr const char* kSeriesClass[] = {"s1", "s2", "s3", "s4", "s5"};
 
 std::string CoverageBars(const Json& measures) {
-  const int row = 46, label_w = 0, bar_w = 520, width = 640;
+  // A narrow viewBox keeps the text legible when a phone scales the chart down.
+  const int row = 46, label_w = 0, bar_w = 340, width = 420;
   int height = static_cast<int>(measures.size()) * row + 8;
   std::string desc;
   for (const auto& m : measures) {
@@ -72,7 +73,7 @@ std::string Marker(size_t series, double x, double y) {
 }
 
 std::string TrendChart(const Json& trend) {
-  const double left = 48, right = 24, top = 16, bottom = 36, width = 640, height = 300;
+  const double left = 44, right = 20, top = 14, bottom = 34, width = 480, height = 260;
   const double plot_w = width - left - right, plot_h = height - top - bottom;
   size_t n = trend.empty() ? 0 : trend[0]["points"].size();
   std::string desc;
@@ -122,7 +123,7 @@ std::string TrendChart(const Json& trend) {
 // A radar (spider) chart: one spoke per aspect, levels 1–5 outwards; the
 // partnership average as one polygon and the agency's levels as another.
 std::string RadarChart(const Json& levels, const Json& agency) {
-  const double cx = 320, cy = 250, r = 170;
+  const double cx = 280, cy = 215, r = 150;
   const size_t n = levels.size();
   std::string agency_name = agency.is_null() ? "" : Text(agency["name"]);
   std::string desc;
@@ -132,7 +133,7 @@ std::string RadarChart(const Json& levels, const Json& agency) {
     desc += ". ";
   }
   std::string s = fmt::format(
-      "<svg class=\"chart chart--radar\" id=\"radar-chart\" viewBox=\"0 0 640 520\" role=\"img\" "
+      "<svg class=\"chart chart--radar\" id=\"radar-chart\" viewBox=\"0 0 560 430\" role=\"img\" "
       "aria-labelledby=\"radar-title radar-desc\"><title id=\"radar-title\">Levels per aspect: {} against the "
       "partnership average</title><desc id=\"radar-desc\">{}</desc>",
       agency_name.empty() ? "the partnership" : Escape(agency_name), Escape(desc));
@@ -154,7 +155,7 @@ std::string RadarChart(const Json& levels, const Json& agency) {
   for (size_t i = 0; i < n; ++i) {
     auto end = point(i, 5);
     s += fmt::format("<line class=\"radar-spoke\" x1=\"{}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{:.1f}\"/>", cx, cy, end.first, end.second);
-    auto lp = point(i, 5.6);
+    auto lp = point(i, 5.5);
     const char* anchor = std::abs(lp.first - cx) < 10 ? "middle" : lp.first < cx ? "end" : "start";
     // Aspect labels are the question ids made readable; the table beside the chart has the full wording.
     std::string id = Text(levels[i]["question_id"]);
@@ -233,7 +234,10 @@ std::string RenderBoardReportPage(const Json& report, const BoardReportPageOptio
   std::string s = "<!doctype html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                   "<title>" + Escape(title) + "</title>";
-  s += o.standalone ? "<style>" + o.inline_css + "</style>" : "<link rel=\"stylesheet\" href=\"/ui/report.css\">";
+  // Printed from a file, the page carries its own policy: no scripts, no fetches of any kind.
+  s += o.standalone ? "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
+                      "'unsafe-inline'; img-src data:\"><style>" + o.inline_css + "</style>"
+                    : "<link rel=\"stylesheet\" href=\"/ui/report.css\">";
   s += "</head><body class=\"report\"><main>";
   if (controls) {
     s += fmt::format(

@@ -82,7 +82,6 @@ Result<std::string> RenderPdf(const std::string& html, int timeout_seconds) {
                                    "--disable-component-update",
                                    "--disable-sync",
                                    "--disable-dev-shm-usage",
-                                   "--blink-settings=scriptEnabled=false",
                                    "--user-data-dir=" + dir_template + "/profile",
                                    "--no-pdf-header-footer",
                                    "--print-to-pdf=" + pdf_path,

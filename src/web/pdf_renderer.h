@@ -5,7 +5,10 @@
 // at the server: no session or short-lived token is minted for it (an argument
 // on a command line is readable by every local user through /proc), it makes
 // no network request, so it cannot be steered at another address, and it
-// works whatever address, TLS or proxy the server sits behind. Scripts are off.
+// works whatever address, TLS or proxy the server sits behind. The page's own
+// Content-Security-Policy (RenderBoardReportPage, standalone) forbids scripts
+// and every fetch; Chromium's scriptEnabled=false switch is not used because
+// it stops --print-to-pdf from writing anything.
 //
 // Thread-safe; at most a few renders run at once, others are refused.
 #pragma once
