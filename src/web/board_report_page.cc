@@ -133,7 +133,7 @@ std::string RadarChart(const Json& levels, const Json& agency) {
     desc += ". ";
   }
   std::string s = fmt::format(
-      "<svg class=\"chart chart--radar\" id=\"radar-chart\" viewBox=\"0 0 560 430\" role=\"img\" "
+      "<svg class=\"chart chart--radar\" id=\"radar-chart\" viewBox=\"0 0 560 400\" role=\"img\" "
       "aria-labelledby=\"radar-title radar-desc\"><title id=\"radar-title\">Levels per aspect: {} against the "
       "partnership average</title><desc id=\"radar-desc\">{}</desc>",
       agency_name.empty() ? "the partnership" : Escape(agency_name), Escape(desc));
@@ -162,8 +162,17 @@ std::string RadarChart(const Json& levels, const Json& agency) {
     std::string label = id.ends_with("_level") ? id.substr(0, id.size() - 6) : id;
     for (auto& c : label) if (c == '_') c = ' ';
     if (!label.empty()) label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
-    s += fmt::format("<text class=\"radar-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}</text>", lp.first,
-                     lp.second + 5, anchor, Escape(label));
+    // Two-word labels go on two lines, so that side labels stay inside the chart.
+    size_t space = label.find(' ');
+    if (space == std::string::npos) {
+      s += fmt::format("<text class=\"radar-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}</text>", lp.first,
+                       lp.second + 5, anchor, Escape(label));
+    } else {
+      s += fmt::format(
+          "<text class=\"radar-label\" x=\"{0:.1f}\" y=\"{1:.1f}\" text-anchor=\"{2}\"><tspan x=\"{0:.1f}\">{3}</tspan>"
+          "<tspan x=\"{0:.1f}\" dy=\"19\">{4}</tspan></text>",
+          lp.first, lp.second - 4, anchor, Escape(label.substr(0, space)), Escape(label.substr(space + 1)));
+    }
   }
   auto polygon = [&](const char* cls, const char* key) {
     std::string pts, dots;

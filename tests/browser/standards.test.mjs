@@ -138,6 +138,10 @@ describe('esafe annual audit and board report', { timeout: 240000 }, () => {
     assert.match(await error.innerText(), /number from 0 to 100/i);
     assert.match(await summary.innerText(), /What share of users have signed the current acceptable-use policy/);
     await page.screenshot({ path: path.join(SHOTS, 'audit-return-error.png'), fullPage: false });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await question(page, 'policy_level').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'audit-return-phone.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
 
     await question(page, 'aup_signed_share').locator('input').fill('85');
     await page.getByRole('button', { name: 'Save draft' }).click();
@@ -191,7 +195,7 @@ describe('esafe annual audit and board report', { timeout: 240000 }, () => {
     assert.match(await page.locator('#table-levels').innerText(), new RegExp(LIBRARY));
     // The AUP measure counts the library's "no".
     assert.match(await page.locator('#table-measures').innerText(), /An acceptable-use policy/);
-    // Incident figures follow the small-count rule (the demo has none recorded, so the table says so).
+    // The incident section states the small-count rule (the demo records no incidents, so its table is empty).
     assert.match(await page.locator('#incidents').innerText(), /fewer than 5/);
     await page.screenshot({ path: path.join(SHOTS, 'board-report.png'), fullPage: true });
     await page.locator('figure.radar').screenshot({ path: path.join(SHOTS, 'radar.png') });
@@ -213,7 +217,18 @@ describe('esafe annual audit and board report', { timeout: 240000 }, () => {
     const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the report is wider than a phone by ${overflow}px`);
     await small.screenshot({ path: path.join(SHOTS, 'board-report-phone.png'), fullPage: true });
+    await small.screenshot({ path: path.join(SHOTS, 'board-report-phone-top.png') });
+    await small.locator('#levels').screenshot({ path: path.join(SHOTS, 'board-report-phone-levels.png') });
     await phone.close();
+
+    // The lead sends a submitted return back for correction with a comment; it is no longer counted.
+    await page.goto(`${base}/#/audit-rounds/${await roundFromReport(page)}`);
+    const riverside = page.locator('#round-returns tr', { hasText: 'Riverside Primary School' });
+    await riverside.locator('summary', { hasText: 'Return for correction' }).click();
+    await riverside.getByLabel('What must Riverside Primary School correct?').fill('Please add the date the AUP was last reviewed.');
+    await riverside.getByRole('button', { name: 'Return for correction' }).click();
+    await page.locator('#round-returns tr', { hasText: 'Riverside Primary School' }).getByText('Returned for correction').waitFor();
+    assert.equal(Number(await page.locator('#stat-received .stat__n').innerText()), received - 1);
     await page.context().close();
     assert.deepEqual(problems, []);
   });
@@ -235,6 +250,10 @@ describe('esafe annual audit and board report', { timeout: 240000 }, () => {
     await page.context().close();
   });
 });
+
+async function roundFromReport(page) {
+  return roundId(page);
+}
 
 async function roundId(page) {
   return /audit-rounds\/(\d+)\/report/.exec(page.url())[1];

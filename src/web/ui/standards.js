@@ -283,7 +283,9 @@ async function renderReturn(main, roundId, agencyId, ctx) {
         c.wrapper.classList.add('field--invalid');
         first = first || c;
       }
-      const text = c && !e.message.includes(c.q.text) ? `${c.q.text}: ${e.message}` : sentence(e.message);
+      // The server names the question at the start of its message ("Question?: why"); say it as "Question — why".
+      const why = c ? e.message.replace(`${c.q.text}: `, '') : e.message;
+      const text = c ? `${c.q.text} — ${why}` : sentence(e.message);
       ul.append(h('li', {}, c ? h('a', { href: `#q-${e.field}`, onclick: (ev) => { ev.preventDefault(); focusQuestion(c); } }, text) : text));
     }
     summary.hidden = !errors.length;
