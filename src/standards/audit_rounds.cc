@@ -107,7 +107,8 @@ Result<bool> Standards::EnsureDefaultTemplate() {
   auto t = ParseTemplate(DefaultTemplateYaml(), "annual-return.yaml");
   if (!t.ok()) return t.error();
   return db_.Transaction<bool>([&](Connection& c) -> Result<bool> {
-    auto exists = c.Query("SELECT id FROM audit_templates WHERE key = ?", {t->id});
+    // A new shipped version is published beside the old; rounds keep the version they were opened with.
+    auto exists = c.Query("SELECT id FROM audit_templates WHERE key = ? AND version = ?", {t->id, t->version});
     if (!exists.ok()) return exists.error();
     if (!exists->empty()) return false;
     ESAFE_TRY(c.Execute(

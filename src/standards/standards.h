@@ -97,7 +97,7 @@ class Standards {
   // Publishes a template version (partnership managers). Conflict when that id
   // and version exist: a template in use is superseded, never edited.
   Result<Json> PublishTemplate(const access::Principal& who, std::string_view yaml);
-  // Publishes the shipped template unless a template with its id exists.
+  // Publishes the shipped template unless that id and version exist.
   Result<bool> EnsureDefaultTemplate();
   Result<Json> ListTemplates(const access::Principal& who);
 
