@@ -56,14 +56,16 @@ std::string DemoPassword(const std::string& db_url) {
   return password;
 }
 
-// The demonstration partnership: directory, accounts, and the plan's
-// objectives, actions and training. True when it was loaded now.
+// The demonstration partnership: directory, accounts, the plan's
+// objectives, actions and training, and two annual audit rounds. True when it was loaded now.
 bool LoadDemo(store::Database& db, const std::string& password) {
   auto loaded = directory::LoadDemo(db, password);
   if (!loaded.ok()) Fail(loaded.error());
   if (*loaded) {
     auto plan = plan::LoadPlanDemo(db);
     if (!plan.ok()) Fail(plan.error());
+    auto audit = standards::LoadStandardsDemo(db);
+    if (!audit.ok()) Fail(audit.error());
   }
   return *loaded;
 }

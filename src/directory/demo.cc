@@ -148,6 +148,17 @@ Result<bool> LoadDemo(store::Database& db, const std::string& admin_password) {
            .role = access::Role::kAgencyOfficer, .agency_id = ids[0]},
       nullptr);
   if (!school_officer.ok()) return school_officer.error();
+  // The partnership e-safety lead runs the annual audit; the board member reads its report.
+  auto lead = access::AddAccount(
+      db, {.username = "lead", .display_name = "Partnership e-safety lead", .password = admin_password,
+           .role = access::Role::kPartnershipLead},
+      nullptr);
+  if (!lead.ok()) return lead.error();
+  auto board = access::AddAccount(
+      db, {.username = "board", .display_name = "Board member", .password = admin_password,
+           .role = access::Role::kBoardMember},
+      nullptr);
+  if (!board.ok()) return board.error();
   return true;
 }
 

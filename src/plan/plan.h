@@ -105,6 +105,18 @@ class ActionPlan {
   // rows or none.
   Result<ImportReport> ImportCsv(const access::Principal& who, std::string_view csv);
 
+  // Adds an action led by `agency_id` that closes a gap the annual audit found
+  // (source "audit gap", `source_ref` naming the round and question), under the
+  // objective "Close the gaps found by the YEAR e-safety audit" of the
+  // 'Inspection and standards' strand, made when first needed. Unlike
+  // CreateAction, the agency's own e-safety officer may do this: the audit
+  // asks agencies to own their improvement actions. Conflict when an action
+  // with that source_ref already exists for the agency. Returns the action.
+  Result<Json> CreateAuditGapAction(const access::Principal& who, int64_t agency_id, int64_t year,
+                                    const std::string& title, const std::string& source_ref);
+  // The id of the agency's action with that audit source_ref, if any.
+  Result<std::optional<int64_t>> FindAuditGapAction(int64_t agency_id, const std::string& source_ref);
+
  private:
   store::Database& db_;
 };

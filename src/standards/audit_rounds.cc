@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/text.h"
+#include "plan/plan.h"
 #include "standards/standards.h"
 
 namespace esafe::standards {
@@ -61,6 +62,12 @@ Result<store::Row> LoadReturn(Connection& c, const Principal& who, int64_t round
       {round_id, agency_id}, "audit return");
 }
 
+// How an accepted gap action names where it came from: round and question,
+// so that the same gap is accepted once per round.
+std::string GapSourceRef(const RoundInfo& round, const std::string& question_id) {
+  return fmt::format("audit round {} ({}): {}", round.id, round.year, question_id);
+}
+
 std::string Sha256Hex(std::string_view s) {
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(s.data()), s.size());
@@ -100,7 +107,8 @@ Result<bool> Standards::EnsureDefaultTemplate() {
   auto t = ParseTemplate(DefaultTemplateYaml(), "annual-return.yaml");
   if (!t.ok()) return t.error();
   return db_.Transaction<bool>([&](Connection& c) -> Result<bool> {
-    auto exists = c.Query("SELECT id FROM audit_templates WHERE key = ?", {t->id});
+    // A new shipped version is published beside the old; rounds keep the version they were opened with.
+    auto exists = c.Query("SELECT id FROM audit_templates WHERE key = ? AND version = ?", {t->id, t->version});
     if (!exists.ok()) return exists.error();
     if (!exists->empty()) return false;
     ESAFE_TRY(c.Execute(
@@ -342,7 +350,7 @@ Result<Json> Standards::RoundStatus(const Principal& who, int64_t round_id) {
 Result<Json> Standards::SuggestedActions(const Principal& who, int64_t round_id, int64_t agency_id) {
   auto ret = GetReturn(who, round_id, agency_id);
   if (!ret.ok()) return ret.error();
-  return db_.Read<Json>([&](Connection& c) -> Result<Json> {
+  auto gaps = db_.Read<Json>([&](Connection& c) -> Result<Json> {
     auto round = LoadRound(c, round_id);
     if (!round.ok()) return round.error();
     auto t = LoadTemplate(c, round->template_id);
@@ -354,12 +362,35 @@ Result<Json> Standards::SuggestedActions(const Principal& who, int64_t round_id,
         if (q.gap_when.empty() || !answers.contains(q.id) || !answers[q.id].is_string()) continue;
         if (answers[q.id].get<std::string>() == q.gap_when) {
           out.push_back({{"question_id", q.id}, {"section", s.title}, {"question", q.text},
-                         {"answer", answers[q.id]}, {"suggested_action", q.suggested_action}});
+                         {"answer", answers[q.id]}, {"suggested_action", q.suggested_action},
+                         {"source_ref", GapSourceRef(*round, q.id)}, {"plan_action_id", nullptr}});
         }
       }
     }
     return out;
   });
+  if (!gaps.ok()) return gaps.error();
+  plan::ActionPlan plan(db_);
+  for (auto& g : *gaps) {
+    auto accepted = plan.FindAuditGapAction(agency_id, g["source_ref"].get<std::string>());
+    if (!accepted.ok()) return accepted.error();
+    if (*accepted) g["plan_action_id"] = **accepted;
+  }
+  return gaps;
+}
+
+Result<Json> Standards::AcceptSuggestedAction(const Principal& who, int64_t round_id, int64_t agency_id,
+                                              const std::string& question_id) {
+  auto gaps = SuggestedActions(who, round_id, agency_id);
+  if (!gaps.ok()) return gaps.error();
+  for (const auto& g : *gaps) {
+    if (g["question_id"] != question_id) continue;
+    auto round = db_.Read<RoundInfo>([&](Connection& c) { return LoadRound(c, round_id); });
+    if (!round.ok()) return round.error();
+    return plan::ActionPlan(db_).CreateAuditGapAction(who, agency_id, round->year, g["suggested_action"].get<std::string>(),
+                                                      g["source_ref"].get<std::string>());
+  }
+  return Error::Invalid("the answers to this question reveal no gap, so there is no action to accept", "question_id");
 }
 
 Result<Json> Standards::Measures(const Principal& who, int64_t round_id) {
@@ -438,6 +469,7 @@ Result<Json> Standards::Measures(const Principal& who, int64_t round_id) {
                          ? 0.0
                          : static_cast<double>(it->second.first) / static_cast<double>(it->second.second);
         out["levels"][q.id] = {{"question", q.text}, {"average", avg}};
+        out["aspects"].push_back(q.id);  // "levels" is keyed by id; this keeps the template's order
       }
     }
     if (!suppress) out["agency_levels"] = per_agency_levels;

@@ -72,6 +72,24 @@ Result<Json> CheckAnswers(const Template& t, const Json& answers);
 // Counts shown to board members: 1–4 become "fewer than 5".
 Json SuppressSmall(int64_t count);
 
+// The board's wording of a Section 6 measure ("aup" -> "An acceptable-use policy").
+std::string MeasureLabel(std::string_view measure);
+
+// One table of the board report, in the shape every export takes: an id
+// ("measures", "trend", …), a title, column headings and rows of display text.
+struct ReportTable {
+  std::string id;
+  std::string title;
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+};
+// The report's "tables" array back as ReportTables (for the CSV and XLSX writers).
+std::vector<ReportTable> ReportTables(const Json& report);
+// One table as CSV, a header row first.
+std::string ReportTableCsv(const ReportTable& table);
+// Every table as an XLSX workbook (one sheet each, an About sheet first), as bytes.
+Result<std::string> ReportXlsx(const Json& report);
+
 class Standards {
  public:
   explicit Standards(store::Database& db) : db_(db) {}
@@ -79,7 +97,7 @@ class Standards {
   // Publishes a template version (partnership managers). Conflict when that id
   // and version exist: a template in use is superseded, never edited.
   Result<Json> PublishTemplate(const access::Principal& who, std::string_view yaml);
-  // Publishes the shipped template unless a template with its id exists.
+  // Publishes the shipped template unless that id and version exist.
   Result<bool> EnsureDefaultTemplate();
   Result<Json> ListTemplates(const access::Principal& who);
 
@@ -100,7 +118,8 @@ class Standards {
                                    const std::string& comment);
   // Every agency's status in the round, with overdue ones flagged.
   Result<Json> RoundStatus(const access::Principal& who, int64_t round_id);
-  // Gaps the answers reveal, each with the suggested action.
+  // Gaps the answers reveal, each with the suggested action and, once accepted
+  // into the action plan, `plan_action_id`.
   Result<Json> SuggestedActions(const access::Principal& who, int64_t round_id, int64_t agency_id);
 
   // The measures of success for a round, computed from submitted returns:
@@ -109,8 +128,69 @@ class Standards {
   // (partnership average and each agency's level, for the radar chart).
   Result<Json> Measures(const access::Principal& who, int64_t round_id);
 
+  // The annual board report for a round (seeds 003 'collated annual audit
+  // report'; 004 Section 6): the round's measures, by sector; every round's
+  // returns received against expected; the year-on-year trend of each measure;
+  // level profiles per aspect with `radar_agency_id`'s levels beside the
+  // partnership average (partnership roles only: board members see averages);
+  // and incident figures by year from the incident log, counts from 1 to 4
+  // shown as "fewer than 5". Every figure is also in "tables" (ReportTable
+  // shape) for the CSV and XLSX exports. Partnership roles and the board only.
+  Result<Json> BoardReport(const access::Principal& who, int64_t round_id,
+                           std::optional<int64_t> radar_agency_id = std::nullopt);
+
+  // Accepts the suggested action for `question_id` into the strategy action
+  // plan, led by the agency, under the 'Inspection and standards' strand.
+  // The agency's officer or the partnership may do this; Invalid when the
+  // answers reveal no gap there; Conflict when already accepted. Returns the
+  // plan action.
+  Result<Json> AcceptSuggestedAction(const access::Principal& who, int64_t round_id, int64_t agency_id,
+                                     const std::string& question_id);
+
  private:
   store::Database& db_;
 };
+
+// ---- Infrastructure risk assessment per site (seeds 004 Section 3) ----
+//
+// The HSE five steps: 1 identify the hazards (answering Section 3's key
+// questions), 2 decide who might be harmed and how, 3 evaluate the risks and
+// decide on precautions, 4 record the findings and implement them (actions
+// with owner and due date), 5 review, by a review date. Every save is a new
+// version; the history is kept.
+struct KeyQuestion {
+  const char* id;
+  const char* text;
+};
+// Section 3's key questions for identifying hazards, in the seed's order.
+const std::vector<KeyQuestion>& RiskKeyQuestions();
+
+class RiskAssessments {
+ public:
+  explicit RiskAssessments(store::Database& db) : db_(db) {}
+
+  // The site's current assessment: {site_id, site_name, agency_id, agency_name,
+  // key_questions, steps, current (null when never assessed), versions,
+  // review_overdue}. `today` YYYY-MM-DD, empty for the real date. NotFound when
+  // the site is not visible to `who`.
+  Result<Json> Get(const access::Principal& who, int64_t site_id, const std::string& today = "");
+  // Records a new version: {key_questions: {id: text}, hazards: [text],
+  // who_might_be_harmed: text, risks: [{hazard, level: low|medium|high,
+  // precautions_in_place, further_precautions}], actions: [{action, owner,
+  // due_date, done}], review_notes, review_date}. The agency's officer or the
+  // partnership; Invalid naming the field otherwise wrong.
+  Result<Json> Save(const access::Principal& who, int64_t site_id, const Json& input, const std::string& today = "");
+  // Every visible site with its assessment's version, review date and
+  // whether the review is overdue or the site was never assessed.
+  Result<Json> List(const access::Principal& who, const std::string& today = "");
+
+ private:
+  store::Database& db_;
+};
+
+// Loads a demonstration audit: last year's round with every return submitted
+// and this year's open round with some returns in, into a database holding the
+// directory demo and no rounds. Returns true when it loaded.
+Result<bool> LoadStandardsDemo(store::Database& db);
 
 }  // namespace esafe::standards

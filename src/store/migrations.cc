@@ -732,6 +732,22 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER monitoring_alert_history_no_change BEFORE UPDATE OR DELETE ON monitoring_alert_history
 FOR EACH ROW EXECUTE FUNCTION monitoring_alert_history_append_only();
 )sql"},
+    // 9: standards (src/standards/risk_assessment.cc). Each site's infrastructure risk
+    // assessment (seeds 004 Section 3, the HSE five steps); every review is a new version.
+    {9, "standards: infrastructure risk assessments per site",
+     R"sql(
+CREATE TABLE site_risk_assessments (
+  id {ID},
+  site_id BIGINT NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
+  version BIGINT NOT NULL,
+  assessment TEXT NOT NULL,
+  review_date TEXT NOT NULL,
+  assessed_by TEXT NOT NULL,
+  assessed_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX site_risk_assessments_version ON site_risk_assessments (site_id, version);
+)sql",
+     "", ""},
 };
 
 std::string Expand(std::string sql, Dialect d) {

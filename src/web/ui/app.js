@@ -8,6 +8,7 @@ import { renderAudit } from './audit.js';
 import { renderPlan, renderTraining, renderDisclosures } from './plan.js';
 import { renderReport, renderIncidents, renderIncident, renderStatistics, renderFlowcharts, canReport } from './incidents.js';
 import { renderReviews } from './filtering.js';
+import { renderAuditRounds, renderRiskAssessments } from './standards.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -25,6 +26,8 @@ const NAV = [
   { route: 'flowcharts', label: 'Flowcharts', only: ['partnership_admin', 'partnership_lead'] },
   { route: 'plan', label: 'Action plan' },
   { route: 'training', label: 'Training', hide: ['board_member'] },
+  { route: 'audit-rounds', label: 'Annual audit', hide: ['agency_staff'] },
+  { route: 'risk-assessments', label: 'Risk assessments', hide: ['board_member'] },
   { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
   { route: 'reviews', label: 'Filter reviews', hide: ['board_member'] },
   { route: 'audit', label: 'Audit trail', only: ['partnership_admin', 'auditor'] },
@@ -117,6 +120,12 @@ async function route() {
     } else if (section === 'plan') {
       focus = await renderPlan(page, params, { user });
       title = 'Action plan';
+    } else if (section === 'audit-rounds') {
+      focus = await renderAuditRounds(page, parts, params, { user });
+      title = 'Annual e-safety audit';
+    } else if (section === 'risk-assessments') {
+      focus = await renderRiskAssessments(page, parts, params, { user });
+      title = 'Infrastructure risk assessments';
     } else if (section === 'training') {
       focus = await renderTraining(page, params, { user });
       title = 'Training register';
