@@ -50,9 +50,7 @@ class IncidentRoutes : public ::testing::Test {
     for (const auto& a : {NewAccount{"school.dsl", access::Role::kAgencyOfficer, kSchool},
                           NewAccount{"school.nurse", access::Role::kAgencyStaff, kSchool},
                           NewAccount{"care.officer", access::Role::kAgencyOfficer, social_care},
-                          NewAccount{"police.officer", access::Role::kAgencyOfficer, kPolice},
-                          NewAccount{"lead", access::Role::kPartnershipLead, std::nullopt},
-                          NewAccount{"board", access::Role::kBoardMember, std::nullopt}}) {
+                          NewAccount{"police.officer", access::Role::kAgencyOfficer, kPolice}}) {
       ASSERT_TRUE(access::AddAccount(tdb.db(), {.username = a.name, .display_name = a.name, .password = kPassword,
                                                 .role = a.role, .agency_id = a.agency}, nullptr).ok());
     }
