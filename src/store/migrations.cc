@@ -660,6 +660,61 @@ FOR EACH ROW EXECUTE FUNCTION filter_overrides_append_only();
 CREATE TRIGGER filter_override_entries_no_change BEFORE UPDATE OR DELETE ON filter_override_entries
 FOR EACH ROW EXECUTE FUNCTION filter_overrides_append_only();
 )sql"},
+    // 7: plan (src/plan/retention.h). The retention schedule per record type, legal holds,
+    // and the append-only record of what a person confirmed was done with each due record.
+    // Periods are defaults only — the partnership sets its own (see retention_job.cc).
+    {7, "plan: retention schedule, legal holds, retention actions",
+     R"sql(
+CREATE TABLE retention_schedule (
+  record_type TEXT PRIMARY KEY,
+  months BIGINT NOT NULL,
+  trigger_field TEXT NOT NULL,
+  basis TEXT NOT NULL,
+  updated_by TEXT,
+  updated_at TEXT
+);
+INSERT INTO retention_schedule (record_type, months, trigger_field, basis) VALUES
+  ('incident', 72, 'closed_at', 'default, the partnership sets its own: review six years after closure'),
+  ('training_attendance', 72, 'recorded_at', 'default, the partnership sets its own: six years after attendance was recorded'),
+  ('disclosure_request', 24, 'provided_on', 'default, the partnership sets its own: two years after the response (or receipt when none)');
+CREATE TABLE retention_holds (
+  id {ID},
+  record_type TEXT NOT NULL,
+  record_id BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  placed_by TEXT NOT NULL,
+  placed_at TEXT NOT NULL,
+  released_by TEXT,
+  released_at TEXT,
+  release_reason TEXT
+);
+CREATE INDEX retention_holds_record ON retention_holds (record_type, record_id);
+CREATE TABLE retention_actions (
+  id {ID},
+  record_type TEXT NOT NULL,
+  record_id BIGINT NOT NULL,
+  action TEXT NOT NULL,
+  due_on TEXT NOT NULL,
+  extended_until TEXT,
+  note TEXT NOT NULL,
+  done_by TEXT NOT NULL,
+  done_at TEXT NOT NULL
+);
+CREATE INDEX retention_actions_record ON retention_actions (record_type, record_id);
+)sql",
+     R"sql(
+CREATE TRIGGER retention_actions_no_update BEFORE UPDATE ON retention_actions
+BEGIN SELECT RAISE(ABORT, 'retention actions are append-only'); END;
+CREATE TRIGGER retention_actions_no_delete BEFORE DELETE ON retention_actions
+BEGIN SELECT RAISE(ABORT, 'retention actions are append-only'); END;
+)sql",
+     R"sql(
+CREATE FUNCTION retention_actions_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'retention actions are append-only'; END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER retention_actions_no_change BEFORE UPDATE OR DELETE ON retention_actions
+FOR EACH ROW EXECUTE FUNCTION retention_actions_append_only();
+)sql"},
     {8, "monitoring: alerts, their events by reference, state history, e-mail recipients",
      R"sql(
 CREATE TABLE monitoring_alerts (
