@@ -61,6 +61,37 @@ std::string ReviewLink(std::string_view base, const BlockPageInfo& info) {
   return link;
 }
 
+std::string HelpLink(const BlockPageInfo& info) {
+  static constexpr std::string_view kBlocked = "/blocked";
+  std::string_view base = info.review_url;
+  if (const size_t q = base.find('?'); q != std::string_view::npos) base = base.substr(0, q);
+  if (base.size() < kBlocked.size() || base.substr(base.size() - kBlocked.size()) != kBlocked) return "";
+  return std::string(base.substr(0, base.size() - kBlocked.size())) + "/help";
+}
+
+// The national reporting routes as seeds 004 Section 7 lists them. The ICAP/Squid side
+// has no database or web app to ask, so they are written here; they match the national
+// entries of data/contacts/contacts.yaml (enforce_test checks the names), and the web
+// app's /blocked and /help pages show the partnership's full map.
+std::string NationalRoutesHtml(const BlockPageInfo& info) {
+  std::string out =
+      "<h2>Worried about something you saw?</h2>\n<p>Tell a member of staff you trust. You can also report it or "
+      "talk to someone:</p>\n<ul>\n"
+      "<li><strong>CEOP (Child Exploitation and Online Protection Centre)</strong>: report online behaviour "
+      "towards a child that worries you, at <a href=\"https://www.ceop.police.uk/safety-centre/\">"
+      "www.ceop.police.uk</a></li>\n"
+      "<li><strong>Internet Watch Foundation (IWF)</strong>: report child sexual abuse images or other illegal "
+      "content, at <a href=\"https://www.iwf.org.uk\">www.iwf.org.uk</a></li>\n"
+      "<li><strong>ChildLine</strong>: free and confidential, 24 hours a day, on <strong>0800 1111</strong> or at "
+      "<a href=\"https://www.childline.org.uk\">www.childline.org.uk</a></li>\n"
+      "<li><strong>Police</strong>: if a child is in immediate danger, dial <strong>999</strong></li>\n</ul>\n";
+  const std::string help = HelpLink(info);
+  if (!help.empty()) {
+    out += "<p><a id=\"help-link\" href=\"" + HtmlEscape(help) + "\">Help and contacts for every kind of concern</a></p>\n";
+  }
+  return out;
+}
+
 std::string RenderBlockPage(const BlockPageInfo& info) {
   std::string page =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -80,6 +111,7 @@ std::string RenderBlockPage(const BlockPageInfo& info) {
             HtmlEscape(ReviewLink(info.review_url, info)) +
             "\">request a review</a>. Your organisation's e-safety officer will look at it.</p>\n";
   }
+  page += NationalRoutesHtml(info);
   page += "</body></html>\n";
   return page;
 }

@@ -22,6 +22,13 @@ struct BlockPageInfo {
 // Why the page was blocked, in plain words (text, not HTML).
 std::string ExplainBlock(const BlockPageInfo& info);
 
+// The national reporting routes (CEOP, IWF, ChildLine, police 999; seeds 004 Section 7)
+// as an HTML section, with a link to the web app's /help page when review_url ends in
+// "/blocked" (the help page is beside it).
+std::string NationalRoutesHtml(const BlockPageInfo& info);
+// "…/help" beside review_url's "…/blocked"; empty otherwise.
+std::string HelpLink(const BlockPageInfo& info);
+
 // A complete HTML document (UTF-8).
 std::string RenderBlockPage(const BlockPageInfo& info);
 

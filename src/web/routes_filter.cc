@@ -11,6 +11,7 @@
 #include "enforce/block_page.h"
 #include "enforce/override_versions.h"
 #include "enforce/review_requests.h"
+#include "incidents/contacts.h"
 #include "web/route_table.h"
 
 namespace esafe::web {
@@ -79,7 +80,7 @@ std::string Document(std::string_view title, std::string_view main) {
       "<title>{} — esafe</title><link rel=\"icon\" href=\"/ui/favicon.svg\" type=\"image/svg+xml\">"
       "<link rel=\"stylesheet\" href=\"/ui/style.css\"></head>\n<body>\n"
       "<header class=\"site-header\"><div class=\"site-header__inner\"><span class=\"brand\">esafe</span>"
-      "</div></header>\n<main id=\"main\"><div class=\"page page--public\">\n{}\n</div></main>\n</body></html>\n",
+      "<a class=\"help-link\" href=\"/help\">Help and contacts</a></div></header>\n<main id=\"main\"><div class=\"page page--public\">\n{}\n</div></main>\n</body></html>\n",
       HtmlEscape(title), main);
 }
 
@@ -88,6 +89,49 @@ std::string Field(const Json& form, const char* key, size_t max = 200) {
   if (!form.contains(key) || !form[key].is_string()) return "";
   const std::string& value = form[key].get_ref<const std::string&>();
   return value.size() <= max ? value : "";
+}
+
+// One contact as an HTML list item (every field escaped: the map is partnership-edited).
+std::string ContactItem(const incidents::contacts::Contact& c) {
+  std::string li = "<li class=\"contact\"><strong>" + HtmlEscape(c.name) + "</strong>";
+  li += c.scope == "local" ? " <span class=\"contact__scope\">(local)</span>" : " <span class=\"contact__scope\">(national)</span>";
+  li += "<br>" + HtmlEscape(c.role);
+  if (!c.phone.empty()) li += "<br>Phone: <span class=\"contact__phone\">" + HtmlEscape(c.phone) + "</span>";
+  li += "<br>Hours: " + HtmlEscape(c.hours);
+  if (!c.out_of_hours.empty()) li += "<br>At any other time: " + HtmlEscape(c.out_of_hours);
+  if (!c.web.empty()) li += "<br><a href=\"" + HtmlEscape(c.web) + "\" rel=\"noopener noreferrer\">" + HtmlEscape(c.web) + "</a>";
+  return li + "</li>\n";
+}
+
+// The national reporting routes (seeds 004 Section 7) and a link to /help, for the
+// /blocked pages.
+std::string ReportingRoutesHtml() {
+  std::string out = "<section id=\"reporting-routes\" aria-labelledby=\"reporting-routes-title\">"
+                    "<h2 id=\"reporting-routes-title\">Worried about something you saw?</h2>\n"
+                    "<p>Tell a member of staff you trust. You can also report it or talk to someone:</p>\n<ul>\n";
+  for (const auto& c : incidents::contacts::Active().ReportingRoutes()) out += ContactItem(c);
+  return out + "</ul>\n<p><a href=\"/help\" id=\"help-link\">Help and contacts for every kind of concern</a></p>"
+               "</section>\n";
+}
+
+// The public /help page: the whole contact map, grouped by kind of concern.
+std::string HelpPage() {
+  const auto& map = incidents::contacts::Active();
+  std::string main = "<h1 id=\"help-title\" tabindex=\"-1\">Help and contacts</h1>\n"
+                     "<p class=\"intro\">Who to contact about a concern, here and nationally. If a child is in "
+                     "immediate danger, call the police on <strong>999</strong>.</p>\n<nav aria-label=\"Kinds of concern\"><ul>\n";
+  for (const auto& k : map.kinds) {
+    main += "<li><a href=\"#concern-" + HtmlEscape(k.id) + "\">" + HtmlEscape(k.title) + "</a></li>\n";
+  }
+  main += "</ul></nav>\n";
+  for (const auto& k : map.kinds) {
+    main += "<section id=\"concern-" + HtmlEscape(k.id) + "\"><h2>" + HtmlEscape(k.title) + "</h2>\n";
+    if (!k.when.empty()) main += "<p>" + HtmlEscape(k.when) + "</p>\n";
+    main += "<ul class=\"contacts\">\n";
+    for (const auto& c : k.contacts) main += ContactItem(c);
+    main += "</ul></section>\n";
+  }
+  return Document("Help and contacts", main);
 }
 
 // The /blocked page: the plain-words explanation and the review form. `form` holds the
@@ -104,10 +148,10 @@ std::string BlockedPage(const Json& form, const std::string& error, const std::s
   if (info.url.empty() && !info.mandatory) {
     main += "<p>Your organisation's filter stopped a page from opening. Go back to the page and use its "
             "'request a review' link to ask for it to be looked at.</p>";
-    return Document("This page has been blocked", main);
+    return Document("This page has been blocked", main + ReportingRoutesHtml());
   }
   main += "<p class=\"intro\" id=\"blocked-explanation\">" + HtmlEscape(enforce::ExplainBlock(info)) + "</p>\n";
-  if (info.mandatory) return Document("This page has been blocked", main);
+  if (info.mandatory) return Document("This page has been blocked", main + ReportingRoutesHtml());
   main += "<dl class=\"facts\"><dt>Address</dt><dd><code id=\"blocked-url\">" + HtmlEscape(info.url) +
           "</code></dd>";
   if (!info.category.empty()) main += "<dt>Category</dt><dd>" + HtmlEscape(info.category) + "</dd>";
@@ -139,7 +183,7 @@ std::string BlockedPage(const Json& form, const std::string& error, const std::s
       "</button></div>\n</form>",
       invalid("note"), HtmlEscape(Field(form, "note", 8192)), invalid("contact"),
       HtmlEscape(Field(form, "contact", 2048)));
-  return Document("This page has been blocked", main);
+  return Document("This page has been blocked", main + ReportingRoutesHtml());
 }
 
 std::string StatusWords(const std::string& status) {
@@ -180,6 +224,13 @@ void AddFilterRoutes(RouteTable& t) {
   auto requests = [db, opts]() { return enforce::ReviewRequests(*db, opts->mandatory_lists); };
   auto body_of = [opts](const Call& call) { return ParseJsonBody(call.request, opts->max_json_body); };
 
+  t.schemas["ContactMap"] = {
+      {"type", "object"},
+      {"description", "kinds: [{id, title, when, contacts: [{name, role, scope (local|national), phone, hours, "
+                      "out_of_hours, web, reporting_route, source}]}]; reporting_routes: the national routes "
+                      "shown on the block page"},
+      {"properties", {{"kinds", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+                      {"reporting_routes", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
   t.schemas["ReviewRequestInput"] = {
       {"type", "object"},
       {"required", {"url"}},
@@ -261,6 +312,19 @@ void AddFilterRoutes(RouteTable& t) {
         {"reason", {{"type", "string"}}},
         {"created_by", {{"type", "string"}}},
         {"created_at", {{"type", "string"}}}}}};
+
+  // ---- help and contacts (issue 8): the public /help page and the map as JSON ----
+  t.routes.push_back({.method = "GET", .pattern = "/help", .needs_session = false,
+                      .handler = [](const Call&) { return Html(200, HelpPage()); },
+                      .summary = "Help and contacts: who to contact for each kind of concern (HTML, no sign-in)",
+                      .tag = "incidents", .response_schema = "html", .response_content = "text/html"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/contacts",
+                      .handler = [](const Call&) {
+                        return JsonResponse(200, incidents::contacts::ToJson(incidents::contacts::Active()));
+                      },
+                      .summary = "The help and contacts map: kinds of concern, their local and national contacts, "
+                                 "and the national reporting routes",
+                      .tag = "incidents", .response_schema = "ContactMap"});
 
   // ---- the public pages the block page links to ----
   t.routes.push_back({.method = "GET", .pattern = "/blocked", .needs_session = false,

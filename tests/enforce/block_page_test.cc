@@ -24,7 +24,19 @@ TEST(BlockPageTest, MandatoryPageOffersNoReview) {
   const std::string page = RenderBlockPage(info);
   EXPECT_NE(page.find("cannot be unblocked"), std::string::npos);
   EXPECT_EQ(page.find("request a review"), std::string::npos);
-  EXPECT_EQ(page.find("iwf"), std::string::npos);
+  EXPECT_EQ(page.find("<dd>iwf</dd>"), std::string::npos);  // the list's entry is not named
+  EXPECT_EQ(page.find("Category"), std::string::npos);
+}
+
+TEST(BlockPageTest, ShowsTheNationalReportingRoutesAndLinksHelp) {
+  BlockPageInfo info{"http://x.example/", "adult", "category", "staff", false, "https://esafe.example/blocked"};
+  const std::string page = RenderBlockPage(info);
+  for (const char* route : {"CEOP", "Internet Watch Foundation (IWF)", "ChildLine", "0800 1111", "999"}) {
+    EXPECT_NE(page.find(route), std::string::npos) << route;
+  }
+  EXPECT_NE(page.find("href=\"https://esafe.example/help\""), std::string::npos) << page;
+  info.review_url = "https://elsewhere.example/review";
+  EXPECT_EQ(RenderBlockPage(info).find("/help"), std::string::npos);
 }
 
 TEST(BlockPageTest, Encoding) {

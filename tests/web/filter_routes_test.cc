@@ -148,5 +148,34 @@ TEST_F(FilterRoutes, AnOfficerApprovesThroughTheApi) {
   EXPECT_EQ(Json::parse(status.body)["decision_reason"], "Coursework");
 }
 
+TEST_F(FilterRoutes, HelpAndContacts) {
+  auto help = Send("GET", "/help");  // public: no sign-in
+  ASSERT_EQ(help.status, 200);
+  EXPECT_NE(help.body.find("Help and contacts"), std::string::npos);
+  EXPECT_NE(help.body.find("0800 1111"), std::string::npos);
+  EXPECT_NE(help.body.find("id=\"concern-staff_allegation\""), std::string::npos);
+  EXPECT_NE(help.body.find("Children&#39;s social care"), std::string::npos);  // escaped
+  EXPECT_EQ(help.body.find("<script"), std::string::npos);
+
+  auto blocked = Send("GET", "/blocked?url=http%3A%2F%2Fa.example%2F&category=adult&profile=p&reason=category");
+  EXPECT_NE(blocked.body.find("CEOP"), std::string::npos);
+  EXPECT_NE(blocked.body.find("Internet Watch Foundation"), std::string::npos);
+  EXPECT_NE(blocked.body.find("ChildLine"), std::string::npos);
+  EXPECT_NE(blocked.body.find("href=\"/help\""), std::string::npos);
+  EXPECT_NE(Send("GET", "/blocked?category=mandatory&reason=mandatory%20list").body.find("ChildLine"),
+            std::string::npos);
+
+  EXPECT_EQ(Send("GET", "/api/v1/contacts").status, 401);
+  auto login = Send("POST", "/api/v1/session", Json{{"username", "library.eslo"}, {"password", kPassword}}.dump());
+  ASSERT_EQ(login.status, 200);
+  const std::string cookie = Header(login, "Set-Cookie").substr(0, Header(login, "Set-Cookie").find(';'));
+  auto contacts = Send("GET", "/api/v1/contacts", "", {{"cookie", cookie}});
+  ASSERT_EQ(contacts.status, 200);
+  const Json map = Json::parse(contacts.body);
+  ASSERT_EQ(map["kinds"].size(), 5u);
+  EXPECT_EQ(map["kinds"][0]["id"], "illegal_content");
+  EXPECT_FALSE(map["reporting_routes"].empty());
+}
+
 }  // namespace
 }  // namespace esafe::web

@@ -1,6 +1,7 @@
 // WalkAnswers() and EnumeratePaths(): following a validated flowchart.
 #include <fmt/format.h>
 
+#include "incidents/contacts.h"
 #include "incidents/flowchart/flowchart.h"
 #include "incidents/vocabulary.h"
 
@@ -132,6 +133,13 @@ Json ToJson(const Flowchart& chart, const Walk& walk) {
   if (walk.complete()) {
     out["outcome_node"] = walk.outcome_node;
     out["outcome"] = ToJson(*walk.outcome);
+    // Who to contact, beside the outcome (issue 8 'Help and contacts'): the kinds of
+    // concern for the chart's category and for each escalation target it names.
+    std::vector<std::string> kinds = contacts::KindsForCategory(chart.category);
+    for (const auto& n : walk.outcome->tell) {
+      for (auto& k : contacts::KindsForTarget(n.who)) kinds.push_back(std::move(k));
+    }
+    out["contacts"] = contacts::KindsJson(contacts::Active(), kinds);
     out["next"] = nullptr;
   } else {
     const Node* n = chart.Find(walk.next_question);

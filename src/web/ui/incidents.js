@@ -191,12 +191,28 @@ function outcomePanel(outcome) {
         t.why ? h('span', { class: 'cell-sub' }, t.why) : null)))] : null);
 }
 
+// Who to contact for this outcome, here and nationally (the partnership's help and
+// contacts map; the whole map is on the public /help page).
+function contactsPanel(kinds) {
+  if (!kinds.length) return null;
+  const contact = (c) => h('li', { class: 'contact' },
+    h('strong', {}, c.name), ` (${c.scope})`, h('br'), c.role,
+    c.phone ? [h('br'), 'Phone: ', h('span', { class: 'contact__phone' }, c.phone)] : null,
+    h('br'), `Hours: ${c.hours}`,
+    c.out_of_hours ? [h('br'), `At any other time: ${c.out_of_hours}`] : null,
+    c.web ? [h('br'), h('a', { href: c.web, rel: 'noopener noreferrer' }, c.web)] : null);
+  return h('section', { class: 'panel contacts', id: 'outcome-contacts', 'aria-labelledby': 'h-outcome-contacts' },
+    h('h2', { id: 'h-outcome-contacts' }, 'Who to contact'),
+    kinds.map((k) => [h('h3', {}, k.title), h('ul', { class: 'contacts' }, k.contacts.map(contact))]),
+    h('p', {}, h('a', { href: '/help' }, 'Help and contacts for every kind of concern')));
+}
+
 async function recordForm(main, ctx, words, chart, walk) {
   const title = heading(walk ? 'Record the incident' : 'Report an incident');
   main.append(h('p', { class: 'walk__progress' }, chart ? `${chart.title} — answered` : 'Without a flowchart'), title);
   if (walk) {
     append(main, [h('p', { class: 'intro' }, 'The answers below lead to what must be done. Record the incident now: the required actions are added to it with their due times.'),
-      outcomePanel(walk.outcome), answeredSoFar(walk),
+      outcomePanel(walk.outcome), contactsPanel(walk.contacts || []), answeredSoFar(walk),
       h('p', {}, h('button', { type: 'button', class: 'button button--secondary', id: 'walk-back' }, 'Change the last answer'))]);
     main.querySelector('#walk-back').addEventListener('click', () => back(walk));
   }

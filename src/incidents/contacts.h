@@ -1,0 +1,70 @@
+// The help and contacts map (issue 8 'Help and contacts'): for each kind of concern
+// (illegal content, a child at risk, an allegation against staff, bullying, fraud),
+// who to contact locally and nationally, with phone, hours and the 24/7 alternative.
+// The shipped map (data/contacts/contacts.yaml) is compiled in; national routes are
+// from seeds 004 Section 7, local entries are placeholders the partnership fills in.
+// Shown on the public /help page, beside every flowchart outcome, and (the national
+// reporting routes) on the block page.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/record_schema.h"
+#include "core/result.h"
+
+namespace esafe::incidents::contacts {
+
+struct Contact {
+  std::string name;
+  std::string role;
+  std::string scope;         // "local" or "national"
+  std::string phone;         // may be empty (web-only routes)
+  std::string hours;
+  std::string out_of_hours;  // the 24/7 alternative, may be empty
+  std::string web;           // http(s) address, may be empty
+  bool reporting_route = false;  // a national reporting route shown on the block page
+  std::string source;        // where the entry comes from (seeds section)
+  int line = 0;
+};
+
+struct Kind {
+  std::string id;     // illegal_content, child_at_risk, staff_allegation, bullying, fraud
+  std::string title;
+  std::string when;
+  std::vector<Contact> contacts;
+  int line = 0;
+};
+
+struct ContactMap {
+  std::vector<Kind> kinds;
+  const Kind* Find(std::string_view id) const;
+  // Every reporting_route contact, once each by name, in file order.
+  std::vector<Contact> ReportingRoutes() const;
+};
+
+// YAML text -> map. A broken file is refused with "FILE:LINE: reason" (every problem,
+// one per line, in the error message).
+Result<ContactMap> Parse(std::string_view yaml, std::string_view file);
+
+// data/contacts/contacts.yaml as shipped.
+std::string_view ShippedYaml();
+
+// The map in use: the shipped one unless UseFile() loaded another (esafe serve --contacts).
+const ContactMap& Active();
+// Loads FILE and makes it the active map; the error names file, line and reason.
+Result<void> UseFile(const std::string& path);
+
+// The concern kinds for an incident category (vocabulary Categories()) or an escalation
+// target (EscalationTargets()); empty when none applies.
+std::vector<std::string> KindsForCategory(std::string_view category);
+std::vector<std::string> KindsForTarget(std::string_view target);
+
+Json ToJson(const Contact& c);
+Json ToJson(const Kind& k);
+Json ToJson(const ContactMap& m);
+// The listed kinds (unknown ids skipped), as a JSON array of ToJson(Kind).
+Json KindsJson(const ContactMap& m, const std::vector<std::string>& ids);
+
+}  // namespace esafe::incidents::contacts
