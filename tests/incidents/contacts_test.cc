@@ -23,7 +23,9 @@ TEST(Contacts, TheShippedMapLoadsWithFiveKindsAndTheNationalRoutes) {
     for (const auto& c : k.contacts) {
       local = local || c.scope == "local";
       national = national || c.scope == "national";
-      if (c.scope == "local") EXPECT_EQ(c.phone, "set by your partnership") << c.name;  // no invented numbers
+      if (c.scope == "local") {
+        EXPECT_EQ(c.phone, "set by your partnership") << c.name;  // no invented numbers
+      }
     }
     EXPECT_TRUE(local && national) << k.id;
   }
