@@ -27,6 +27,7 @@ void AddPlanRoutes(RouteTable& t);
 void AddStandardsRoutes(RouteTable& t);  // audit templates, rounds, returns, measures
 void AddIncidentRoutes(RouteTable& t);   // flowcharts, incidents, escalation, serious review, statistics
 void AddFilterRoutes(RouteTable& t);     // review requests (public /blocked pages), override versions
+void AddMonitoringRoutes(RouteTable& t); // early-warning alerts and their triage
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);

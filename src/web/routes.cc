@@ -17,6 +17,7 @@ std::vector<Route> App::BuildRoutes() {
   AddStandardsRoutes(table);
   AddIncidentRoutes(table);
   AddFilterRoutes(table);
+  AddMonitoringRoutes(table);
   return routes;
 }
 

@@ -9,6 +9,7 @@ import { renderPlan, renderTraining, renderDisclosures } from './plan.js';
 import { renderReport, renderIncidents, renderIncident, renderStatistics, renderFlowcharts, canReport } from './incidents.js';
 import { renderReviews } from './filtering.js';
 import { renderAuditRounds, renderRiskAssessments } from './standards.js';
+import { renderAlerts, renderAlert, newAlertCount, ALERT_ROLES } from './alerts.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -21,6 +22,7 @@ const NAV = [
   { route: 'sites', label: 'Sites', hide: ['board_member'] },
   { route: 'register', label: 'Internet access register', hide: ['board_member'] },
   { route: 'people', label: 'People', hide: ['board_member'] },
+  { route: 'alerts', label: 'Alerts', only: ALERT_ROLES },
   { route: 'incidents', label: 'Incidents', hide: ['board_member', 'auditor'] },
   { route: 'statistics', label: 'Incident statistics' },
   { route: 'flowcharts', label: 'Flowcharts', only: ['partnership_admin', 'partnership_lead'] },
@@ -67,6 +69,19 @@ function drawShell() {
   for (const item of NAV.filter(allowed)) {
     list.append(h('li', {}, h('a', { href: `#/${item.route}`, dataset: { route: item.route } }, item.label)));
   }
+  showAlertCount();
+}
+
+// 'Alerts (3 new)' in the navigation: fetched after the shell is drawn and again
+// whenever the alerts pages are shown (a decision changes it).
+async function showAlertCount() {
+  const link = document.querySelector('#nav-list a[data-route="alerts"]');
+  if (!link) return;
+  const n = await newAlertCount(user);
+  if (n === null || !link.isConnected) return;
+  const old = link.querySelector('.nav-count');
+  if (old) old.remove();
+  if (n > 0) link.append(' ', h('span', { class: 'nav-count', id: 'alert-count' }, String(n), h('span', { class: 'visually-hidden' }, ' new')));
 }
 
 function markCurrent(route) {
@@ -105,6 +120,14 @@ async function route() {
     } else if (section === 'report') {
       focus = await renderReport(page, params, { user });
       title = 'Report an incident';
+    } else if (section === 'alerts' && parts.length === 1) {
+      focus = await renderAlerts(page, params, { user });
+      title = 'Alerts';
+      showAlertCount();
+    } else if (section === 'alerts' && parts.length === 2) {
+      focus = await renderAlert(page, parts[1], params, { user });
+      title = `Alert ${parts[1]}`;
+      showAlertCount();
     } else if (section === 'incidents' && parts.length === 1) {
       focus = await renderIncidents(page, params, { user });
       title = 'Incidents';

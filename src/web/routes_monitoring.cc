@@ -1,0 +1,136 @@
+// Routes: early-warning alerts (capability: src/monitoring) — the alerts an agency's
+// e-safety officer (or the partnership) may see, one alert with its evidence and
+// history, and its triage: into a pre-filled incident, or closed as a false positive
+// or dismissed with a reason. Scoping, validation and the audit trail live in
+// AlertLog; these handlers parse, call one method, and format.
+#include <fmt/format.h>
+
+#include "monitoring/monitoring.h"
+#include "web/route_table.h"
+
+namespace esafe::web {
+namespace {
+
+using monitoring::AlertLog;
+
+// The required "reason" of a JSON body.
+Result<std::string> ReasonOf(const Json& body) {
+  if (!body.is_object() || !body.contains("reason") || !body["reason"].is_string()) {
+    return Error::Invalid("reason is required", "reason");
+  }
+  return body["reason"].get<std::string>();
+}
+
+}  // namespace
+
+void AddMonitoringRoutes(RouteTable& t) {
+  auto* db = &t.db;
+  const AppOptions* opts = &t.options;
+  auto body_of = [opts](const Call& call) { return ParseJsonBody(call.request, opts->max_json_body); };
+  const Json text = {{"type", "string"}};
+
+  t.schemas["AlertSummary"] = {
+      {"type", "object"},
+      {"description", "an alert: id, rule, severity, state, agency_id, agency, site, client, user, subject, "
+                      "summary, first/last event times, event_count, raised_at"}};
+  t.schemas["Alert"] = {{"type", "object"},
+                        {"description", "an alert with its evidence: the events it refers to (time_us, client, "
+                                        "position in the activity log), rule-specific detail, and its history "
+                                        "[{at, by, from, to, reason}]"}};
+  t.schemas["AlertTriage"] = {{"type", "object"},
+                              {"description", "alert (after triage), incident (the incident created from "
+                                              "it, pre-filled) and incident_id"}};
+  t.schemas["AlertTriageInput"] = {{"type", "object"},
+                                   {"description", "optional incident fields that override what the alert "
+                                                   "pre-fills (description, site_id, …)"}};
+  t.schemas["AlertCloseInput"] = {{"type", "object"},
+                                  {"properties", {{"reason", text}}},
+                                  {"required", Json::array({"reason"})}};
+
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/alerts",
+                      .handler = [db](const Call& call) {
+                        monitoring::AlertQuery q;
+                        std::optional<int64_t> limit, offset;
+                        auto read = QueryInts(call.request, {{"agency_id", &q.agency_id}, {"limit", &limit},
+                                                             {"offset", &offset}});
+                        if (!read.ok()) return ErrorResponse(read.error());
+                        if (limit) q.limit = *limit;
+                        if (offset) q.offset = *offset;
+                        q.state = QueryText(call.request, "state");
+                        q.rule = QueryText(call.request, "rule");
+                        q.min_severity = QueryText(call.request, "min_severity");
+                        if (auto s = QueryText(call.request, "severity")) {
+                          if (!monitoring::ParseSeverity(*s)) {
+                            return ErrorResponse(400, "severity must be low, medium, high or critical", "severity");
+                          }
+                          auto listed = AlertLog(*db).List(call.who(), q);
+                          if (!listed.ok()) return ErrorResponse(listed.error());
+                          Json only = Json::array();
+                          for (auto& a : *listed) {
+                            if (a.value("severity", "") == *s) only.push_back(std::move(a));
+                          }
+                          return JsonResponse(200, only);
+                        }
+                        return Reply(AlertLog(*db).List(call.who(), q));
+                      },
+                      .summary = "Early-warning alerts you may see (your agency's; the partnership sees all), "
+                                 "newest first; filter by state, severity, min_severity, rule; audited",
+                      .tag = "monitoring", .response_schema = "[AlertSummary]",
+                      .query_params = {"agency_id", "state", "severity", "min_severity", "rule", "limit",
+                                       "offset"}});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/alerts/{id}",
+                      .handler = [db](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        return Reply(AlertLog(*db).Get(call.who(), *id));
+                      },
+                      .summary = "One alert with the events it refers to and its history; the read is audited",
+                      .tag = "monitoring", .response_schema = "Alert"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/alerts/{id}/incident",
+                      .handler = [db, body_of](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        Json extra = Json::object();
+                        if (!call.request.body.empty()) {
+                          auto body = body_of(call);
+                          if (!body.ok()) return ErrorResponse(body.error());
+                          if (!body->is_object()) return ErrorResponse(400, "send a JSON object");
+                          extra = std::move(*body);
+                        }
+                        auto triaged = AlertLog(*db).TriageToIncident(call.who(), *id, extra);
+                        if (!triaged.ok()) return ErrorResponse(triaged.error());
+                        Json out = *triaged;
+                        out["incident_id"] = out["incident"]["id"];
+                        return JsonResponse(201, out);
+                      },
+                      .summary = "Triage a new alert into an incident, pre-filled from the alert; returns the "
+                                 "alert with incident_id",
+                      .tag = "monitoring", .request_schema = "AlertTriageInput", .response_schema = "AlertTriage",
+                      .success_status = 201});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/alerts/{id}/false-positive",
+                      .handler = [db, body_of](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        auto reason = ReasonOf(*body);
+                        if (!reason.ok()) return ErrorResponse(reason.error());
+                        return Reply(AlertLog(*db).MarkFalsePositive(call.who(), *id, *reason));
+                      },
+                      .summary = "Close a new alert as a false positive, with the reason", .tag = "monitoring",
+                      .request_schema = "AlertCloseInput", .response_schema = "Alert"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/alerts/{id}/dismissal",
+                      .handler = [db, body_of](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        auto reason = ReasonOf(*body);
+                        if (!reason.ok()) return ErrorResponse(reason.error());
+                        return Reply(AlertLog(*db).Dismiss(call.who(), *id, *reason));
+                      },
+                      .summary = "Dismiss a new alert, with the reason", .tag = "monitoring",
+                      .request_schema = "AlertCloseInput", .response_schema = "Alert"});
+}
+
+}  // namespace esafe::web

@@ -1,0 +1,152 @@
+// Early-warning alerts: the list an e-safety officer (or the partnership) works
+// through, newest first, and one alert with its evidence and its triage — into an
+// incident, or closed as a false positive or dismissed with a reason.
+import { api, query } from './api.js';
+import { h, announce, formatDateTime } from './dom.js';
+
+export const ALERT_ROLES = ['agency_officer', 'partnership_lead', 'partnership_admin'];
+
+const SEVERITY = {
+  critical: { label: 'Critical', cls: 'severity--critical' },
+  high: { label: 'High', cls: 'severity--high' },
+  medium: { label: 'Medium', cls: 'severity--medium' },
+  low: { label: 'Low', cls: 'severity--low' },
+};
+const RULES = {
+  risky_search: 'Risky searches', repeated_blocks: 'Repeated blocks', block_rate_spike: 'Spike in blocks',
+  proxy_avoidance: 'Filter avoidance',
+};
+const STATES = { new: 'New', incident: 'Incident created', false_positive: 'False positive', dismissed: 'Dismissed' };
+
+function heading(text) { return h('h1', { tabindex: '-1', id: 'page-title' }, text); }
+
+// Severity as text and colour (the text carries the meaning; the colour only helps).
+function severityBadge(s) {
+  const v = SEVERITY[s] || { label: s, cls: '' };
+  return h('span', { class: ['severity', v.cls] }, h('span', { class: 'visually-hidden' }, 'Severity: '), v.label);
+}
+
+// The number of new alerts the signed-in person may see (the nav shows it); null when not allowed.
+export async function newAlertCount(user) {
+  if (!user || !ALERT_ROLES.includes(user.role)) return null;
+  try {
+    return (await api('GET', '/api/v1/alerts?state=new&limit=1000')).length;
+  } catch {
+    return null;
+  }
+}
+
+export async function renderAlerts(main, params) {
+  const title = heading('Alerts');
+  const state = params.has('state') ? params.get('state') : 'new';
+  const severity = params.get('severity') || '';
+  main.append(h('div', { class: 'page-head' }, title,
+    h('p', { class: 'intro' }, 'Early warnings from the activity log: risky searches, repeated blocks, spikes and filter avoidance. Open one to see the evidence and decide. Every view is recorded in the audit trail.')));
+  main.append(h('nav', { class: 'view-switch', 'aria-label': 'Alerts by state' },
+    [['new', 'New'], ['incident', 'Incident created'], ['false_positive', 'False positive'], ['dismissed', 'Dismissed'], ['', 'All']].map(([v, label]) =>
+      h('a', { href: `#/alerts?state=${v}${severity ? `&severity=${severity}` : ''}`, class: 'button button--secondary', 'aria-current': v === state ? 'page' : undefined }, label))));
+  const select = h('select', { id: 'alert-severity', name: 'severity' },
+    h('option', { value: '' }, 'Any severity'),
+    Object.entries(SEVERITY).map(([k, v]) => h('option', { value: k, selected: k === severity }, v.label)));
+  const form = h('form', { class: 'toolbar', id: 'alert-filter', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: 'alert-severity' }, 'Severity'), select),
+    h('button', { type: 'submit', class: 'button button--secondary' }, 'Show'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/alerts?state=${state}${select.value ? `&severity=${select.value}` : ''}`;
+  });
+  main.append(form);
+  const list = await api('GET', `/api/v1/alerts${query({ state, severity })}`);
+  if (!list.length) { main.append(h('p', { class: 'muted', id: 'alert-none' }, 'No alerts here.')); return title; }
+  main.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'alert-list' },
+    h('caption', { class: 'visually-hidden' }, 'Alerts'),
+    h('thead', {}, h('tr', {}, ['Alert', 'Severity', 'What happened', 'Where', 'When', 'State'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, list.map((a) => h('tr', { class: a.severity === 'critical' ? 'row--notable' : undefined },
+      h('th', { scope: 'row', 'data-label': 'Alert' }, h('a', { href: `#/alerts/${a.id}` }, `${RULES[a.rule] || a.rule} ${a.id}`)),
+      h('td', { 'data-label': 'Severity' }, severityBadge(a.severity)),
+      h('td', { 'data-label': 'What happened' }, a.summary),
+      h('td', { 'data-label': 'Where' }, [a.agency, a.site].filter(Boolean).join(' — ')),
+      h('td', { 'data-label': 'When' }, formatDateTime(a.last_event_at)),
+      h('td', { 'data-label': 'State' }, STATES[a.state] || a.state)))))));
+  return title;
+}
+
+function fact(label, value) {
+  if (value === undefined || value === null || value === '') return null;
+  return [h('dt', {}, label), h('dd', {}, value)];
+}
+
+export async function renderAlert(main, id) {
+  const a = await api('GET', `/api/v1/alerts/${encodeURIComponent(id)}`);
+  const title = heading(`${RULES[a.rule] || a.rule} — alert ${a.id}`);
+  main.append(h('a', { class: 'back-link', href: '#/alerts' }, 'All alerts'),
+    h('div', { class: 'page-head' }, title, h('p', {}, severityBadge(a.severity), ' ', STATES[a.state] || a.state)));
+  main.append(h('section', { class: 'panel', 'aria-labelledby': 'h-evidence', id: 'alert-evidence' },
+    h('h2', { id: 'h-evidence' }, 'Evidence'),
+    h('p', {}, a.summary),
+    h('dl', { class: 'facts' },
+      fact('Agency', a.agency), fact('Site', a.site), fact('Device address', a.client), fact('User reference', a.user),
+      fact('About', a.subject), fact('First event', formatDateTime(a.first_event_at)),
+      fact('Last event', formatDateTime(a.last_event_at)), fact('Events', String(a.event_count))),
+    a.detail && Object.keys(a.detail).length
+      ? h('details', {}, h('summary', {}, 'Rule figures'), h('pre', { class: 'alert-detail' }, JSON.stringify(a.detail, null, 2)))
+      : null,
+    (a.events || []).length
+      ? h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'alert-events' },
+        h('caption', {}, 'Events in the activity log'),
+        h('thead', {}, h('tr', {}, ['Time', 'Device address', 'Position in log'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, a.events.map((e) => h('tr', {},
+          h('td', { 'data-label': 'Time' }, formatDateTime(new Date(e.time_us / 1000).toISOString())),
+          h('td', { 'data-label': 'Device address' }, e.client),
+          h('td', { 'data-label': 'Position in log' }, String(e.position)))))))
+      : null));
+  if (a.state === 'incident' && a.incident_id) {
+    main.append(h('p', {}, h('a', { href: `#/incidents/${a.incident_id}` }, `Incident ${a.incident_id}`), ' was created from this alert.'));
+  } else if (a.state_reason) {
+    main.append(h('p', {}, 'Reason: ', a.state_reason));
+  }
+  if (a.state === 'new') main.append(decisionPanel(a));
+  if ((a.history || []).length) {
+    main.append(h('section', { class: 'panel', 'aria-labelledby': 'h-history' }, h('h2', { id: 'h-history' }, 'History'),
+      h('ol', { class: 'chronology' }, a.history.map((x) => h('li', {}, formatDateTime(x.at), ' — ', x.by || 'esafe', ': ',
+        STATES[x.to] || x.to, x.reason ? ` (${x.reason})` : '')))));
+  }
+  return title;
+}
+
+function decisionPanel(a) {
+  const err = h('div', { class: 'notice notice--error', role: 'alert', hidden: true, id: 'alert-error' });
+  const reason = h('textarea', { id: 'alert-reason', name: 'reason', rows: 3, maxlength: 2000, 'aria-describedby': 'alert-reason-hint' });
+  const busy = (on) => { for (const b of panel.querySelectorAll('button')) b.disabled = on; };
+  const fail = (msg, focusReason) => { err.textContent = msg; err.hidden = false; if (focusReason) reason.focus(); };
+  const create = h('button', { type: 'button', class: 'button', id: 'alert-incident' }, 'Create incident');
+  create.addEventListener('click', async () => {
+    busy(true);
+    try {
+      const out = await api('POST', `/api/v1/alerts/${a.id}/incident`);
+      announce(`Incident ${out.incident_id} created from alert ${a.id}.`, 'good');
+      location.hash = `#/incidents/${out.incident_id}`;
+    } catch (e) { fail(e.message); } finally { busy(false); }
+  });
+  const close = (path, label) => {
+    const b = h('button', { type: 'button', class: 'button button--secondary', id: `alert-${path}` }, label);
+    b.addEventListener('click', async () => {
+      if (reason.value.trim().length < 3) return fail('Give the reason (at least 3 characters).', true);
+      busy(true);
+      try {
+        await api('POST', `/api/v1/alerts/${a.id}/${path}`, { reason: reason.value.trim() });
+        announce(`Alert ${a.id}: ${label.toLowerCase()}.`, 'good');
+        window.dispatchEvent(new HashChangeEvent('hashchange'));
+      } catch (e) { fail(e.message, e.field === 'reason'); } finally { busy(false); }
+    });
+    return b;
+  };
+  const panel = h('section', { class: 'panel', 'aria-labelledby': 'h-decide', id: 'alert-decide' },
+    h('h2', { id: 'h-decide' }, 'Decide'),
+    err,
+    h('p', { class: 'button-row' }, create),
+    h('div', { class: 'field' }, h('label', { for: 'alert-reason' }, 'Reason (needed for false positive or dismiss)'),
+      h('p', { class: 'hint', id: 'alert-reason-hint' }, 'Say why no incident is needed; it is kept with the alert.'), reason),
+    h('p', { class: 'button-row' }, close('false-positive', 'False positive'), close('dismissal', 'Dismiss')));
+  return panel;
+}
