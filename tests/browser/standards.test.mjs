@@ -7,54 +7,17 @@
 // Run: ESAFE_BIN=/path/to/esafe BUILD_DIR=/path/to/build node --test standards.test.mjs
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { freePort, startServer } from './support.mjs';
 
 const ESAFE_BIN = process.env.ESAFE_BIN;
 const BUILD_DIR = process.env.BUILD_DIR;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = BUILD_DIR ? path.join(BUILD_DIR, 'screenshots') : null;
 const LIBRARY = 'County Library Service';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-// Starts `esafe serve --demo` and resolves with {url, password} once it has printed both.
-function startServer(bin, dir, port) {
-  const child = spawn(bin, ['serve', '--db', `sqlite:${path.join(dir, 'esafe.db')}`, '--listen', `127.0.0.1:${port}`, '--demo'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`esafe did not start within 30 s.\nstdout:\n${out}\nstderr:\n${err}`)), 30000);
-    const check = () => {
-      const url = /(https?:\/\/\S+)/.exec(out);
-      const pw = /sign in as admin with password (\S+)/.exec(out);
-      if (url && pw) { clearTimeout(timer); resolve({ url: url[1], password: pw[1] }); }
-    };
-    child.stdout.on('data', (d) => { out += d; check(); });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`esafe exited early (code ${code}, signal ${signal}).\nstdout:\n${out}\nstderr:\n${err}`));
-    });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-  return { child, ready };
-}
 
 describe('esafe annual audit and board report', { timeout: 240000 }, () => {
   let server; let tmp; let browser; let base; let password;
