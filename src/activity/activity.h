@@ -252,6 +252,12 @@ struct SearchStats {
 // during the call.
 using RowFn = std::function<bool(const ActivityEvent&)>;
 
+// Reports how far a search has got: `done` of `total` parts, where the parts are the
+// sealed segments (each counted whether its index let it be skipped or it was read)
+// plus one for the unsealed events. Called from the searching thread after each part;
+// the last call has done == total (unless a RowFn stopped the search early).
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
 // A read-only snapshot of a log: the sealed segments' indexes plus the acknowledged
 // WAL batches at the time of Open. Memory is bounded by one decoded segment at a time.
 class LogReader {
@@ -261,7 +267,13 @@ class LogReader {
   // Streams matching events, segment by segment in time order of their first event
   // (within a segment, by time). Fails kNotFound if a segment vanished (retention ran
   // meanwhile) and kInternal if one cannot be decoded.
-  Result<SearchStats> Search(const Query& query, const RowFn& row) const;
+  // `progress`, when given, is told after each part (see ProgressFn).
+  Result<SearchStats> Search(const Query& query, const RowFn& row, const ProgressFn& progress = {}) const;
+  // What Search would read for `query`, from the indexes alone (nothing is decoded):
+  // segments_total, segments_scanned (those the index cannot rule out) and
+  // events_scanned (their events plus the unsealed ones); events_matched is 0. Lets a
+  // caller refuse an interactive search that would read too much.
+  SearchStats Estimate(const Query& query) const;
   // Counts matching events grouped by `field`.
   Result<std::map<std::string, uint64_t>> CountBy(const Query& query, Field field,
                                                   SearchStats* stats = nullptr) const;
@@ -298,8 +310,115 @@ std::optional<ExportFormat> ParseExportFormat(std::string_view name);  // "csv",
 // Writes the matching events to `path` in `format`, streaming (XLSX in libxlsxwriter's
 // constant-memory mode, a new sheet every 1,000,000 rows). CSV cells are neutralised
 // so that a spreadsheet never runs them as formulas. Returns the event count.
+// `progress` as for LogReader::Search.
 Result<uint64_t> Export(const LogReader& reader, const Query& query, ExportFormat format,
-                        const std::string& path);
+                        const std::string& path, const ProgressFn& progress = {});
+std::string_view ExportExtension(ExportFormat format);    // "csv", "jsonl", "xlsx"
+std::string_view ExportMediaType(ExportFormat format);    // "text/csv; charset=utf-8", …
+
+// ---- Summary of blocked requests (for charts) ----
+
+// "2026-W48": the ISO 8601 week (Monday to Sunday, UTC) that `time_us` falls in.
+std::string IsoWeek(int64_t time_us);
+
+struct NameCount {
+  std::string name;
+  uint64_t count = 0;
+};
+// The blocked events of one group: a week, a site, or a site in a week.
+struct BlockedGroup {
+  std::string week;  // "" when the group spans all weeks
+  std::string site;  // "" when the group spans all sites
+  uint64_t blocked = 0;
+  std::vector<NameCount> categories;  // the top ones, most first (ties by name); "" = uncategorised
+  std::vector<NameCount> hosts;
+};
+struct BlockedSummary {
+  uint64_t blocked = 0;
+  std::vector<BlockedGroup> by_week;       // in week order
+  std::vector<BlockedGroup> by_site;       // most blocked first
+  std::vector<BlockedGroup> by_site_week;  // by site name, then week
+  SearchStats stats;
+};
+// Summarises the blocked events among those matching `query` (whose action, if set,
+// is replaced by block): per ISO week, per site and per site and week, the `top`
+// categories and hosts. Fails as LogReader::Search does.
+Result<BlockedSummary> SummariseBlocked(const LogReader& reader, const Query& query, size_t top = 5);
+
+// ---- Demonstration log ----
+
+// A site that demonstration events come from.
+struct DemoSite {
+  std::string agency;   // the agency key events carry (the directory's agency id)
+  std::string site;     // the site's name
+  std::string cidr;     // its client addresses, e.g. "10.20.1.0/24"
+  std::string profile;  // the filtering profile its users get, e.g. "primary"
+};
+// Appends `events` plausible filtering decisions (mostly allowed, some blocked in
+// categories children meet: social networking, gaming, adult, gambling, proxies) spread
+// over the `days` days before `now_us` at `sites`, through Store::Append, so they are
+// chained and sealed like any others. The same arguments give the same events. Returns
+// the count; kInvalid when `sites` is empty or a cidr is not an IPv4 range.
+Result<uint64_t> WriteDemoLog(Store& store, const std::vector<DemoSite>& sites, int64_t now_us, int days,
+                              uint64_t events, uint64_t seed);
+
+// ---- Report jobs ----
+
+enum class JobState : uint8_t { kQueued, kRunning, kDone, kFailed };
+std::string_view JobStateName(JobState state);  // "queued", "running", "done", "failed"
+
+// One export run in the background, as its owner sees it.
+struct ReportJob {
+  std::string id;           // 32 random hex digits: unguessable, so a link cannot be enumerated
+  int64_t owner = 0;        // the account that asked; nobody else may see the job
+  std::string description;  // DescribeQuery of the query
+  ExportFormat format = ExportFormat::kCsv;
+  JobState state = JobState::kQueued;
+  double progress = 0;      // 0..1: parts of the log searched so far (ProgressFn)
+  uint64_t rows = 0;        // events written (when done)
+  std::string error;        // why it failed
+  std::string path;         // the file written (when done)
+  int64_t created_us = 0;
+};
+
+// Runs exports of a log one after another on a background thread of its own, so that
+// a long export never holds an HTTP worker, writing "report-<id>.<ext>" files into a
+// directory it owns. Each run opens a fresh LogReader snapshot. Jobs live in memory:
+// on Create, report files left by an earlier process are removed; a finished job and
+// its file are forgotten `keep_seconds` after it was submitted.
+//
+// Thread-safety: every member function may be called from any thread at once.
+class ReportJobs {
+ public:
+  struct Options {
+    int64_t keep_seconds = 24 * 3600;
+    size_t max_pending_per_owner = 3;  // queued or running
+  };
+  // Creates `out_dir` when missing and starts the worker. Fails when it cannot.
+  static Result<std::unique_ptr<ReportJobs>> Create(const std::string& log_dir, const std::string& out_dir,
+                                                    Options options);
+  static Result<std::unique_ptr<ReportJobs>> Create(const std::string& log_dir, const std::string& out_dir) {
+    return Create(log_dir, out_dir, Options{});
+  }
+  // Finishes the running job, abandons queued ones, and joins the worker.
+  ~ReportJobs();
+  ReportJobs(const ReportJobs&) = delete;
+  ReportJobs& operator=(const ReportJobs&) = delete;
+
+  // Queues an export of `query` for `owner`; returns the job as queued. kThrottled
+  // when the owner already has max_pending_per_owner jobs waiting or running.
+  Result<ReportJob> Submit(int64_t owner, const Query& query, ExportFormat format);
+  // The job, or nullopt when there is none with this id owned by `owner` (the same
+  // answer for someone else's job, so ids cannot be probed).
+  std::optional<ReportJob> Get(const std::string& id, int64_t owner) const;
+  // Get, after waiting up to `timeout_ms` for the job to finish (tests, scripts).
+  std::optional<ReportJob> Wait(const std::string& id, int64_t owner, int64_t timeout_ms) const;
+
+  struct Impl;
+ private:
+  explicit ReportJobs(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 // ---- Evidence extract ----
 

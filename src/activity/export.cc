@@ -26,7 +26,8 @@ std::vector<std::string> Cells(const ActivityEvent& e) {
           e.host, e.category, e.list, e.list_version, std::string(ActionName(e.action))};
 }
 
-Result<uint64_t> ExportXlsx(const LogReader& reader, const Query& query, const std::string& path) {
+Result<uint64_t> ExportXlsx(const LogReader& reader, const Query& query, const std::string& path,
+                            const ProgressFn& progress) {
   lxw_workbook_options options = {};
   options.constant_memory = LXW_TRUE;
   lxw_workbook* wb = workbook_new_opt(path.c_str(), &options);
@@ -54,7 +55,7 @@ Result<uint64_t> ExportXlsx(const LogReader& reader, const Query& query, const s
     ++row;
     ++count;
     return true;
-  });
+  }, progress);
   const lxw_error err = workbook_close(wb);
   if (!stats) return stats.error();
   if (err != LXW_NO_ERROR) return Error::Internal(std::string("writing XLSX: ") + lxw_strerror(err));
@@ -75,8 +76,27 @@ std::optional<ExportFormat> ParseExportFormat(std::string_view n) {
   return std::nullopt;
 }
 
-Result<uint64_t> Export(const LogReader& reader, const Query& query, ExportFormat format, const std::string& path) {
-  if (format == ExportFormat::kXlsx) return ExportXlsx(reader, query, path);
+std::string_view ExportExtension(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kCsv: return "csv";
+    case ExportFormat::kJsonLines: return "jsonl";
+    case ExportFormat::kXlsx: return "xlsx";
+  }
+  return "csv";
+}
+
+std::string_view ExportMediaType(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kCsv: return "text/csv; charset=utf-8";
+    case ExportFormat::kJsonLines: return "application/jsonl; charset=utf-8";
+    case ExportFormat::kXlsx: return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  }
+  return "application/octet-stream";
+}
+
+Result<uint64_t> Export(const LogReader& reader, const Query& query, ExportFormat format, const std::string& path,
+                        const ProgressFn& progress) {
+  if (format == ExportFormat::kXlsx) return ExportXlsx(reader, query, path, progress);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return Error::Internal("cannot create " + path);
   if (format == ExportFormat::kCsv) out << csv::FormatRow(Header());
@@ -89,7 +109,7 @@ Result<uint64_t> Export(const LogReader& reader, const Query& query, ExportForma
     }
     ++count;
     return true;
-  });
+  }, progress);
   if (!stats) return stats.error();
   out.flush();
   if (!out) return Error::Internal("writing " + path + " failed");

@@ -250,12 +250,30 @@ Result<LogReader> LogReader::Open(const std::string& dir) {
 uint64_t LogReader::segment_count() const { return snapshot_->segments.size(); }
 uint64_t LogReader::event_count() const { return snapshot_->events; }
 
-Result<SearchStats> LogReader::Search(const Query& query, const RowFn& row) const {
+SearchStats LogReader::Estimate(const Query& query) const {
   const Query q = Normalise(query);
   SearchStats stats;
   stats.segments_total = snapshot_->segments.size();
+  for (const auto& s : snapshot_->segments) {
+    if (!IndexMayMatch(s.index, q)) continue;
+    ++stats.segments_scanned;
+    stats.events_scanned += s.index.count;
+  }
+  stats.events_scanned += snapshot_->wal.size();
+  return stats;
+}
+
+Result<SearchStats> LogReader::Search(const Query& query, const RowFn& row, const ProgressFn& progress) const {
+  const Query q = Normalise(query);
+  SearchStats stats;
+  stats.segments_total = snapshot_->segments.size();
+  const uint64_t parts = snapshot_->segments.size() + 1;
+  uint64_t done = 0;
   std::vector<uint32_t> rows;
   for (const auto& s : snapshot_->segments) {
+    // Told before each part, so a skipped or empty segment counts as well.
+    if (progress && done > 0) progress(done, parts);
+    ++done;
     if (!IndexMayMatch(s.index, q)) continue;
     auto seg = LoadSegment(snapshot_->dir, s.live);
     if (!seg) return seg.error();
@@ -269,12 +287,14 @@ Result<SearchStats> LogReader::Search(const Query& query, const RowFn& row) cons
       if (!row(seg->Row(r))) return stats;
     }
   }
+  if (progress && done > 0) progress(done, parts);
   for (const auto& e : snapshot_->wal) {
     ++stats.events_scanned;
     if (!EventMatches(e, q)) continue;
     ++stats.events_matched;
     if (!row(e)) return stats;
   }
+  if (progress) progress(parts, parts);
   return stats;
 }
 

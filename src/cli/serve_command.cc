@@ -1,6 +1,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "access/access.h"
+#include "activity/activity.h"
 #include "cli/commands.h"
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
@@ -70,6 +72,46 @@ bool LoadDemo(store::Database& db, const std::string& password) {
   return *loaded;
 }
 
+// The filtering profile a demonstration site's users get, from its kind of setting.
+std::string DemoProfile(const std::string& site_type, const std::string& name) {
+  if (site_type == "school") return name.find("Primary") != std::string::npos ? "primary" : "secondary";
+  if (site_type.starts_with("post-16")) return "sixth_form";
+  if (site_type == "office") return "staff";
+  if (site_type == "children's centre") return "early_years";
+  return "secondary";
+}
+
+// With --demo, a fortnight of filtering decisions at the demonstration sites goes into an
+// activity log that has none yet, through the store's ordinary append path, so that the
+// activity pages have something to search. Small segments, so that a report's progress
+// moves in visible steps.
+void LoadDemoActivity(store::Database& db, const std::string& dir) {
+  auto reader = activity::LogReader::Open(dir);
+  if (reader.ok() && reader->event_count() > 0) return;
+  access::Principal system;
+  system.username = "demo-loader";
+  system.role = access::Role::kPartnershipAdmin;
+  auto sites = directory::Directory(db).List(directory::Kind::kSite, system, {});
+  if (!sites.ok()) Fail(sites.error());
+  std::vector<activity::DemoSite> demo_sites;
+  for (const auto& s : *sites) {
+    if (!s.contains("ip_ranges") || !s["ip_ranges"].is_array() || s["ip_ranges"].empty()) continue;
+    const std::string name = s.value("name", "");
+    demo_sites.push_back({std::to_string(s["agency_id"].get<int64_t>()), name,
+                          s["ip_ranges"][0].get<std::string>(), DemoProfile(s.value("site_type", ""), name)});
+  }
+  if (demo_sites.empty()) return;
+  std::filesystem::create_directories(dir);
+  auto store = activity::Store::Open(dir, {.segment_events = 4096});
+  if (!store.ok()) Fail(store.error());
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  auto written = activity::WriteDemoLog(**store, demo_sites, now, 14, 40000, 20261123);
+  if (!written.ok()) Fail(written.error());
+  std::cout << fmt::format("wrote {} demonstration filtering decisions to the activity log {}", *written, dir)
+            << std::endl;
+}
+
 // Data every partnership starts with, whether or not it is a demo.
 void EnsureShippedData(store::Database& db) {
   auto audit = standards::Standards(db).EnsureDefaultTemplate();
@@ -84,6 +126,7 @@ void RegisterServeCommands(CLI::App& app) {
   static bool demo = false, secure_cookies = false;
   static int threads = 4;
   static std::string profiles = "data/filter/profiles.yaml";
+  static std::string activity_log;
 
   auto* serve = app.add_subcommand("serve", "Run the web application and API");
   serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
@@ -94,6 +137,9 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--profiles", profiles,
                     "Filtering profiles YAML whose mandatory lists review requests are checked against")
       ->capture_default_str();
+  serve->add_option("--activity-log", activity_log,
+                    "The activity log directory to search and report on (with --demo, filled with a "
+                    "demonstration fortnight when it has no events)");
   serve->callback([] {
     auto db = OpenOrFail(db_url);
     EnsureShippedData(*db);
@@ -105,8 +151,10 @@ void RegisterServeCommands(CLI::App& app) {
                                "database); the agency e-safety officers library.eslo and riverside.eslo use the "
                                "same password", password);
     }
+    if (demo && !activity_log.empty()) LoadDemoActivity(*db, activity_log);
     web::AppOptions options;
     options.secure_cookies = secure_cookies;
+    options.activity_log_dir = activity_log;
     if (auto mandatory = filter::MandatoryLists::Load(profiles)) {
       options.mandatory_lists = std::move(*mandatory);
     } else {

@@ -33,6 +33,12 @@ struct AppOptions {
   // The illegal-content lists, so that review requests for them are refused and never
   // stored; null when they could not be loaded (then no unblock can be approved).
   std::shared_ptr<const filter::MandatoryLists> mandatory_lists;
+  // The activity log directory; "" when none is configured (the activity routes then
+  // answer 404 saying so). Report files go to activity_reports_dir ("" = DIR/reports).
+  std::string activity_log_dir;
+  std::string activity_reports_dir;
+  // A search estimated to read more events than this is refused with 409: run it as a report.
+  uint64_t activity_search_max_events = 2'000'000;
 };
 
 // What a handler gets: the request, its path parameters, and the signed-in

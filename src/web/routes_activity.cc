@@ -1,0 +1,570 @@
+// Routes: the forensic activity log (capability: src/activity) — interactive search
+// (rows or counts), report jobs that export on a background thread with progress and
+// a download, and the blocked-requests summary for charts.
+//
+// Who may search: the partnership (administrators, the e-safety lead, auditors) every
+// agency; an agency's e-safety officer only their own agency, forced here whatever
+// the request asks; agency staff and board members nobody. Every search, report and
+// download is written to the audit trail, with the query, before anything is read.
+//
+// Events name their agency by the directory's agency id ("3") — the key enforcement
+// points and the demonstration log write — or, from older feeds, by its name; a
+// filter on an agency matches both.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "activity/activity.h"
+#include "core/text.h"
+#include "web/route_table.h"
+
+namespace esafe::web {
+namespace {
+
+namespace act = esafe::activity;
+using access::Principal;
+using access::Role;
+
+constexpr size_t kMaxParamBytes = 2048;
+constexpr int64_t kDefaultSearchLimit = 100;
+constexpr int64_t kMaxSearchLimit = 500;
+
+// The query fields a search, count and report accept, in the query string or a JSON body.
+const std::vector<std::string>& QueryFieldNames() {
+  static const std::vector<std::string> names = {"host", "host_match", "url", "url_match", "from", "to", "cidr",
+                                                 "user", "site", "agency", "category", "action"};
+  return names;
+}
+
+// Reads one named parameter: nullopt when absent or empty; Invalid naming it when it
+// is not text or too long.
+using Lookup = std::function<Result<std::optional<std::string>>(const std::string& name)>;
+
+Lookup FromQueryString(const Request& req) {
+  return [&req](const std::string& name) -> Result<std::optional<std::string>> {
+    auto it = req.query.find(name);
+    if (it == req.query.end() || text::Trim(it->second).empty()) return std::optional<std::string>();
+    if (it->second.size() > kMaxParamBytes)
+      return Error::Invalid(fmt::format("{} is longer than {} characters", name, kMaxParamBytes), name);
+    return std::optional<std::string>(std::string(text::Trim(it->second)));
+  };
+}
+
+Lookup FromJson(const Json& body) {
+  return [&body](const std::string& name) -> Result<std::optional<std::string>> {
+    if (!body.contains(name) || body[name].is_null()) return std::optional<std::string>();
+    const Json& v = body[name];
+    std::string s;
+    if (v.is_string()) s = v.get<std::string>();
+    else if (v.is_number_integer()) s = std::to_string(v.get<int64_t>());
+    else return Error::Invalid(fmt::format("{} must be text", name), name);
+    if (s.size() > kMaxParamBytes)
+      return Error::Invalid(fmt::format("{} is longer than {} characters", name, kMaxParamBytes), name);
+    s = std::string(text::Trim(s));
+    if (s.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(s);
+  };
+}
+
+bool HasControlOrSpace(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+Result<act::Match> ParseMatch(const std::optional<std::string>& value, const std::string& field,
+                              act::Match fallback) {
+  if (!value) return fallback;
+  if (*value == "exact") return act::Match::kExact;
+  if (*value == "prefix") return act::Match::kPrefix;
+  if (*value == "substring") return act::Match::kSubstring;
+  return Error::Invalid(fmt::format("{} must be exact, prefix or substring", field), field);
+}
+
+// What a request asks for, before the caller's scope is applied.
+struct Asked {
+  act::Query query;
+  std::optional<std::string> agency;  // as asked: an id or a name
+};
+
+Result<Asked> ParseQuery(const Lookup& get) {
+  Asked out;
+  act::Query& q = out.query;
+  auto read = [&](const char* name, std::optional<std::string>& into) -> Result<void> {
+    auto v = get(name);
+    if (!v.ok()) return v.error();
+    into = *v;
+    return Ok();
+  };
+  std::optional<std::string> host, host_match, url, url_match, from, to, cidr, user, site, category, action;
+  for (auto [name, target] : std::initializer_list<std::pair<const char*, std::optional<std::string>*>>{
+           {"host", &host}, {"host_match", &host_match}, {"url", &url}, {"url_match", &url_match},
+           {"from", &from}, {"to", &to}, {"cidr", &cidr}, {"user", &user}, {"site", &site},
+           {"agency", &out.agency}, {"category", &category}, {"action", &action}}) {
+    ESAFE_TRY(read(name, *target));
+  }
+  auto hm = ParseMatch(host_match, "host_match", act::Match::kExact);
+  if (!hm.ok()) return hm.error();
+  auto um = ParseMatch(url_match, "url_match", act::Match::kPrefix);
+  if (!um.ok()) return um.error();
+  if (host) {
+    const bool valid = std::all_of(host->begin(), host->end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':' ||
+             c == '[' || c == ']';
+    });
+    if (!valid) {
+      return Error::Invalid("host must be a host name or part of one (letters, digits, dots and hyphens; no "
+                            "wildcards: use host_match=prefix or substring)", "host");
+    }
+    q.host = act::TextFilter{text::Lower(*host), *hm};
+  }
+  if (url) {
+    if (HasControlOrSpace(*url)) return Error::Invalid("url must not contain spaces or control characters", "url");
+    q.url = act::TextFilter{*url, *um};
+  }
+  const char* kTimeHelp = "a date (2026-11-23) or an RFC 3339 time (2026-11-23T09:00:00Z)";
+  if (from) {
+    auto t = act::ParseTime(*from);
+    if (!t.ok()) return Error::Invalid(fmt::format("from must be {}", kTimeHelp), "from");
+    q.from_us = *t;
+  }
+  if (to) {
+    auto t = act::ParseTime(*to);
+    if (!t.ok()) return Error::Invalid(fmt::format("to must be {}", kTimeHelp), "to");
+    q.to_us = *t;
+  }
+  if (q.from_us && q.to_us && *q.from_us >= *q.to_us) return Error::Invalid("from must be before to", "to");
+  if (cidr) {
+    // Several ranges may be given, separated by commas.
+    std::stringstream parts(*cidr);
+    std::string part;
+    while (std::getline(parts, part, ',')) {
+      const std::string item(text::Trim(part));
+      if (item.empty()) continue;
+      auto range = act::ParseCidr(item);
+      if (!range.ok()) {
+        return Error::Invalid(fmt::format("cidr '{}' is not an address or a network such as 10.20.1.0/24 or "
+                                          "2001:db8::/48 (with no host bits set)", item.substr(0, 64)),
+                              "cidr");
+      }
+      q.clients.push_back(*range);
+    }
+  }
+  if (user) q.users = {*user};
+  if (site) q.sites = {*site};
+  if (category) q.categories = {text::Lower(*category)};
+  if (action) {
+    auto a = act::ParseAction(*action);
+    if (!a) return Error::Invalid("action must be allow, block, warn or override", "action");
+    q.action = *a;
+  }
+  return out;
+}
+
+// Directory agencies by id, for names in rows and for resolving an agency filter.
+Result<std::map<int64_t, std::string>> AgencyNames(store::Database& db) {
+  return db.Read<std::map<int64_t, std::string>>([](store::Connection& c) -> Result<std::map<int64_t, std::string>> {
+    auto rows = c.Query("SELECT id, name FROM agencies");
+    if (!rows.ok()) return rows.error();
+    std::map<int64_t, std::string> out;
+    for (const auto& r : *rows) out[r.Int("id")] = r.Text("name");
+    return out;
+  });
+}
+
+// The keys events of agency `id` may carry: its id and its name.
+std::vector<std::string> KeysOf(int64_t id, const std::map<int64_t, std::string>& names) {
+  std::vector<std::string> keys = {std::to_string(id)};
+  if (auto it = names.find(id); it != names.end()) keys.push_back(it->second);
+  return keys;
+}
+
+// The directory id an asked-for agency ("3" or "County Library Service") refers to.
+std::optional<int64_t> ResolveAgency(const std::string& asked, const std::map<int64_t, std::string>& names) {
+  if (auto id = text::ParseInt(asked); id && names.count(*id)) return *id;
+  for (const auto& [id, name] : names) {
+    if (text::Lower(name) == text::Lower(asked)) return id;
+  }
+  return std::nullopt;
+}
+
+// Sets the query's agencies to what `who` may search and asked for. Forbidden for
+// roles that may not search the log, and for an officer asking for another agency.
+Result<void> ApplyScope(const Principal& who, const std::optional<std::string>& asked,
+                        const std::map<int64_t, std::string>& names, act::Query& q) {
+  std::optional<int64_t> own;
+  switch (who.role) {
+    case Role::kPartnershipAdmin:
+    case Role::kPartnershipLead:
+      break;
+    case Role::kAuditor:
+      own = who.agency_id;  // partnership-wide unless tied to an agency
+      break;
+    case Role::kAgencyOfficer:
+      if (!who.agency_id) return Error::Forbidden("your account is not tied to an agency");
+      own = who.agency_id;
+      break;
+    case Role::kAgencyStaff:
+    case Role::kBoardMember:
+      return Error::Forbidden("the activity log is searched by e-safety officers and the partnership; ask your "
+                              "agency's e-safety officer");
+  }
+  if (!own) {
+    if (asked) {
+      auto id = ResolveAgency(*asked, names);
+      q.agencies = id ? KeysOf(*id, names) : std::vector<std::string>{*asked};
+    }
+    return Ok();
+  }
+  if (asked && ResolveAgency(*asked, names) != own) {
+    return Error::Forbidden("you may search only your own agency's activity");
+  }
+  q.agencies = KeysOf(*own, names);
+  return Ok();
+}
+
+Result<void> Audit(store::Database& db, const Principal& who, const std::string& action, const std::string& summary) {
+  return db.Transaction<void>([&](store::Connection& c) {
+    return access::RecordAudit(c, &who, action, "activity_log", std::nullopt, summary);
+  });
+}
+
+Json EventJson(const act::ActivityEvent& e, const std::map<int64_t, std::string>& names) {
+  Json agency_name = nullptr;
+  if (auto id = text::ParseInt(e.agency); id && names.count(*id)) agency_name = names.at(*id);
+  return {{"time", act::FormatTime(e.time_us)}, {"client", act::FormatIp(e.client)}, {"user", e.user},
+          {"site", e.site}, {"agency", e.agency}, {"agency_name", agency_name}, {"profile", e.profile},
+          {"url", e.url}, {"host", e.host}, {"category", e.category}, {"list", e.list},
+          {"list_version", e.list_version}, {"action", act::ActionName(e.action)}};
+}
+
+Json StatsJson(const act::SearchStats& s) {
+  return {{"segments_total", s.segments_total}, {"segments_scanned", s.segments_scanned},
+          {"events_scanned", s.events_scanned}, {"events_matched", s.events_matched}};
+}
+
+Json JobJson(const act::ReportJob& job) {
+  Json out = {{"id", job.id},
+              {"state", act::JobStateName(job.state)},
+              {"progress", job.progress},
+              {"rows", job.rows},
+              {"error", job.error.empty() ? Json(nullptr) : Json(job.error)},
+              {"format", act::ExportExtension(job.format)},
+              {"query", Json::parse(job.description, nullptr, false)},
+              {"created", act::FormatTime(job.created_us)}};
+  out["download"] = job.state == act::JobState::kDone
+                        ? Json("/api/v1/activity/reports/" + job.id + "/download")
+                        : Json(nullptr);
+  return out;
+}
+
+Json GroupsJson(const std::vector<act::BlockedGroup>& groups, const std::map<int64_t, std::string>&) {
+  Json out = Json::array();
+  auto counts = [](const std::vector<act::NameCount>& v) {
+    Json a = Json::array();
+    for (const auto& c : v) a.push_back({{"name", c.name}, {"count", c.count}});
+    return a;
+  };
+  for (const auto& g : groups) {
+    Json j = {{"blocked", g.blocked}, {"categories", counts(g.categories)}, {"hosts", counts(g.hosts)}};
+    if (!g.week.empty()) j["week"] = g.week;
+    if (!g.site.empty() || g.week.empty()) j["site"] = g.site;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// What every activity handler needs: the log, the report jobs, limits.
+struct ActivityContext {
+  store::Database* db = nullptr;
+  std::string log_dir;
+  uint64_t max_search_events = 0;
+  std::shared_ptr<act::ReportJobs> jobs;  // null when no log is configured or jobs could not start
+  std::string jobs_problem;
+};
+
+Response NoLog() {
+  return ErrorResponse(404, "no activity log is configured; start esafe serve with --activity-log DIR");
+}
+
+Response Search(const ActivityContext& ctx, const Call& call) {
+  auto asked = ParseQuery(FromQueryString(call.request));
+  if (!asked.ok()) return ErrorResponse(asked.error());
+  std::optional<act::Field> count_by;
+  if (auto f = QueryText(call.request, "count_by")) {
+    count_by = act::ParseField(*f);
+    if (!count_by) {
+      return ErrorResponse(400, "count_by must be user, site, agency, profile, host, category, list, action, "
+                                "client or day", "count_by");
+    }
+  }
+  std::optional<int64_t> limit;
+  auto limit_read = QueryInts(call.request, {{"limit", &limit}});
+  if (!limit_read.ok()) return ErrorResponse(limit_read.error());
+  if (limit && (*limit < 1 || *limit > kMaxSearchLimit)) {
+    return ErrorResponse(400, fmt::format("limit must be between 1 and {}; run a report for more rows",
+                                          kMaxSearchLimit), "limit");
+  }
+  auto names = AgencyNames(*ctx.db);
+  if (!names.ok()) return ErrorResponse(names.error());
+  act::Query q = asked->query;
+  auto scoped = ApplyScope(call.who(), asked->agency, *names, q);
+  if (!scoped.ok()) return ErrorResponse(scoped.error());
+  if (ctx.log_dir.empty()) return NoLog();
+
+  auto reader = act::LogReader::Open(ctx.log_dir);
+  if (!reader.ok()) return ErrorResponse(reader.error());
+  const act::SearchStats estimate = reader->Estimate(q);
+  if (estimate.events_scanned > ctx.max_search_events) {
+    Json body = {{"error", fmt::format("this search would read about {} events, more than a search on this page "
+                                       "may; run it as a report instead", estimate.events_scanned)},
+                 {"field", nullptr},
+                 {"run_as_report", true},
+                 {"estimated_events", estimate.events_scanned}};
+    return JsonResponse(409, body);
+  }
+  const std::string described = act::DescribeQuery(q);
+  auto audited = Audit(*ctx.db, call.who(), count_by ? "activity.count" : "activity.search",
+                       count_by ? fmt::format("count by {} of {}", *QueryText(call.request, "count_by"), described)
+                                : described);
+  if (!audited.ok()) return ErrorResponse(audited.error());
+
+  if (count_by) {
+    act::SearchStats stats;
+    auto counts = reader->CountBy(q, *count_by, &stats);
+    if (!counts.ok()) return ErrorResponse(counts.error());
+    std::vector<std::pair<std::string, uint64_t>> sorted(counts->begin(), counts->end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    Json rows = Json::array();
+    uint64_t total = 0;
+    for (const auto& kv : sorted) {
+      rows.push_back({{"value", kv.first}, {"count", kv.second}});
+      total += kv.second;
+    }
+    return JsonResponse(200, {{"count_by", *QueryText(call.request, "count_by")}, {"counts", rows},
+                              {"total", total}, {"query", Json::parse(described)}, {"stats", StatsJson(stats)}});
+  }
+  const int64_t max_rows = limit.value_or(kDefaultSearchLimit);
+  Json rows = Json::array();
+  bool truncated = false;
+  auto stats = reader->Search(q, [&](const act::ActivityEvent& e) {
+    if (static_cast<int64_t>(rows.size()) >= max_rows) {
+      truncated = true;
+      return false;
+    }
+    rows.push_back(EventJson(e, *names));
+    return true;
+  });
+  if (!stats.ok()) return ErrorResponse(stats.error());
+  return JsonResponse(200, {{"rows", rows}, {"limit", max_rows}, {"truncated", truncated},
+                            {"query", Json::parse(described)}, {"stats", StatsJson(*stats)}});
+}
+
+Response SubmitReport(const ActivityContext& ctx, const AppOptions& opts, const Call& call) {
+  auto body = ParseJsonBody(call.request, opts.max_json_body);
+  if (!body.ok()) return ErrorResponse(body.error());
+  for (const auto& [key, value] : body->items()) {
+    const auto& known = QueryFieldNames();
+    if (key != "format" && std::find(known.begin(), known.end(), key) == known.end()) {
+      return ErrorResponse(400, fmt::format("unknown field '{}'", key.substr(0, 64)), key.substr(0, 64));
+    }
+  }
+  auto asked = ParseQuery(FromJson(*body));
+  if (!asked.ok()) return ErrorResponse(asked.error());
+  auto format_text = FromJson(*body)("format");
+  if (!format_text.ok()) return ErrorResponse(format_text.error());
+  auto format = act::ParseExportFormat(format_text->value_or("csv"));
+  if (!format) return ErrorResponse(400, "format must be csv, xlsx or jsonl", "format");
+  auto names = AgencyNames(*ctx.db);
+  if (!names.ok()) return ErrorResponse(names.error());
+  act::Query q = asked->query;
+  auto scoped = ApplyScope(call.who(), asked->agency, *names, q);
+  if (!scoped.ok()) return ErrorResponse(scoped.error());
+  if (ctx.log_dir.empty()) return NoLog();
+  if (!ctx.jobs) return ErrorResponse(500, "reports cannot run: " + ctx.jobs_problem);
+  auto audited = Audit(*ctx.db, call.who(), "activity.report",
+                       fmt::format("{} report of {}", act::ExportExtension(*format), act::DescribeQuery(q)));
+  if (!audited.ok()) return ErrorResponse(audited.error());
+  auto job = ctx.jobs->Submit(call.who().user_id, q, *format);
+  if (!job.ok()) return ErrorResponse(job.error());
+  Response r = JsonResponse(202, JobJson(*job));
+  r.headers.emplace_back("Location", "/api/v1/activity/reports/" + job->id);
+  return r;
+}
+
+// The caller's own job, or 404 (also for someone else's, so ids cannot be probed).
+Result<act::ReportJob> OwnJob(const ActivityContext& ctx, const Call& call) {
+  if (ctx.log_dir.empty()) return Error::NotFound("no activity log is configured");
+  if (!ctx.jobs) return Error::NotFound("report not found");
+  auto job = ctx.jobs->Get(call.params.at("report"), call.who().user_id);
+  if (!job) return Error::NotFound("report not found");
+  return *job;
+}
+
+Response DownloadReport(const ActivityContext& ctx, const Call& call) {
+  auto job = OwnJob(ctx, call);
+  if (!job.ok()) return ErrorResponse(job.error());
+  if (job->state != act::JobState::kDone) {
+    return ErrorResponse(409, fmt::format("the report is {}; download it when it is done",
+                                          act::JobStateName(job->state)));
+  }
+  std::ifstream in(job->path, std::ios::binary);
+  if (!in) return ErrorResponse(404, "the report file is gone; run the report again");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  auto audited = Audit(*ctx.db, call.who(), "activity.download",
+                       fmt::format("report {} ({} rows, {}) of {}", job->id, job->rows,
+                                   act::ExportExtension(job->format), job->description));
+  if (!audited.ok()) return ErrorResponse(audited.error());
+  Response r;
+  r.content_type = std::string(act::ExportMediaType(job->format));
+  r.body = bytes.str();
+  const std::string day = act::FormatTime(job->created_us).substr(0, 10);
+  r.headers.emplace_back("Content-Disposition",
+                         fmt::format("attachment; filename=\"activity-{}-{}.{}\"", day, job->id.substr(0, 8),
+                                     act::ExportExtension(job->format)));
+  return r;
+}
+
+Response Summary(const ActivityContext& ctx, const Call& call) {
+  std::optional<std::string> from, to, agency;
+  auto get = FromQueryString(call.request);
+  for (auto [name, target] : std::initializer_list<std::pair<const char*, std::optional<std::string>*>>{
+           {"from", &from}, {"to", &to}, {"agency", &agency}}) {
+    auto v = get(name);
+    if (!v.ok()) return ErrorResponse(v.error());
+    *target = *v;
+  }
+  // Only from, to and agency: ParseQuery validates them as for a search.
+  auto asked = ParseQuery([&](const std::string& name) -> Result<std::optional<std::string>> {
+    if (name == "from") return from;
+    if (name == "to") return to;
+    if (name == "agency") return agency;
+    return std::optional<std::string>();
+  });
+  if (!asked.ok()) return ErrorResponse(asked.error());
+  act::Query q = asked->query;
+  if (!q.from_us) {
+    // The last four weeks by default.
+    const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    q.from_us = (q.to_us ? *q.to_us : now) - 28LL * 86400 * 1000000;
+  }
+  auto names = AgencyNames(*ctx.db);
+  if (!names.ok()) return ErrorResponse(names.error());
+  auto scoped = ApplyScope(call.who(), asked->agency, *names, q);
+  if (!scoped.ok()) return ErrorResponse(scoped.error());
+  if (ctx.log_dir.empty()) return NoLog();
+  auto reader = act::LogReader::Open(ctx.log_dir);
+  if (!reader.ok()) return ErrorResponse(reader.error());
+  q.action = act::Action::kBlock;
+  const act::SearchStats estimate = reader->Estimate(q);
+  if (estimate.events_scanned > ctx.max_search_events) {
+    return JsonResponse(409, {{"error", fmt::format("this summary would read about {} events; choose a shorter "
+                                                    "period", estimate.events_scanned)},
+                              {"field", "from"}});
+  }
+  auto audited = Audit(*ctx.db, call.who(), "activity.summary", act::DescribeQuery(q));
+  if (!audited.ok()) return ErrorResponse(audited.error());
+  auto summary = act::SummariseBlocked(*reader, q, 5);
+  if (!summary.ok()) return ErrorResponse(summary.error());
+  return JsonResponse(200, {{"from", act::FormatTime(*q.from_us)},
+                            {"to", q.to_us ? Json(act::FormatTime(*q.to_us)) : Json(nullptr)},
+                            {"blocked", summary->blocked},
+                            {"weeks", GroupsJson(summary->by_week, *names)},
+                            {"sites", GroupsJson(summary->by_site, *names)},
+                            {"site_weeks", GroupsJson(summary->by_site_week, *names)},
+                            {"stats", StatsJson(summary->stats)}});
+}
+
+}  // namespace
+
+void AddActivityRoutes(RouteTable& t) {
+  auto ctx = std::make_shared<ActivityContext>();
+  ctx->db = &t.db;
+  ctx->log_dir = t.options.activity_log_dir;
+  ctx->max_search_events = t.options.activity_search_max_events;
+  if (!ctx->log_dir.empty()) {
+    const std::string out = t.options.activity_reports_dir.empty() ? ctx->log_dir + "/reports"
+                                                                   : t.options.activity_reports_dir;
+    auto jobs = act::ReportJobs::Create(ctx->log_dir, out);
+    if (jobs.ok()) {
+      ctx->jobs = std::move(*jobs);
+    } else {
+      ctx->jobs_problem = jobs.error().message;
+      spdlog::error("activity reports cannot run: {}", jobs.error().message);
+    }
+  }
+  const AppOptions* opts = &t.options;
+
+  t.schemas["ActivitySearch"] = {
+      {"type", "object"},
+      {"description", "rows: matching events {time, client, user, site, agency, agency_name, profile, url, host, "
+                      "category, list, list_version, action} (at most limit; truncated says more matched), or with "
+                      "count_by: counts [{value, count}] and total; query: the query as run (an agency officer's "
+                      "is limited to their agency); stats: segments and events read"}};
+  t.schemas["ActivityReportInput"] = {
+      {"type", "object"},
+      {"properties",
+       {{"host", {{"type", "string"}}},
+        {"host_match", {{"type", "string"}, {"enum", {"exact", "prefix", "substring"}}}},
+        {"url", {{"type", "string"}}},
+        {"url_match", {{"type", "string"}, {"enum", {"exact", "prefix", "substring"}}}},
+        {"from", {{"type", "string"}, {"description", "a date or an RFC 3339 time, inclusive"}}},
+        {"to", {{"type", "string"}, {"description", "a date or an RFC 3339 time, exclusive"}}},
+        {"cidr", {{"type", "string"}, {"description", "client addresses: CIDRs or addresses, comma-separated"}}},
+        {"user", {{"type", "string"}}},
+        {"site", {{"type", "string"}}},
+        {"agency", {{"type", "string"}, {"description", "agency id or name"}}},
+        {"category", {{"type", "string"}}},
+        {"action", {{"type", "string"}, {"enum", {"allow", "block", "warn", "override"}}}},
+        {"format", {{"type", "string"}, {"enum", {"csv", "xlsx", "jsonl"}}}}}}};
+  t.schemas["ActivityReport"] = {
+      {"type", "object"},
+      {"description", "a report job: id, state (queued, running, done, failed), progress 0..1, rows, error, "
+                      "format, query, created, download (the file's address when done)"}};
+  t.schemas["ActivitySummary"] = {
+      {"type", "object"},
+      {"description", "blocked requests: weeks [{week, blocked, categories [{name, count}], hosts}], sites "
+                      "[{site, …}] and site_weeks [{site, week, …}], each with its top five categories and hosts"}};
+
+  std::vector<std::string> search_params = QueryFieldNames();
+  search_params.push_back("count_by");
+  search_params.push_back("limit");
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/activity/search",
+                      .handler = [ctx](const Call& call) { return Search(*ctx, call); },
+                      .summary = "Search the activity log: matching events (limit ≤ 500) or counts by a field. "
+                                 "Officers see their own agency only; audited. 409 when the search would read "
+                                 "too much: run a report",
+                      .tag = "activity", .response_schema = "ActivitySearch", .query_params = search_params});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/activity/reports",
+                      .handler = [ctx, opts](const Call& call) { return SubmitReport(*ctx, *opts, call); },
+                      .summary = "Start a report: an export of the matching events as CSV, XLSX or JSON lines, "
+                                 "run in the background; audited",
+                      .tag = "activity", .request_schema = "ActivityReportInput",
+                      .response_schema = "ActivityReport", .success_status = 202});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/activity/reports/{report}",
+                      .handler = [ctx](const Call& call) {
+                        auto job = OwnJob(*ctx, call);
+                        if (!job.ok()) return ErrorResponse(job.error());
+                        return JsonResponse(200, JobJson(*job));
+                      },
+                      .summary = "A report's state and progress (your own reports only)", .tag = "activity",
+                      .response_schema = "ActivityReport"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/activity/reports/{report}/download",
+                      .handler = [ctx](const Call& call) { return DownloadReport(*ctx, call); },
+                      .summary = "Download a finished report (your own reports only); audited", .tag = "activity",
+                      .response_schema = "ActivityReportFile", .response_content = "application/octet-stream"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/activity/summary",
+                      .handler = [ctx](const Call& call) { return Summary(*ctx, call); },
+                      .summary = "Blocked requests by ISO week and site with the top categories and hosts "
+                                 "(default: the last four weeks); audited",
+                      .tag = "activity", .response_schema = "ActivitySummary",
+                      .query_params = {"from", "to", "agency"}});
+}
+
+}  // namespace esafe::web
