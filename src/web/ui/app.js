@@ -10,6 +10,7 @@ import { renderReport, renderIncidents, renderIncident, renderStatistics, render
 import { renderReviews } from './filtering.js';
 import { renderAuditRounds, renderRiskAssessments } from './standards.js';
 import { renderAlerts, renderAlert, newAlertCount, ALERT_ROLES } from './alerts.js';
+import { renderActivity, ACTIVITY_ROLES } from './activity.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -32,6 +33,7 @@ const NAV = [
   { route: 'risk-assessments', label: 'Risk assessments', hide: ['board_member'] },
   { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
   { route: 'reviews', label: 'Filter reviews', hide: ['board_member'] },
+  { route: 'activity', label: 'Activity log', only: ACTIVITY_ROLES },
   { route: 'audit', label: 'Audit trail', only: ['partnership_admin', 'auditor'] },
 ];
 
@@ -114,6 +116,9 @@ async function route() {
     } else if (section === 'reviews') {
       focus = await renderReviews(page, params, { user });
       title = 'Filtering review requests';
+    } else if (section === 'activity') {
+      focus = await renderActivity(page, params, { user });
+      title = 'Activity log';
     } else if (section === 'audit') {
       focus = await renderAudit(page, params, { user });
       title = 'Audit trail';
