@@ -78,7 +78,7 @@ export function blockedChart(summary) {
   });
   const desc = weeks.map((w) => `${w.week}: ${w.blocked} blocked; ${w.categories.map((c) => `${c.name || 'uncategorised'} ${c.count}`).join(', ')}`).join('. ');
   return h('figure', { class: 'panel chart activity-chart', id: 'blocked-summary' },
-    h('figcaption', {}, 'Top blocked categories by week', h('span', { class: 'cell-sub' }, `${summary.blocked} blocked requests since ${formatDateTime(summary.from)}`)),
+    h('figcaption', {}, 'Top blocked categories by week', h('span', { class: 'chart-sub' }, `${summary.blocked} blocked requests since ${formatDateTime(summary.from)}`)),
     weeks.length
       ? svg('svg', { viewBox: `0 0 ${width} ${Math.max(y, 1)}`, class: 'activity-bars', role: 'img', 'aria-labelledby': 'blocked-title blocked-desc', focusable: 'false', id: 'blocked-chart' },
         svg('title', { id: 'blocked-title' }, 'Top blocked categories by ISO week'),
