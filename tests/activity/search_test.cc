@@ -215,6 +215,46 @@ TEST(Search, StopsWhenTheCallbackSaysSo) {
   EXPECT_EQ(n, 10);
 }
 
+TEST(Search, ReportsProgressPartByPartAndEstimatesFromTheIndexes) {
+  TempDir dir;
+  EventGen gen(6);
+  {
+    auto store = Store::Open(dir.path(), {.segment_events = 100, .sync = false});
+    ASSERT_TRUE(store.ok());
+    // Ten segments and 50 unsealed events (a segment is sealed after the batch that fills it).
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*store)->Append(gen.Batch(100)).ok());
+    ASSERT_TRUE((*store)->Append(gen.Batch(50)).ok());
+  }
+  auto reader = LogReader::Open(dir.path());
+  ASSERT_TRUE(reader.ok());
+  ASSERT_EQ(reader->segment_count(), 10u);
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  Query q;
+  q.from_us = kT0 + 2 * kDay;
+  q.to_us = kT0 + 3 * kDay;
+  auto stats = reader->Search(q, [](const ActivityEvent&) { return true; },
+                              [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); });
+  ASSERT_TRUE(stats.ok());
+  // Every part is reported, skipped or read, in order, ending at the total.
+  ASSERT_EQ(calls.size(), 11u);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i].first, i + 1);
+    EXPECT_EQ(calls[i].second, 11u);
+  }
+  const SearchStats estimate = reader->Estimate(q);
+  EXPECT_EQ(estimate.segments_scanned, stats->segments_scanned);
+  EXPECT_EQ(estimate.events_scanned, stats->events_scanned);
+  EXPECT_EQ(estimate.events_matched, 0u);
+  EXPECT_EQ(reader->Estimate({}).events_scanned, 1050u);
+  // Export passes the same progress on.
+  double last = 0;
+  auto n = Export(*reader, q, ExportFormat::kCsv, dir.sub("out.csv"),
+                  [&](uint64_t done, uint64_t total) { last = static_cast<double>(done) / static_cast<double>(total); });
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, stats->events_matched);
+  EXPECT_DOUBLE_EQ(last, 1.0);
+}
+
 TEST(Export, CsvJsonLinesXlsxAndNoFormulas) {
   TempDir dir;
   EventGen gen(6);

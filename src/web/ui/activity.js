@@ -340,7 +340,7 @@ function quickSearch(ctx) {
             h('td', { 'data-label': 'Time' }, h('time', { datetime: row.time }, formatDateTime(row.time))),
             h('td', { 'data-label': 'Address' }, row.client),
             h('td', { 'data-label': 'User' }, row.user || '—'),
-            h('td', { 'data-label': 'Site' }, row.site || '—', row.agency_name ? h('span', { class: 'cell-sub' }, row.agency_name) : null),
+            h('td', { 'data-label': 'Site' }, row.agency_name ? `${row.site || '—'} (${row.agency_name})` : row.site || '—'),
             h('th', { scope: 'row', 'data-label': 'Host', class: 'wrap-anywhere', title: row.url }, row.host),
             h('td', { 'data-label': 'Category' }, row.category ? row.category.replace(/_/g, ' ') : '—'),
             h('td', { 'data-label': 'Decision' }, h('span', { class: `badge ${row.action === 'block' ? 'badge--bad' : 'badge--good'}` }, row.action)))))))
