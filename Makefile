@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 20
 .PHONY: run test build deps deps-test deps-bench sanitize fuzz bench clean
 
 run: deps build
-	$(BUILD)/esafe serve --db $(DB) --listen $(LISTEN) --demo
+	$(BUILD)/esafe serve --db $(DB) --listen $(LISTEN) --demo --activity-log var/activity
 
 # The sanitizer and fuzzing build first; the full suite (unit, integration on SQLite
 # and PostgreSQL, Squid, Unbound, browser) runs last so its summary closes the output.
