@@ -28,6 +28,7 @@ void AddStandardsRoutes(RouteTable& t);  // audit templates, rounds, returns, me
 void AddIncidentRoutes(RouteTable& t);   // flowcharts, incidents, escalation, serious review, statistics
 void AddFilterRoutes(RouteTable& t);     // review requests (public /blocked pages), override versions
 void AddMonitoringRoutes(RouteTable& t); // early-warning alerts and their triage
+void AddSurveyRoutes(RouteTable& t);     // young people's surveys: public survey pages, results, indicators
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);

@@ -18,6 +18,7 @@ std::vector<Route> App::BuildRoutes() {
   AddIncidentRoutes(table);
   AddFilterRoutes(table);
   AddMonitoringRoutes(table);
+  AddSurveyRoutes(table);
   return routes;
 }
 
