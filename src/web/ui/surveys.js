@@ -206,7 +206,9 @@ function resultsPanel(results) {
         : h('p', { class: 'muted' }, results.total.suppressed ? `Not shown: fewer than ${results.threshold} answers.` : 'Nobody wrote anything.'));
       continue;
     }
-    const values = Object.keys((rows.find((r) => !r.cell.suppressed) || { cell: { answers: { [q.id]: { counts: {} } } } }).cell.answers[q.id].counts);
+    // Columns in the question's own order (the server's counts are keyed, not ordered).
+    const values = q.options ? q.options.map((o) => o.value)
+      : Array.from({ length: q.max - q.min + 1 }, (_, i) => String(q.min + i));
     panel.append(h('h3', {}, q.text), h('div', { class: 'table-wrap' }, h('table', { class: 'data survey-results-table', dataset: { question: q.id } },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Setting'), h('th', { scope: 'col', class: 'num' }, 'Answered'), values.map((v) => h('th', { scope: 'col', class: 'num' }, answerLabel(q, v))))),
       h('tbody', {}, rows.map(({ name, cell }) => h('tr', {}, h('th', { scope: 'row' }, name),
