@@ -17,6 +17,7 @@
 #include "plan/plan.h"
 #include "standards/standards.h"
 #include "store/database.h"
+#include "surveys/surveys.h"
 #include "web/app.h"
 #include "web/http_server.h"
 
@@ -68,6 +69,8 @@ bool LoadDemo(store::Database& db, const std::string& password) {
     if (!plan.ok()) Fail(plan.error());
     auto audit = standards::LoadStandardsDemo(db);
     if (!audit.ok()) Fail(audit.error());
+    auto survey_demo = surveys::LoadSurveysDemo(db);
+    if (!survey_demo.ok()) Fail(survey_demo.error());
   }
   return *loaded;
 }

@@ -29,6 +29,7 @@ void AddIncidentRoutes(RouteTable& t);   // flowcharts, incidents, escalation, s
 void AddFilterRoutes(RouteTable& t);     // review requests (public /blocked pages), override versions
 void AddMonitoringRoutes(RouteTable& t); // early-warning alerts and their triage
 void AddActivityRoutes(RouteTable& t);   // activity log search, report jobs, blocked summary
+void AddSurveyRoutes(RouteTable& t);     // young people's surveys: public survey pages, results, indicators
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);

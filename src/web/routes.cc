@@ -19,6 +19,7 @@ std::vector<Route> App::BuildRoutes() {
   AddFilterRoutes(table);
   AddMonitoringRoutes(table);
   AddActivityRoutes(table);
+  AddSurveyRoutes(table);
   return routes;
 }
 

@@ -11,6 +11,7 @@ import { renderReviews } from './filtering.js';
 import { renderAuditRounds, renderRiskAssessments } from './standards.js';
 import { renderAlerts, renderAlert, newAlertCount, ALERT_ROLES } from './alerts.js';
 import { renderActivity, ACTIVITY_ROLES } from './activity.js';
+import { renderSurveys } from './surveys.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -34,6 +35,7 @@ const NAV = [
   { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
   { route: 'reviews', label: 'Filter reviews', hide: ['board_member'] },
   { route: 'activity', label: 'Activity log', only: ACTIVITY_ROLES },
+  { route: 'surveys', label: 'Young people\'s surveys' },
   { route: 'audit', label: 'Audit trail', only: ['partnership_admin', 'auditor'] },
 ];
 
@@ -157,6 +159,9 @@ async function route() {
     } else if (section === 'training') {
       focus = await renderTraining(page, params, { user });
       title = 'Training register';
+    } else if (section === 'surveys') {
+      focus = await renderSurveys(page, parts, params, { user });
+      title = 'Young people\'s surveys';
     } else if (section === 'disclosures') {
       focus = await renderDisclosures(page, params, { user });
       title = 'Disclosure requests';
