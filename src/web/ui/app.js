@@ -6,6 +6,7 @@ import { renderList, renderEdit } from './directory.js';
 import { renderDashboard } from './dashboard.js';
 import { renderAudit } from './audit.js';
 import { renderPlan, renderTraining, renderDisclosures } from './plan.js';
+import { renderAup, renderRetention } from './aup.js';
 import { renderReport, renderIncidents, renderIncident, renderStatistics, renderFlowcharts, canReport } from './incidents.js';
 import { renderReviews } from './filtering.js';
 import { renderAuditRounds, renderRiskAssessments } from './standards.js';
@@ -28,11 +29,13 @@ const NAV = [
   { route: 'flowcharts', label: 'Flowcharts', only: ['partnership_admin', 'partnership_lead'] },
   { route: 'plan', label: 'Action plan' },
   { route: 'training', label: 'Training', hide: ['board_member'] },
+  { route: 'aup', label: 'Acceptable use' },
   { route: 'audit-rounds', label: 'Annual audit', hide: ['agency_staff'] },
   { route: 'risk-assessments', label: 'Risk assessments', hide: ['board_member'] },
   { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
   { route: 'reviews', label: 'Filter reviews', hide: ['board_member'] },
   { route: 'audit', label: 'Audit trail', only: ['partnership_admin', 'auditor'] },
+  { route: 'retention', label: 'Retention', only: ['partnership_admin'] },
 ];
 
 let user = null;
@@ -152,6 +155,12 @@ async function route() {
     } else if (section === 'training') {
       focus = await renderTraining(page, params, { user });
       title = 'Training register';
+    } else if (section === 'aup') {
+      focus = await renderAup(page, params, { user });
+      title = 'Acceptable use';
+    } else if (section === 'retention') {
+      focus = await renderRetention(page, params, { user });
+      title = 'Retention of records';
     } else if (section === 'disclosures') {
       focus = await renderDisclosures(page, params, { user });
       title = 'Disclosure requests';
