@@ -141,8 +141,11 @@ Result<Json> AupRegister::ListPolicies(const Principal& who, std::optional<int64
       if (!count.ok()) return count.error();
       bool accepted_by_me = false;
       if (*current) {
-        auto mine = c.Query("SELECT id FROM aup_acceptances WHERE version_id = ? AND user_id = ?",
-                            {(**current)["id"].get<int64_t>(), who.user_id});
+        // Accepted online by this account, or on paper by the register person of the same name.
+        auto mine = c.Query("SELECT id FROM aup_acceptances WHERE version_id = ? AND (user_id = ? OR person_id IN "
+                            "(SELECT id FROM people WHERE agency_id = ? AND lower(full_name) = lower(?)))",
+                            {(**current)["id"].get<int64_t>(), who.user_id, who.agency_id.value_or(0),
+                             who.display_name});
         if (!mine.ok()) return mine.error();
         accepted_by_me = !mine->empty();
       }
