@@ -4,6 +4,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <thread>
+
+#include "store/database.h"
+
 namespace esafe::cli {
 
 // `esafe serve`, `esafe user add`, `esafe demo load` (serve_command.cc).
@@ -20,5 +25,11 @@ void RegisterIncidentCommands(CLI::App& app);
 
 // `esafe log search|verify|ingest|retention|hold|extract` (log_command.cc).
 void RegisterLogCommands(CLI::App& app);
+
+// `esafe retention run` (retention_command.cc).
+void RegisterRetentionCommands(CLI::App& app);
+// The daily retention run inside `esafe serve`: checks every `check_every`
+// and runs the job once per UTC day. Stops when the thread is destroyed.
+std::jthread StartDailyRetentionRun(store::Database& db, std::chrono::seconds check_every = std::chrono::hours(1));
 
 }  // namespace esafe::cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   esafe::cli::RegisterEnforceCommands(app);
   esafe::cli::RegisterIncidentCommands(app);
   esafe::cli::RegisterLogCommands(app);
+  esafe::cli::RegisterRetentionCommands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

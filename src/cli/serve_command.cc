@@ -173,6 +173,7 @@ void RegisterServeCommands(CLI::App& app) {
     std::cout << fmt::format("esafe is running at http://{}:{}/", host, server.port()) << std::endl;
     if (!demo_login.empty()) std::cout << demo_login << std::endl;
     std::cout << "press Ctrl-C to stop" << std::endl;
+    auto retention = StartDailyRetentionRun(*db);
     server.Run(threads);
   });
 

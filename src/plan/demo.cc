@@ -1,6 +1,7 @@
 // Demonstration plan content: objectives and actions in the Annex G strands,
 // in the words of the Telford and Wandsworth plans (seeds 000, 002), and the
-// courses and sessions of a typical training programme (seeds 004 Section 4).
+// courses and sessions of a typical training programme (seeds 004 Section 4),
+// and acceptable-use policies with some acceptances.
 #include <fmt/format.h>
 
 #include "plan/plan.h"
@@ -123,6 +124,67 @@ Result<bool> LoadPlanDemo(store::Database& db) {
   if (!id("Tom Fletcher").is_null()) {
     auto r = training.RecordAttendance(system, (*old_session)["id"], {{"person_id", id("Tom Fletcher")}});
     if (!r.ok()) return r.error();
+  }
+
+  // Acceptable-use policies: a staff AUP in its second version at the library and at
+  // Northgate (where one person has not accepted it yet), and Riverside's pupils' AUP,
+  // past its review date so that the reminder shows.
+  AupRegister aups(db);
+  struct VersionDemo {
+    const char* body;
+    const char* effective_on;
+    const char* review_on;
+  };
+  struct AupDemo {
+    const char* agency;
+    const char* group;
+    const char* title;
+    std::vector<VersionDemo> versions;  // the last is published, the others retired by it
+    std::vector<const char*> people;    // accepted the current version on paper
+    std::vector<const char*> references;
+  };
+  const AupDemo policies[] = {
+      {"County Library Service", "staff", "Staff acceptable use of the library's ICT",
+       {{"Staff use the library's computers and Wi-Fi for work; personal use in breaks only.", "2023-09-01", "2025-09-01"},
+        {"Staff use the library's computers and Wi-Fi for work; personal use in breaks only. Report any concern "
+         "about a child's use of the public PCs to the e-safety officer the same day.",
+         "2025-09-01", "2027-09-01"}},
+       {"Helen Price"}, {}},
+      {"Northgate Academy", "staff", "Staff and governors' AUP",
+       {{"Staff follow the academy's e-safety policy; school devices are monitored.", "2025-01-06", "2027-01-06"}},
+       {"Grace Okafor"}, {}},
+      {"Riverside Primary School", "pupils_under_11", "Our rules for using computers (KS1 and KS2)",
+       {{"I will ask an adult before I go online. I will tell an adult if I see something that upsets me.",
+         "2024-09-02", "2025-09-01"}},
+       {}, {"RPS-Y5-03", "RPS-Y5-11", "RPS-Y6-07"}},
+      {"Riverside Primary School", "staff", "Staff acceptable use policy",
+       {{"Staff use school devices for school work; photographs of pupils only on school devices.", "2025-09-01",
+         "2027-09-01"}},
+       {"Amira Shah"}, {}},
+  };
+  for (const auto& a : policies) {
+    if (id(a.agency).is_null()) continue;
+    auto policy = aups.CreatePolicy(system, {{"agency_id", id(a.agency)}, {"user_group", a.group}, {"title", a.title}});
+    if (!policy.ok()) return policy.error();
+    int64_t current = 0;
+    for (const auto& v : a.versions) {
+      auto version = aups.CreateVersion(system, (*policy)["id"],
+                                        {{"body", v.body}, {"effective_on", v.effective_on}, {"review_on", v.review_on}});
+      if (!version.ok()) return version.error();
+      current = (*version)["id"];
+      auto published = aups.Publish(system, current);
+      if (!published.ok()) return published.error();
+    }
+    const std::string accepted_on = a.versions.back().effective_on;
+    for (const char* person : a.people) {
+      if (id(person).is_null()) continue;
+      auto r = aups.RecordPaperAcceptance(system, current, {{"person_id", id(person)}, {"accepted_on", accepted_on}});
+      if (!r.ok()) return r.error();
+    }
+    for (const char* reference : a.references) {
+      auto r = aups.RecordPaperAcceptance(system, current, {{"subject_reference", reference}, {"accepted_on", accepted_on}});
+      if (!r.ok()) return r.error();
+    }
   }
   return true;
 }

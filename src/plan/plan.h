@@ -186,6 +186,84 @@ class DisclosureRegister {
   store::Database& db_;
 };
 
+// ---- Acceptable-use policies ----
+
+// The user groups an agency writes an AUP for, in display order: "staff",
+// "pupils_under_11", "pupils_11_to_16", "pupils_over_16", "parents", "visitors", "public".
+const std::vector<std::string>& AupUserGroups();
+// Version states: "draft", "current", "retired".
+const std::vector<std::string>& AupVersionStates();
+const RecordSchema& AupPolicySchema();
+const RecordSchema& AupVersionSchema();
+const RecordSchema& AupAcceptanceSchema();
+
+// Each agency's acceptable-use policy per user group, its numbered versions and
+// who accepted which version, when and how. A version is written as a draft,
+// published (it becomes current and the previous current version is retired
+// in the same transaction) and retired; no other transition exists, and only
+// the current version can be accepted — anything else is Conflict with the
+// reason. Agency officers manage their own agency's policies; the partnership
+// (admin, lead) all; staff read their agency's current versions and accept
+// them online; board members see coverage counts only (Forbidden elsewhere).
+// Every change, and every read that names people, is audited.
+//
+// The directory does not link accounts to people, so an online acceptance
+// counts for the register person of the account's agency whose full name is
+// the account's display name (when exactly one matches); it is always kept
+// against the account as well.
+class AupRegister {
+ public:
+  explicit AupRegister(store::Database& db) : db_(db) {}
+
+  // Policies the caller may see, each with its current version (or null) and
+  // its number of versions. Staff see their own agency's only.
+  Result<Json> ListPolicies(const access::Principal& who, std::optional<int64_t> agency_id);
+  // input {agency_id (officers may leave it out), user_group, title}. Conflict
+  // when the agency already has a policy for that group.
+  Result<Json> CreatePolicy(const access::Principal& who, const Json& input);
+  // One policy with all its versions (staff: the current one only) and, for
+  // those who manage it, the acceptances of each version (audited).
+  Result<Json> GetPolicy(const access::Principal& who, int64_t id);
+  // Adds a draft version numbered one more than the last: input {body and/or
+  // document_ref, effective_on, review_on (after effective_on)}.
+  Result<Json> CreateVersion(const access::Principal& who, int64_t policy_id, const Json& input);
+  // draft -> current; the previous current version becomes retired.
+  Result<Json> Publish(const access::Principal& who, int64_t version_id);
+  // current -> retired, leaving the policy without a current version.
+  Result<Json> Retire(const access::Principal& who, int64_t version_id);
+  // A paper acceptance recorded by an officer: input {person_id (a register
+  // person of the policy's agency) or subject_reference (pupils, parents,
+  // visitors: a pseudonymous reference), accepted_on (not in the future nor
+  // before the version took effect)}. Conflict when not current or already accepted.
+  Result<Json> RecordPaperAcceptance(const access::Principal& who, int64_t version_id, const Json& input);
+  // The caller's own online acceptance of its agency's current staff version.
+  Result<Json> AcceptOnline(const access::Principal& who, int64_t version_id);
+  // Per policy: accepted and not-accepted counts of its current version; for
+  // the staff group, measured against the agency's people register, with the
+  // names of those who have not accepted (not for board members; audited).
+  // Other groups have no register: only the number accepted.
+  Result<Json> Coverage(const access::Principal& who, const std::string& today = "");
+  // Policies whose current version's review date is before `today`
+  // (YYYY-MM-DD; empty for the real date), oldest review first.
+  Result<Json> Reminders(const access::Principal& who, const std::string& today = "");
+
+ private:
+  store::Database& db_;
+};
+
+// ---- Subject access ----
+
+// Everything held about one person, gathered into one JSON document for a
+// partnership admin or lead to review before release: the directory record,
+// training audience and attendance, AUP acceptances, incidents where they are
+// a person involved (by pseudonymous reference) or the reporter, disclosure
+// requests whose requested data names them, and audit events about them.
+// `subject` is {person_id} (a directory person), {user_id} (an account) or
+// {reference} (an incident's pseudonymous reference); at least one. Anyone
+// else gets Forbidden. The export itself is audited. Thread-safe like the rest.
+Result<Json> SubjectAccessExport(store::Database& db, const access::Principal& who, const Json& subject,
+                                 const std::string& now);
+
 // Loads demonstration objectives, actions, courses and sessions into a database
 // that holds the directory demo and no actions yet. Returns true when it loaded.
 Result<bool> LoadPlanDemo(store::Database& db);

@@ -3,9 +3,12 @@
 // review or deletion that a person confirms one by one.
 //
 // Record types: "incident" (from closure), "training_attendance" (from when
-// it was recorded) and "disclosure_request" (from the response, or receipt
-// when there is none). Each has a period in months, stored in the database
-// with defaults that the partnership changes (SetPeriod).
+// it was recorded), "disclosure_request" (from the response, or receipt
+// when there is none), "aup_acceptance" (from when the version accepted was
+// retired) and "audit_returns" (an audit round's returns, from the round's
+// deadline; record_id is the round's id, and the round itself is kept). Each
+// has a period in months, stored in the database with defaults that the
+// partnership changes (SetPeriod).
 //
 // Nothing is removed without a person's confirmation. Each confirmation is
 // written to the append-only retention_actions table (who, when, what) and to
@@ -23,6 +26,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "access/access.h"
 #include "core/result.h"
@@ -66,6 +70,14 @@ class RetentionJob {
   Result<Json> Holds(const access::Principal& who);
   // The retention actions confirmed so far, oldest first.
   Result<Json> Actions(const access::Principal& who);
+
+  // The daily run: computes the due list at `now` and records the run (when,
+  // by whom — "system" when `who` is nullptr — and how many were due and
+  // held) in retention_runs and the audit trail. Nothing is removed: the due
+  // records wait for a person's Confirm. Returns the run with the due list.
+  Result<Json> Run(const access::Principal* who, const std::string& now);
+  // The most recent runs, newest first (at most `limit`).
+  Result<Json> Runs(const access::Principal& who, int64_t limit = 10);
 
  private:
   store::Database& db_;

@@ -31,7 +31,20 @@ const RecordType kTypes[] = {
      "(SELECT c.title FROM training_sessions s JOIN training_courses c ON c.id = s.course_id "
      "WHERE s.id = session_id)"},
     {"disclosure_request", "disclosure_requests", "COALESCE(provided_on, received_on)", "notice_reference"},
+    // An acceptance matters while its version is in force; its clock starts when the version is retired.
+    {"aup_acceptance", "aup_acceptances",
+     "(SELECT v.retired_at FROM aup_versions v WHERE v.id = aup_acceptances.version_id)",
+     "(SELECT p.title || ', version ' || v.number || ', ' || aup_acceptances.method FROM aup_versions v "
+     "JOIN aup_policies p ON p.id = v.policy_id WHERE v.id = aup_acceptances.version_id)"},
+    // An audit round's returns (one per agency) are kept and removed together; the round itself stays.
+    {"audit_returns", "audit_rounds", "deadline", "title"},
 };
+
+std::string TypeList() {
+  std::string out;
+  for (const auto& t : kTypes) out += std::string(out.empty() ? "" : ", ") + t.name;
+  return out;
+}
 
 const RecordType* FindType(const std::string& name) {
   for (const auto& t : kTypes) {
@@ -132,6 +145,27 @@ Result<std::vector<Candidate>> DueAt(Connection& c, const std::string& today,
   return out;
 }
 
+// The due list at `today`: {today, due: [...], held: [...]}.
+Result<Json> DueList(Connection& c, const std::string& today) {
+  auto due = DueAt(c, today);
+  if (!due.ok()) return due.error();
+  Json out = {{"today", today}, {"due", Json::array()}, {"held", Json::array()}};
+  for (const auto& d : *due) {
+    Json item = {{"record_type", d.record_type},
+                 {"record_id", d.record_id},
+                 {"trigger_date", d.trigger_date},
+                 {"due_on", d.due_on},
+                 {"summary", d.summary}};
+    if (d.hold) {
+      item["hold"] = *d.hold;
+      out["held"].push_back(item);
+    } else {
+      out["due"].push_back(item);
+    }
+  }
+  return out;
+}
+
 Result<bool> RecordExists(Connection& c, const RecordType& t, int64_t id) {
   auto rows = c.Query(fmt::format("SELECT id FROM {} WHERE id = ?", t.table), {id});
   if (!rows.ok()) return rows.error();
@@ -151,6 +185,10 @@ Result<std::string> Remove(Connection& c, const RecordType& t, int64_t id, const
     ESAFE_TRY(c.Execute("UPDATE incident_people SET name = NULL, notes = NULL, reference = ? WHERE incident_id = ?",
                         {std::string("[removed]"), id}));
     return std::string("anonymised");
+  }
+  if (type == "audit_returns") {
+    ESAFE_TRY(c.Execute("DELETE FROM audit_returns WHERE round_id = ?", {id}));
+    return std::string("deleted");
   }
   if (type == "disclosure_request") {
     ESAFE_TRY(c.Execute("DELETE FROM disclosure_handlers WHERE request_id = ?", {id}));
@@ -209,22 +247,37 @@ Result<Json> RetentionJob::ListDue(const Principal& who, const std::string& now)
   ESAFE_TRY(AdminOnly(who));
   if (!ValidNow(now)) return Error::Invalid("now must be an ISO 8601 date or time", "now");
   std::string today = now.substr(0, 10);
+  return db_.Read<Json>([&](Connection& c) -> Result<Json> { return DueList(c, today); });
+}
+
+Result<Json> RetentionJob::Run(const Principal* who, const std::string& now) {
+  if (who) ESAFE_TRY(AdminOnly(*who));
+  if (!ValidNow(now)) return Error::Invalid("now must be an ISO 8601 date or time", "now");
+  std::string today = now.substr(0, 10);
+  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+    auto list = DueList(c, today);
+    if (!list.ok()) return list.error();
+    int64_t due = static_cast<int64_t>((*list)["due"].size()), held = static_cast<int64_t>((*list)["held"].size());
+    std::string by = who ? who->username : std::string("system");
+    auto rows = c.Query("INSERT INTO retention_runs (ran_at, ran_by, due, held) VALUES (?, ?, ?, ?) RETURNING id",
+                        {now, by, due, held});
+    if (!rows.ok()) return rows.error();
+    ESAFE_TRY(access::RecordAudit(c, who, "run", "retention_job", (*rows)[0].Int("id"),
+                                  fmt::format("retention run: {} due for a person to confirm, {} held", due, held)));
+    return Json{{"id", (*rows)[0].Int("id")}, {"ran_at", now}, {"ran_by", by}, {"due", due}, {"held", held},
+                {"list", *list}};
+  });
+}
+
+Result<Json> RetentionJob::Runs(const Principal& who, int64_t limit) {
+  ESAFE_TRY(AdminOnly(who));
   return db_.Read<Json>([&](Connection& c) -> Result<Json> {
-    auto due = DueAt(c, today);
-    if (!due.ok()) return due.error();
-    Json out = {{"today", today}, {"due", Json::array()}, {"held", Json::array()}};
-    for (const auto& d : *due) {
-      Json item = {{"record_type", d.record_type},
-                   {"record_id", d.record_id},
-                   {"trigger_date", d.trigger_date},
-                   {"due_on", d.due_on},
-                   {"summary", d.summary}};
-      if (d.hold) {
-        item["hold"] = *d.hold;
-        out["held"].push_back(item);
-      } else {
-        out["due"].push_back(item);
-      }
+    auto rows = c.Query("SELECT * FROM retention_runs ORDER BY id DESC LIMIT ?", {std::clamp<int64_t>(limit, 1, 100)});
+    if (!rows.ok()) return rows.error();
+    Json out = Json::array();
+    for (const auto& r : *rows) {
+      out.push_back({{"id", r.Int("id")}, {"ran_at", r.Text("ran_at")}, {"ran_by", r.Text("ran_by")},
+                     {"due", r.Int("due")}, {"held", r.Int("held")}});
     }
     return out;
   });
@@ -235,7 +288,7 @@ Result<Json> RetentionJob::Confirm(const Principal& who, const Json& input, cons
   if (!ValidNow(now)) return Error::Invalid("now must be an ISO 8601 date or time", "now");
   if (!input.is_object()) return Error::Invalid("expected a JSON object");
   const RecordType* type = FindType(Text(input, "record_type"));
-  if (!type) return Error::Invalid("record_type must be one of: incident, training_attendance, disclosure_request", "record_type");
+  if (!type) return Error::Invalid("record_type must be one of: " + TypeList(), "record_type");
   if (!input.contains("record_id") || !input["record_id"].is_number_integer() || input["record_id"].get<int64_t>() <= 0) {
     return Error::Invalid("record_id must be a record's id", "record_id");
   }
@@ -290,7 +343,7 @@ Result<Json> RetentionJob::PlaceHold(const Principal& who, const Json& input, co
   ESAFE_TRY(AdminOnly(who));
   if (!input.is_object()) return Error::Invalid("expected a JSON object");
   const RecordType* type = FindType(Text(input, "record_type"));
-  if (!type) return Error::Invalid("record_type must be one of: incident, training_attendance, disclosure_request", "record_type");
+  if (!type) return Error::Invalid("record_type must be one of: " + TypeList(), "record_type");
   if (!input.contains("record_id") || !input["record_id"].is_number_integer() || input["record_id"].get<int64_t>() <= 0) {
     return Error::Invalid("record_id must be a record's id", "record_id");
   }

@@ -192,4 +192,64 @@ const RecordSchema& ResponseSchema() {
   return s;
 }
 
+// Issue 7, 'Acceptable-use policies': staff, pupils by age, parents, visitors, public.
+const std::vector<std::string>& AupUserGroups() {
+  static const std::vector<std::string> v = {"staff",   "pupils_under_11", "pupils_11_to_16", "pupils_over_16",
+                                             "parents", "visitors",        "public"};
+  return v;
+}
+
+const std::vector<std::string>& AupVersionStates() {
+  static const std::vector<std::string> v = {"draft", "current", "retired"};
+  return v;
+}
+
+const RecordSchema& AupPolicySchema() {
+  static const RecordSchema s(
+      "aup_policy",
+      {Id(),
+       {.name = "agency_id", .type = FieldType::kReference,
+        .description = "the agency whose policy it is; agency officers may leave it out for their own"},
+       {.name = "user_group", .type = FieldType::kChoice, .required = true, .choices = AupUserGroups(),
+        .description = "who the policy is for"},
+       {.name = "title", .type = FieldType::kString, .required = true, .max_length = 200},
+       ReadOnlyText("created_by"), Stamp("created_at"), Stamp("updated_at")});
+  return s;
+}
+
+const RecordSchema& AupVersionSchema() {
+  static const RecordSchema s(
+      "aup_version",
+      {Id(),
+       {.name = "policy_id", .type = FieldType::kInteger, .read_only = true},
+       {.name = "number", .type = FieldType::kInteger, .description = "1, 2, 3… within the policy", .read_only = true},
+       {.name = "body", .type = FieldType::kText, .max_length = 20000, .description = "the text of the policy"},
+       {.name = "document_ref", .type = FieldType::kString, .max_length = 500,
+        .description = "where the signed document is kept, when the text is not held here"},
+       {.name = "effective_on", .type = FieldType::kDate, .required = true},
+       {.name = "review_on", .type = FieldType::kDate, .required = true,
+        .description = "when the policy is to be reviewed; a reminder is raised once it passes"},
+       {.name = "state", .type = FieldType::kChoice, .choices = AupVersionStates(), .read_only = true},
+       ReadOnlyText("created_by"), ReadOnlyText("published_by"), ReadOnlyText("published_at"),
+       ReadOnlyText("retired_by"), ReadOnlyText("retired_at"), Stamp("created_at"), Stamp("updated_at")});
+  return s;
+}
+
+const RecordSchema& AupAcceptanceSchema() {
+  static const RecordSchema s(
+      "aup_acceptance",
+      {Id(),
+       {.name = "version_id", .type = FieldType::kInteger, .read_only = true},
+       {.name = "person_id", .type = FieldType::kReference, .description = "a person of the agency's register"},
+       {.name = "subject_reference", .type = FieldType::kString, .max_length = 100,
+        .description = "for pupils, parents and visitors: a pseudonymous reference (no register is kept of them)"},
+       {.name = "accepted_on", .type = FieldType::kDate, .required = true,
+        .description = "the date on the signed paper form"},
+       {.name = "method", .type = FieldType::kChoice, .choices = {"paper", "online"}, .read_only = true},
+       {.name = "user_id", .type = FieldType::kInteger, .description = "the account that accepted online",
+        .read_only = true},
+       ReadOnlyText("recorded_by"), ReadOnlyText("recorded_at")});
+  return s;
+}
+
 }  // namespace esafe::plan

@@ -1,9 +1,12 @@
 // Routes: the strategy action plan, the training register and needs matrix,
-// and the register of disclosure requests (capability: src/plan).
+// the register of disclosure requests, acceptable-use policies, the retention
+// job and subject-access exports (capability: src/plan).
 #include <fmt/format.h>
 
+#include "core/clock.h"
 #include "core/text.h"
 #include "plan/plan.h"
+#include "plan/retention.h"
 #include "web/route_table.h"
 
 namespace esafe::web {
@@ -30,6 +33,251 @@ Response Imported(const Result<plan::ImportReport>& report) {
 }
 
 bool IsCsv(const Call& call) { return text::Lower(call.request.Header("content-type")).starts_with("text/csv"); }
+
+// A POST on a version with no body: publish, retire, accept.
+template <typename F>
+Route VersionAction(const char* suffix, const char* summary, F act) {
+  return {.method = "POST", .pattern = std::string("/api/v1/aup/versions/{id}/") + suffix,
+          .handler = [act](const Call& call) {
+            auto id = PathId(call);
+            if (!id.ok()) return ErrorResponse(id.error());
+            return act(call, *id);
+          },
+          .summary = summary, .tag = "aup", .response_schema = "AupVersion"};
+}
+
+void AddAupRoutes(RouteTable& t) {
+  auto* db = &t.db;
+  const AppOptions* opts = &t.options;
+  auto body_of = [opts](const Call& call) { return ParseJsonBody(call.request, opts->max_json_body); };
+
+  t.schemas["AupPolicyInput"] = plan::AupPolicySchema().OpenApi(true);
+  Json policy = plan::AupPolicySchema().OpenApi(false);
+  policy["properties"]["agency_name"] = {{"type", "string"}, {"readOnly", true}};
+  policy["properties"]["current_version"] = {{"$ref", "#/components/schemas/AupVersion"}};
+  policy["properties"]["versions"] = {{"description", "a count in lists; the versions (with acceptances, for managers) "
+                                                      "when one policy is read"}};
+  policy["properties"]["review_overdue"] = {{"type", "boolean"}, {"readOnly", true}};
+  policy["properties"]["accepted_by_me"] = {{"type", "boolean"}, {"readOnly", true}};
+  t.schemas["AupPolicy"] = policy;
+  t.schemas["AupVersion"] = plan::AupVersionSchema().OpenApi(false);
+  t.schemas["AupVersionInput"] = plan::AupVersionSchema().OpenApi(true);
+  t.schemas["AupAcceptance"] = plan::AupAcceptanceSchema().OpenApi(false);
+  t.schemas["AupAcceptanceInput"] = plan::AupAcceptanceSchema().OpenApi(true);
+  t.schemas["AupCoverage"] = {{"type", "object"},
+                              {"description", "per policy: accepted and not-accepted counts of the current version "
+                                              "(staff: against the people register, with names except for the board); "
+                                              "totals by user group"}};
+  t.schemas["AupReminder"] = {{"type", "object"},
+                              {"description", "a policy whose current version's review date has passed"}};
+
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/aup/policies",
+                      .handler = [db](const Call& call) {
+                        auto agency = QueryInt(call.request, "agency_id");
+                        if (!agency.ok()) return ErrorResponse(agency.error());
+                        return Reply(plan::AupRegister(*db).ListPolicies(call.who(), *agency));
+                      },
+                      .summary = "Acceptable-use policies you may see, each with its current version", .tag = "aup",
+                      .response_schema = "[AupPolicy]", .query_params = {"agency_id"}});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/aup/policies",
+                      .handler = [db, body_of](const Call& call) {
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        return Reply(plan::AupRegister(*db).CreatePolicy(call.who(), *body), 201);
+                      },
+                      .summary = "Add an agency's policy for one user group", .tag = "aup",
+                      .request_schema = "AupPolicyInput", .response_schema = "AupPolicy"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/aup/policies/{id}",
+                      .handler = [db](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        return Reply(plan::AupRegister(*db).GetPolicy(call.who(), *id));
+                      },
+                      .summary = "One policy with its versions and (for those who manage it) acceptances; audited",
+                      .tag = "aup", .response_schema = "AupPolicy"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/aup/policies/{id}/versions",
+                      .handler = [db, body_of](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        return Reply(plan::AupRegister(*db).CreateVersion(call.who(), *id, *body), 201);
+                      },
+                      .summary = "Add a draft version", .tag = "aup", .request_schema = "AupVersionInput",
+                      .response_schema = "AupVersion"});
+  t.routes.push_back(VersionAction("publish", "Publish a draft: it becomes current and the previous current version "
+                                              "is retired",
+                                   [db](const Call& call, int64_t id) {
+                                     return Reply(plan::AupRegister(*db).Publish(call.who(), id));
+                                   }));
+  t.routes.push_back(VersionAction("retire", "Retire the current version",
+                                   [db](const Call& call, int64_t id) {
+                                     return Reply(plan::AupRegister(*db).Retire(call.who(), id));
+                                   }));
+  Route accept = VersionAction("accept", "Accept your agency's current staff policy online, as the signed-in account",
+                               [db](const Call& call, int64_t id) {
+                                 return Reply(plan::AupRegister(*db).AcceptOnline(call.who(), id), 201);
+                               });
+  accept.response_schema = "AupAcceptance";
+  t.routes.push_back(std::move(accept));
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/aup/versions/{id}/acceptances",
+                      .handler = [db, body_of](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        return Reply(plan::AupRegister(*db).RecordPaperAcceptance(call.who(), *id, *body), 201);
+                      },
+                      .summary = "Record an acceptance signed on paper", .tag = "aup",
+                      .request_schema = "AupAcceptanceInput", .response_schema = "AupAcceptance"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/aup/coverage",
+                      .handler = [db](const Call& call) { return Reply(plan::AupRegister(*db).Coverage(call.who())); },
+                      .summary = "Who has not accepted the current version, per policy and user group", .tag = "aup",
+                      .response_schema = "AupCoverage"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/aup/reminders",
+                      .handler = [db](const Call& call) { return Reply(plan::AupRegister(*db).Reminders(call.who())); },
+                      .summary = "Policies whose review date has passed", .tag = "aup",
+                      .response_schema = "[AupReminder]"});
+}
+
+void AddRetentionRoutes(RouteTable& t) {
+  auto* db = &t.db;
+  const AppOptions* opts = &t.options;
+  auto body_of = [opts](const Call& call) { return ParseJsonBody(call.request, opts->max_json_body); };
+  t.schemas["RetentionSchedule"] = {{"type", "object"},
+                                    {"properties",
+                                     {{"record_type", {{"type", "string"}, {"enum", plan::RetentionRecordTypes()}}},
+                                      {"months", {{"type", "integer"}}},
+                                      {"trigger_field", {{"type", "string"}}},
+                                      {"basis", {{"type", "string"}}}}}};
+  t.schemas["RetentionPeriodInput"] = {{"type", "object"},
+                                       {"required", {"record_type", "months"}},
+                                       {"properties",
+                                        {{"record_type", {{"type", "string"}, {"enum", plan::RetentionRecordTypes()}}},
+                                         {"months", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1200}}}}}};
+  t.schemas["RetentionDue"] = {{"type", "object"},
+                               {"description", "records due for review or deletion ('due') and those under a legal "
+                                               "hold ('held'), each {record_type, record_id, trigger_date, due_on, summary}"}};
+  t.schemas["RetentionHold"] = {{"type", "object"}, {"description", "a legal hold on one record"}};
+  t.schemas["RetentionHoldInput"] = {{"type", "object"},
+                                     {"required", {"record_type", "record_id", "reason"}},
+                                     {"properties",
+                                      {{"record_type", {{"type", "string"}, {"enum", plan::RetentionRecordTypes()}}},
+                                       {"record_id", {{"type", "integer"}}},
+                                       {"reason", {{"type", "string"}}}}}};
+  t.schemas["RetentionReleaseInput"] = {{"type", "object"},
+                                        {"required", {"reason"}},
+                                        {"properties", {{"reason", {{"type", "string"}}}}}};
+  t.schemas["RetentionConfirmInput"] = {
+      {"type", "object"},
+      {"required", {"record_type", "record_id", "action", "note"}},
+      {"properties",
+       {{"record_type", {{"type", "string"}, {"enum", plan::RetentionRecordTypes()}}},
+        {"record_id", {{"type", "integer"}}},
+        {"action", {{"type", "string"}, {"enum", {"delete", "extend"}},
+                    {"description", "delete (or anonymise, for incidents), or extend: defer the review by `months`"}}},
+        {"months", {{"type", "integer"}, {"minimum", 1}, {"maximum", 120}}},
+        {"note", {{"type", "string"}, {"description", "why"}}}}}};
+  t.schemas["RetentionAction"] = {{"type", "object"}, {"description", "what a person confirmed was done with a record"}};
+  t.schemas["RetentionRun"] = {{"type", "object"}, {"description", "one run of the daily retention job"}};
+
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/retention/schedule",
+                      .handler = [db](const Call& call) { return Reply(plan::RetentionJob(*db).Schedule(call.who())); },
+                      .summary = "The retention schedule (partnership admins)", .tag = "retention",
+                      .response_schema = "[RetentionSchedule]"});
+  t.routes.push_back({.method = "PUT", .pattern = "/api/v1/retention/schedule",
+                      .handler = [db, body_of](const Call& call) {
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        if (!body->contains("record_type") || !(*body)["record_type"].is_string()) {
+                          return ErrorResponse(400, "record_type is required", "record_type");
+                        }
+                        if (!body->contains("months") || !(*body)["months"].is_number_integer()) {
+                          return ErrorResponse(400, "months must be a whole number", "months");
+                        }
+                        return Reply(plan::RetentionJob(*db).SetPeriod(call.who(), (*body)["record_type"],
+                                                                       (*body)["months"], clock::NowIso8601()));
+                      },
+                      .summary = "Set one record type's retention period", .tag = "retention",
+                      .request_schema = "RetentionPeriodInput", .response_schema = "[RetentionSchedule]"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/retention/due",
+                      .handler = [db](const Call& call) {
+                        return Reply(plan::RetentionJob(*db).ListDue(call.who(), clock::NowIso8601()));
+                      },
+                      .summary = "Records due for review or deletion today, and those held", .tag = "retention",
+                      .response_schema = "RetentionDue"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/retention/confirm",
+                      .handler = [db, body_of](const Call& call) {
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        return Reply(plan::RetentionJob(*db).Confirm(call.who(), *body, clock::NowIso8601()), 201);
+                      },
+                      .summary = "Confirm what is done with a due record: delete, or extend (defer) with a reason",
+                      .tag = "retention", .request_schema = "RetentionConfirmInput",
+                      .response_schema = "RetentionAction"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/retention/actions",
+                      .handler = [db](const Call& call) { return Reply(plan::RetentionJob(*db).Actions(call.who())); },
+                      .summary = "What was done with due records, oldest first", .tag = "retention",
+                      .response_schema = "[RetentionAction]"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/retention/holds",
+                      .handler = [db](const Call& call) { return Reply(plan::RetentionJob(*db).Holds(call.who())); },
+                      .summary = "Legal holds, newest first", .tag = "retention", .response_schema = "[RetentionHold]"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/retention/holds",
+                      .handler = [db, body_of](const Call& call) {
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        return Reply(plan::RetentionJob(*db).PlaceHold(call.who(), *body, clock::NowIso8601()), 201);
+                      },
+                      .summary = "Place a legal hold on a record", .tag = "retention",
+                      .request_schema = "RetentionHoldInput", .response_schema = "RetentionHold"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/retention/holds/{id}/release",
+                      .handler = [db, body_of](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        std::string reason = body->contains("reason") && (*body)["reason"].is_string()
+                                                 ? (*body)["reason"].get<std::string>() : std::string();
+                        return Reply(plan::RetentionJob(*db).ReleaseHold(call.who(), *id, reason, clock::NowIso8601()));
+                      },
+                      .summary = "Lift a legal hold, saying why", .tag = "retention",
+                      .request_schema = "RetentionReleaseInput", .response_schema = "RetentionHold"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/retention/runs",
+                      .handler = [db](const Call& call) { return Reply(plan::RetentionJob(*db).Runs(call.who())); },
+                      .summary = "The latest runs of the daily retention job", .tag = "retention",
+                      .response_schema = "[RetentionRun]"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/retention/runs",
+                      .handler = [db](const Call& call) {
+                        return Reply(plan::RetentionJob(*db).Run(&call.who(), clock::NowIso8601()), 201);
+                      },
+                      .summary = "Run the retention job now (it also runs daily in esafe serve)", .tag = "retention",
+                      .response_schema = "RetentionRun"});
+
+  t.schemas["SubjectAccessExport"] = {{"type", "object"},
+                                      {"description", "everything held about one person, for review before release"}};
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/subject-access",
+                      .handler = [db](const Call& call) {
+                        Json subject = Json::object();
+                        auto ids = QueryInt(call.request, "person_id");
+                        if (!ids.ok()) return ErrorResponse(ids.error());
+                        if (*ids) subject["person_id"] = **ids;
+                        auto user = QueryInt(call.request, "user_id");
+                        if (!user.ok()) return ErrorResponse(user.error());
+                        if (*user) subject["user_id"] = **user;
+                        if (auto ref = QueryText(call.request, "reference")) subject["reference"] = *ref;
+                        std::string now = clock::NowIso8601();
+                        auto out = plan::SubjectAccessExport(*db, call.who(), subject, now);
+                        if (!out.ok()) return ErrorResponse(out.error());
+                        Response r = JsonResponse(200, *out);
+                        r.headers.emplace_back("Content-Disposition",
+                                               fmt::format("attachment; filename=\"subject-access-{}.json\"",
+                                                           now.substr(0, 10)));
+                        return r;
+                      },
+                      .summary = "Everything held about one person (partnership admin or lead; audited), as a file",
+                      .tag = "retention", .response_schema = "SubjectAccessExport",
+                      .query_params = {"person_id", "user_id", "reference"}});
+}
 
 }  // namespace
 
@@ -322,6 +570,8 @@ void AddPlanRoutes(RouteTable& t) {
                       },
                       .summary = "Record what was provided (refused before validation)", .tag = "disclosures",
                       .request_schema = "DisclosureResponseInput", .response_schema = "DisclosureRequest"});
+  AddAupRoutes(t);
+  AddRetentionRoutes(t);
 }
 
 }  // namespace esafe::web

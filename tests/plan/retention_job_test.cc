@@ -216,6 +216,72 @@ TEST_F(RetentionJobTest, ConfirmedDeletionsAreRecordedTheRecordIsGoneAndNotListe
   EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
 }
 
+TEST_F(RetentionJobTest, AupAcceptancesFromRetirementAndAuditReturnsByRound) {
+  Exec("INSERT INTO aup_policies (agency_id, user_group, title, created_by, created_at, updated_at) "
+       "VALUES (3, 'staff', 'Staff AUP', 'admin', '2020-01-01', '2020-01-01')", {});
+  int64_t policy = LastId("aup_policies");
+  auto version = [&](int64_t number, const char* state, std::optional<std::string> retired_at) {
+    Exec("INSERT INTO aup_versions (policy_id, number, body, effective_on, review_on, state, created_by, retired_at, "
+         "created_at, updated_at) VALUES (?, ?, 'text', '2020-01-01', '2021-01-01', ?, 'admin', ?, '2020-01-01', '2020-01-01')",
+         {policy, number, std::string(state), retired_at ? store::Value(*retired_at) : store::Value()});
+    return LastId("aup_versions");
+  };
+  int64_t old_version = version(1, "retired", "2024-01-10T09:00:00Z");  // 72 months: due 2030-01-10
+  int64_t new_version = version(2, "retired", "2024-07-01T09:00:00Z");  // due 2030-07-01: not yet
+  int64_t current = version(3, "current", std::nullopt);                // in force: never due
+  auto accept = [&](int64_t v) {
+    Exec("INSERT INTO aup_acceptances (version_id, person_id, accepted_on, method, recorded_by, recorded_at) "
+         "VALUES (?, 4, '2020-02-01', 'paper', 'admin', '2020-02-01')", {v});
+    return LastId("aup_acceptances");
+  };
+  int64_t due_acceptance = accept(old_version);
+  accept(new_version);
+  accept(current);
+
+  Exec("INSERT INTO audit_templates (key, version, title, yaml, sha256, created_at) VALUES ('t', 1, 'T', 'x', 'h', '2020')", {});
+  auto round = [&](const char* deadline) {
+    Exec("INSERT INTO audit_rounds (title, year, template_id, deadline, opened_by, opened_at) VALUES (?, 2023, ?, ?, 'lead', '2023')",
+         {std::string("Audit ") + deadline, LastId("audit_templates"), std::string(deadline)});
+    int64_t id = LastId("audit_rounds");
+    for (int64_t agency : {1, 2}) {
+      Exec("INSERT INTO audit_returns (round_id, agency_id, status, answers, evidence_notes, updated_at) "
+           "VALUES (?, ?, 'submitted', '{}', '{}', '2023')", {id, agency});
+    }
+    return id;
+  };
+  int64_t old_round = round("2024-03-31");  // due 2030-03-31
+  round("2024-07-31");                      // not yet
+
+  auto listed = job().ListDue(Admin(), kNow);
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  EXPECT_EQ(Keys((*listed)["due"]),
+            (std::vector<std::string>{Key("aup_acceptance", due_acceptance), Key("audit_returns", old_round)}));
+  EXPECT_EQ((*listed)["due"][0]["summary"], "Staff AUP, version 1, paper");
+
+  for (const auto& [type, id] : std::vector<std::pair<std::string, int64_t>>{{"aup_acceptance", due_acceptance},
+                                                                            {"audit_returns", old_round}}) {
+    auto done = job().Confirm(Admin(), {{"record_type", type}, {"record_id", id}, {"action", "delete"},
+                                        {"note", "period ended"}}, kNow);
+    ASSERT_TRUE(done.ok()) << type << ": " << done.error().message;
+  }
+  EXPECT_EQ(Count("aup_acceptances WHERE id = ?", {due_acceptance}), 0);
+  EXPECT_EQ(Count("aup_acceptances", {}), 2);
+  EXPECT_EQ(Count("audit_returns WHERE round_id = ?", {old_round}), 0);
+  EXPECT_EQ(Count("audit_returns", {}), 2);
+  EXPECT_EQ(Count("audit_rounds WHERE id = ?", {old_round}), 1);  // the round itself stays
+  EXPECT_TRUE((*job().ListDue(Admin(), kNow))["due"].empty());
+
+  // The daily run records what it found and removes nothing.
+  auto run = job().Run(nullptr, "2031-01-01T03:00:00Z");
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_EQ((*run)["ran_by"], "system");
+  EXPECT_EQ((*run)["due"], 2);  // the second acceptance and round are due by then
+  EXPECT_EQ(Count("aup_acceptances", {}), 2);
+  EXPECT_EQ(Count("retention_runs", {}), 1);
+  access::Principal lead = Lead();
+  EXPECT_EQ(job().Run(&lead, kNow).error().kind, ErrorKind::kForbidden);
+}
+
 TEST_F(RetentionJobTest, AnExtensionPostponesTheReview) {
   int64_t attendance = Attendance("2020-01-01T00:00:00Z");
   auto extended = job().Confirm(Admin(), {{"record_type", "training_attendance"}, {"record_id", attendance},

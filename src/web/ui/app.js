@@ -6,6 +6,7 @@ import { renderList, renderEdit } from './directory.js';
 import { renderDashboard } from './dashboard.js';
 import { renderAudit } from './audit.js';
 import { renderPlan, renderTraining, renderDisclosures } from './plan.js';
+import { renderAup, renderRetention } from './aup.js';
 import { renderReport, renderIncidents, renderIncident, renderStatistics, renderFlowcharts, canReport } from './incidents.js';
 import { renderReviews } from './filtering.js';
 import { renderAuditRounds, renderRiskAssessments } from './standards.js';
@@ -30,6 +31,7 @@ const NAV = [
   { route: 'flowcharts', label: 'Flowcharts', only: ['partnership_admin', 'partnership_lead'] },
   { route: 'plan', label: 'Action plan' },
   { route: 'training', label: 'Training', hide: ['board_member'] },
+  { route: 'aup', label: 'Acceptable use' },
   { route: 'audit-rounds', label: 'Annual audit', hide: ['agency_staff'] },
   { route: 'risk-assessments', label: 'Risk assessments', hide: ['board_member'] },
   { route: 'disclosures', label: 'Disclosure requests', only: ['partnership_admin', 'agency_officer'] },
@@ -37,6 +39,7 @@ const NAV = [
   { route: 'activity', label: 'Activity log', only: ACTIVITY_ROLES },
   { route: 'surveys', label: 'Young people\'s surveys' },
   { route: 'audit', label: 'Audit trail', only: ['partnership_admin', 'auditor'] },
+  { route: 'retention', label: 'Retention', only: ['partnership_admin'] },
 ];
 
 let user = null;
@@ -162,6 +165,12 @@ async function route() {
     } else if (section === 'surveys') {
       focus = await renderSurveys(page, parts, params, { user });
       title = 'Young people\'s surveys';
+    } else if (section === 'aup') {
+      focus = await renderAup(page, params, { user });
+      title = 'Acceptable use';
+    } else if (section === 'retention') {
+      focus = await renderRetention(page, params, { user });
+      title = 'Retention of records';
     } else if (section === 'disclosures') {
       focus = await renderDisclosures(page, params, { user });
       title = 'Disclosure requests';

@@ -2,6 +2,7 @@
 // register (each person's status, recording attendance) and the register of disclosure requests.
 import { api, query } from './api.js';
 import { h, svg, clear, announce, formatDate } from './dom.js';
+import { remindersNotice } from './aup.js';
 
 export const STATUS_LABELS = {
   not_achieved: 'Not achieved', in_progress: 'In progress', completed: 'Completed',
@@ -51,10 +52,14 @@ export async function renderPlan(main, params, ctx) {
   const view = params.get('view') || 'strand';
   main.append(h('div', { class: 'page-head' }, title,
     h('p', { class: 'intro' }, 'Objectives and actions by strand, with status on the Telford scale: not achieved (red), in progress (gold), completed (green), achieved but continuously evolving (blue).')));
-  const [summary, actions] = await Promise.all([
+  const [summary, actions, reminders] = await Promise.all([
     api('GET', '/api/v1/plan/summary'),
     api('GET', `/api/v1/plan/actions${query({ overdue: view === 'overdue' ? 1 : undefined })}`),
+    // AUP reviews that are overdue belong on the plan too; the board does not see policies.
+    ctx.user.role === 'board_member' ? Promise.resolve([]) : api('GET', '/api/v1/aup/reminders').catch(() => []),
   ]);
+  const notice = remindersNotice(reminders);
+  if (notice) main.append(notice);
   main.append(ragChart(summary));
   main.append(h('nav', { class: 'view-switch', 'aria-label': 'Plan views' },
     [['strand', 'By strand'], ['lead', 'By lead'], ['overdue', 'Overdue']].map(([v, label]) =>
