@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { freePort, startServer, apiClient } from './support.mjs';
+import { freePort, startServer, stopServer, apiClient, signedInPage } from './support.mjs';
 
 const ESAFE_BIN = process.env.ESAFE_BIN;
 const BUILD_DIR = process.env.BUILD_DIR;
@@ -39,24 +39,12 @@ describe('esafe acceptable use and retention pages', { timeout: 180000 }, () => 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15000);
-    page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
-    page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`); });
-    await page.goto(base);
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    page = await signedInPage(context, base, 'admin', password, problems);
   });
 
   after(async () => {
     if (browser) await browser.close().catch(() => {});
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      await new Promise((r) => { server.child.once('exit', r); setTimeout(r, 5000); });
-      if (server.child.exitCode === null) server.child.kill('SIGKILL');
-    }
+    await stopServer(server);
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -58,3 +58,26 @@ export async function apiClient(base, username, password) {
     return text ? JSON.parse(text) : null;
   };
 }
+
+// Stops a server from startServer: SIGTERM, then SIGKILL if it has not exited within 5 s.
+export async function stopServer(server) {
+  if (!server || server.child.exitCode !== null) return;
+  server.child.kill('SIGTERM');
+  await new Promise((r) => { server.child.once('exit', r); setTimeout(r, 5000); });
+  if (server.child.exitCode === null) server.child.kill('SIGKILL');
+}
+
+// Opens a page in `context`, records script errors and CSP refusals in `problems` (each test
+// asserts it stays empty), and signs in through the login form as `username`.
+export async function signedInPage(context, base, username, password, problems) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`); });
+  await page.goto(base);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  return page;
+}
