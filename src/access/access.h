@@ -70,6 +70,9 @@ struct NewAccount {
   std::string username;
   std::string display_name;
   std::string password;
+  // An Argon2id string already computed from `password` (the demo partnership's accounts
+  // share one password); empty: `password` is checked and hashed here.
+  std::string password_hash;
   Role role = Role::kAgencyStaff;
   std::optional<int64_t> agency_id;
 };

@@ -45,9 +45,14 @@ Result<int64_t> AddAccount(store::Database& db, const NewAccount& a, const Princ
   if ((a.role == Role::kPartnershipAdmin || a.role == Role::kPartnershipLead) && a.agency_id) {
     return Error::Invalid("a partnership role is not tied to one agency", "agency_id");
   }
-  ESAFE_TRY(CheckPasswordRules(a.password));
-  auto hash = HashPassword(a.password);
-  if (!hash.ok()) return hash.error();
+  Result<std::string> hash = a.password_hash;
+  if (a.password_hash.empty()) {
+    ESAFE_TRY(CheckPasswordRules(a.password));
+    hash = HashPassword(a.password);
+    if (!hash.ok()) return hash.error();
+  } else if (!a.password_hash.starts_with("$argon2id$")) {
+    return Error::Invalid("a precomputed password hash must be an Argon2id string", "password");
+  }
 
   return db.Transaction<int64_t>([&](store::Connection& c) -> Result<int64_t> {
     if (a.agency_id) {

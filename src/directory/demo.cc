@@ -1,9 +1,32 @@
 // A small partnership to explore esafe with: the agencies, settings and people
 // a local safeguarding partnership typically has (seeds 004 Section 3 list of
 // settings; Annex A's Havering library service).
+#include <mutex>
+
 #include "directory/directory.h"
 
 namespace esafe::directory {
+
+namespace {
+
+// Every demo account has the one demo password, and tests seed the demo partnership
+// hundreds of times per process; Argon2id is slow by design, so the password is hashed
+// once per process and the encoded string (salt included) is shared by the accounts.
+Result<std::string> DemoPasswordHash(const std::string& password) {
+  static std::mutex mutex;
+  static std::string hashed_password, hash;
+  std::lock_guard lock(mutex);
+  if (hash.empty() || hashed_password != password) {
+    ESAFE_TRY(access::CheckPasswordRules(password));
+    auto fresh = access::HashPassword(password);
+    if (!fresh.ok()) return fresh.error();
+    hashed_password = password;
+    hash = std::move(*fresh);
+  }
+  return hash;
+}
+
+}  // namespace
 
 Result<bool> LoadDemo(store::Database& db, const std::string& admin_password) {
   auto existing = db.Read<int64_t>([](store::Connection& c) -> Result<int64_t> {
@@ -131,31 +154,33 @@ Result<bool> LoadDemo(store::Database& db, const std::string& admin_password) {
     if (!r.ok()) return r.error();
   }
 
+  auto demo_hash = DemoPasswordHash(admin_password);
+  if (!demo_hash.ok()) return demo_hash.error();
   auto admin = access::AddAccount(
-      db, {.username = "admin", .display_name = "Partnership administrator", .password = admin_password,
+      db, {.username = "admin", .display_name = "Partnership administrator", .password = admin_password, .password_hash = *demo_hash,
            .role = access::Role::kPartnershipAdmin},
       nullptr);
   if (!admin.ok()) return admin.error();
   auto officer = access::AddAccount(
-      db, {.username = "library.eslo", .display_name = "Helen Price", .password = admin_password,
+      db, {.username = "library.eslo", .display_name = "Helen Price", .password = admin_password, .password_hash = *demo_hash,
            .role = access::Role::kAgencyOfficer, .agency_id = ids[2]},
       nullptr);
   if (!officer.ok()) return officer.error();
   // A second agency's officer, so that escalating an incident from one agency
   // to another (the library to a child's school) can be tried end to end.
   auto school_officer = access::AddAccount(
-      db, {.username = "riverside.eslo", .display_name = "Amira Shah", .password = admin_password,
+      db, {.username = "riverside.eslo", .display_name = "Amira Shah", .password = admin_password, .password_hash = *demo_hash,
            .role = access::Role::kAgencyOfficer, .agency_id = ids[0]},
       nullptr);
   if (!school_officer.ok()) return school_officer.error();
   // The partnership e-safety lead runs the annual audit; the board member reads its report.
   auto lead = access::AddAccount(
-      db, {.username = "lead", .display_name = "Partnership e-safety lead", .password = admin_password,
+      db, {.username = "lead", .display_name = "Partnership e-safety lead", .password = admin_password, .password_hash = *demo_hash,
            .role = access::Role::kPartnershipLead},
       nullptr);
   if (!lead.ok()) return lead.error();
   auto board = access::AddAccount(
-      db, {.username = "board", .display_name = "Board member", .password = admin_password,
+      db, {.username = "board", .display_name = "Board member", .password = admin_password, .password_hash = *demo_hash,
            .role = access::Role::kBoardMember},
       nullptr);
   if (!board.ok()) return board.error();
