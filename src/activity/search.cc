@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <future>
 #include <thread>
@@ -211,6 +212,59 @@ Result<ScannedSegment> ScanSegment(const std::string& dir, const LiveSegment& li
   return out;
 }
 
+// The threads that scan segments: started once and kept, so their zstd contexts and
+// scratch buffers stay warm (a thread per segment paid page faults for fresh ones).
+// Tasks run in submission order.
+class ScanPool {
+ public:
+  static ScanPool& Get() {
+    static ScanPool pool(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8));
+    return pool;
+  }
+  size_t size() const { return threads_.size(); }
+  std::future<Result<ScannedSegment>> Submit(std::function<Result<ScannedSegment>()> fn) {
+    auto task = std::make_shared<std::packaged_task<Result<ScannedSegment>()>>(std::move(fn));
+    auto future = task->get_future();
+    {
+      std::lock_guard lock(mu_);
+      queue_.emplace_back([task] { (*task)(); });
+    }
+    cv_.notify_one();
+    return future;
+  }
+  ~ScanPool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  explicit ScanPool(size_t n) {
+    for (size_t i = 0; i < n; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  void Work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 // Reads the segments a query cannot skip on up to `Workers()` threads at once, while
 // the caller consumes them strictly in segment order: results stay in time order and
 // streaming, and memory stays bounded by that many decoded segments in flight.
@@ -218,6 +272,13 @@ class ParallelScan {
  public:
   ParallelScan(const LogReader::Snapshot& snap, const std::vector<bool>& wanted, const Query& q, int column)
       : snap_(snap), wanted_(wanted), q_(q), column_(column) {}
+  // Scans still running refer to this object and the query: wait for them (a search
+  // stopped early by its RowFn, or failed, leaves some in flight).
+  ~ParallelScan() {
+    for (auto& entry : inflight_) entry.second.wait();
+  }
+  ParallelScan(const ParallelScan&) = delete;
+  ParallelScan& operator=(const ParallelScan&) = delete;
   // The scan of segment i (which must be wanted), starting the next ones meanwhile.
   Result<ScannedSegment> Take(size_t i) {
     while (next_ < wanted_.size() && inflight_.size() < Workers()) Launch();
@@ -232,16 +293,12 @@ class ParallelScan {
   }
 
  private:
-  static size_t Workers() {
-    static const size_t n = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-    return n;
-  }
+  static size_t Workers() { return ScanPool::Get().size(); }
   void Launch() {
     while (next_ < wanted_.size() && !wanted_[next_]) ++next_;
     if (next_ >= wanted_.size()) return;
     const size_t i = next_++;
-    // async|deferred: if no thread can be started, the scan runs when it is taken.
-    inflight_.emplace_back(i, std::async(std::launch::async | std::launch::deferred, [this, i] {
+    inflight_.emplace_back(i, ScanPool::Get().Submit([this, i] {
                              return ScanSegment(snap_.dir, snap_.segments[i].live, q_, column_);
                            }));
   }

@@ -147,7 +147,11 @@ Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& even
     if (!f) return f.error();
     frames[c] = std::move(*f);
   }
-  std::string out(kMagic);
+  size_t total = kMagic.size() + 16 + index.size() + kColumnCount * 16;
+  for (const auto& f : frames) total += f.size();
+  std::string out;
+  out.reserve(total);
+  out.append(kMagic);
   PutFixed64(out, seq);
   PutFixed32(out, static_cast<uint32_t>(index.size()));
   out += index;
@@ -217,9 +221,9 @@ Result<SegmentData> SegmentData::Parse(std::string file) {
 Result<void> SegmentData::Load(int col) {
   if (loaded_[col]) return Ok();
   const auto& d = dir_[col];
-  auto raw = Decompress(std::string_view(file_).substr(d.offset, d.clen), d.rlen);
+  auto raw = DecompressToScratch(std::string_view(file_).substr(d.offset, d.clen), d.rlen);
   if (!raw) return raw.error();
-  std::string_view in(*raw);
+  std::string_view in = *raw;
   const uint64_t n = index_.count;
   auto bad = [col] { return Error::Internal("corrupt segment: column " + std::to_string(col)); };
   if (col == kColTime) {
