@@ -31,6 +31,9 @@ std::string Sha256Hex2(std::string_view a, std::string_view b);
 
 Result<std::string> Compress(std::string_view raw, int level);
 Result<std::string> Decompress(std::string_view frame, size_t raw_size);
+// Decompresses into this thread's scratch buffer: the view is valid until the next
+// call on the same thread. For columns that are parsed, not kept.
+Result<std::string_view> DecompressToScratch(std::string_view frame, size_t raw_size);
 
 Result<std::string> ReadFile(const std::string& path);
 // Writes `data` to `path` via a temporary file, fsync, rename, directory fsync.

@@ -3,6 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <thread>
 
 #include "activity/internal.h"
 #include "core/text.h"
@@ -191,6 +195,122 @@ Result<SegmentData> LoadSegment(const std::string& dir, const LiveSegment& s) {
   return SegmentData::Parse(std::move(*file));
 }
 
+// One segment read for a query: the decoded segment and its matching rows (in time
+// order). `column` is the one column CountBy needs, or -1 for every column (Search).
+struct ScannedSegment {
+  std::optional<SegmentData> data;
+  std::vector<uint32_t> rows;
+};
+
+Result<ScannedSegment> ScanSegment(const std::string& dir, const LiveSegment& live, const Query& q, int column) {
+  ScannedSegment out;
+  auto seg = LoadSegment(dir, live);
+  if (!seg) return seg.error();
+  ESAFE_TRY(FilterSegment(*seg, q, out.rows));
+  if (!out.rows.empty()) ESAFE_TRY(column < 0 ? seg->LoadAll() : seg->Load(column));
+  out.data = std::move(*seg);
+  return out;
+}
+
+// The threads that scan segments: started once and kept, so their zstd contexts and
+// scratch buffers stay warm (a thread per segment paid page faults for fresh ones).
+// Tasks run in submission order.
+class ScanPool {
+ public:
+  static ScanPool& Get() {
+    static ScanPool pool(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8));
+    return pool;
+  }
+  size_t size() const { return threads_.size(); }
+  std::future<Result<ScannedSegment>> Submit(std::function<Result<ScannedSegment>()> fn) {
+    auto task = std::make_shared<std::packaged_task<Result<ScannedSegment>()>>(std::move(fn));
+    auto future = task->get_future();
+    {
+      std::lock_guard lock(mu_);
+      queue_.emplace_back([task] { (*task)(); });
+    }
+    cv_.notify_one();
+    return future;
+  }
+  ~ScanPool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  explicit ScanPool(size_t n) {
+    for (size_t i = 0; i < n; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  void Work() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Reads the segments a query cannot skip on up to `Workers()` threads at once, while
+// the caller consumes them strictly in segment order: results stay in time order and
+// streaming, and memory stays bounded by that many decoded segments in flight.
+class ParallelScan {
+ public:
+  ParallelScan(const LogReader::Snapshot& snap, const std::vector<bool>& wanted, const Query& q, int column)
+      : snap_(snap), wanted_(wanted), q_(q), column_(column) {}
+  // Scans still running refer to this object and the query: wait for them (a search
+  // stopped early by its RowFn, or failed, leaves some in flight).
+  ~ParallelScan() {
+    for (auto& entry : inflight_) entry.second.wait();
+  }
+  ParallelScan(const ParallelScan&) = delete;
+  ParallelScan& operator=(const ParallelScan&) = delete;
+  // The scan of segment i (which must be wanted), starting the next ones meanwhile.
+  Result<ScannedSegment> Take(size_t i) {
+    while (next_ < wanted_.size() && inflight_.size() < Workers()) Launch();
+    while (inflight_.empty() || inflight_.front().first != i) {
+      if (next_ >= wanted_.size()) return Error::Internal("segment scan out of order");
+      Launch();
+    }
+    auto result = inflight_.front().second.get();
+    inflight_.pop_front();
+    while (next_ < wanted_.size() && inflight_.size() < Workers()) Launch();
+    return result;
+  }
+
+ private:
+  static size_t Workers() { return ScanPool::Get().size(); }
+  void Launch() {
+    while (next_ < wanted_.size() && !wanted_[next_]) ++next_;
+    if (next_ >= wanted_.size()) return;
+    const size_t i = next_++;
+    inflight_.emplace_back(i, ScanPool::Get().Submit([this, i] {
+                             return ScanSegment(snap_.dir, snap_.segments[i].live, q_, column_);
+                           }));
+  }
+
+  const LogReader::Snapshot& snap_;
+  const std::vector<bool>& wanted_;
+  const Query& q_;
+  const int column_;
+  size_t next_ = 0;
+  std::deque<std::pair<size_t, std::future<Result<ScannedSegment>>>> inflight_;
+};
+
 }  // namespace
 
 std::optional<Field> ParseField(std::string_view n) {
@@ -269,22 +389,22 @@ Result<SearchStats> LogReader::Search(const Query& query, const RowFn& row, cons
   stats.segments_total = snapshot_->segments.size();
   const uint64_t parts = snapshot_->segments.size() + 1;
   uint64_t done = 0;
-  std::vector<uint32_t> rows;
-  for (const auto& s : snapshot_->segments) {
+  std::vector<bool> wanted(snapshot_->segments.size());
+  for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = IndexMayMatch(snapshot_->segments[i].index, q);
+  ParallelScan scan(*snapshot_, wanted, q, -1);
+  for (size_t i = 0; i < wanted.size(); ++i) {
     // Told before each part, so a skipped or empty segment counts as well.
     if (progress && done > 0) progress(done, parts);
     ++done;
-    if (!IndexMayMatch(s.index, q)) continue;
-    auto seg = LoadSegment(snapshot_->dir, s.live);
-    if (!seg) return seg.error();
+    if (!wanted[i]) continue;
+    auto scanned = scan.Take(i);
+    if (!scanned) return scanned.error();
+    const SegmentData& seg = *scanned->data;
     ++stats.segments_scanned;
-    stats.events_scanned += seg->index().count;
-    ESAFE_TRY(FilterSegment(*seg, q, rows));
-    if (rows.empty()) continue;
-    ESAFE_TRY(seg->LoadAll());
-    for (uint32_t r : rows) {
+    stats.events_scanned += seg.index().count;
+    for (uint32_t r : scanned->rows) {
       ++stats.events_matched;
-      if (!row(seg->Row(r))) return stats;
+      if (!row(seg.Row(r))) return stats;
     }
   }
   if (progress && done > 0) progress(done, parts);
@@ -304,24 +424,26 @@ Result<std::map<std::string, uint64_t>> LogReader::CountBy(const Query& query, F
   SearchStats stats;
   stats.segments_total = snapshot_->segments.size();
   std::map<std::string, uint64_t> counts;
-  std::vector<uint32_t> rows;
   const int col = ColumnOf(field);
-  for (const auto& s : snapshot_->segments) {
-    if (!IndexMayMatch(s.index, q)) continue;
-    auto seg = LoadSegment(snapshot_->dir, s.live);
-    if (!seg) return seg.error();
+  std::vector<bool> wanted(snapshot_->segments.size());
+  for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = IndexMayMatch(snapshot_->segments[i].index, q);
+  ParallelScan scan(*snapshot_, wanted, q, col);
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (!wanted[i]) continue;
+    auto scanned = scan.Take(i);
+    if (!scanned) return scanned.error();
+    const SegmentData* seg = &*scanned->data;
+    const auto& rows = scanned->rows;
     ++stats.segments_scanned;
     stats.events_scanned += seg->index().count;
-    ESAFE_TRY(FilterSegment(*seg, q, rows));
     if (rows.empty()) continue;
     stats.events_matched += rows.size();
-    ESAFE_TRY(seg->Load(col));
     if (col >= kColUser && col <= kColListVersion) {
       std::vector<uint64_t> per_id(seg->dict(col).size());
       const auto& ids = seg->ids(col);
       for (uint32_t r : rows) ++per_id[ids[r]];
-      for (size_t i = 0; i < per_id.size(); ++i)
-        if (per_id[i]) counts[seg->dict(col)[i]] += per_id[i];
+      for (size_t k = 0; k < per_id.size(); ++k)
+        if (per_id[k]) counts[seg->dict(col)[k]] += per_id[k];
     } else if (field == Field::kAction) {
       for (uint32_t r : rows) ++counts[std::string(ActionName(seg->action(r)))];
     } else if (field == Field::kClient) {

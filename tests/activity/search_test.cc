@@ -2,6 +2,7 @@
 // evidence extracts.
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -213,6 +214,50 @@ TEST(Search, StopsWhenTheCallbackSaysSo) {
   int n = 0;
   ASSERT_TRUE(reader->Search({}, [&](const ActivityEvent&) { return ++n < 10; }).ok());
   EXPECT_EQ(n, 10);
+}
+
+// Segments are scanned on a shared pool of threads: searches from several threads at
+// once (as the web app's HTTP workers do) must each get their own rows, in time order.
+TEST(Search, ConcurrentSearchesShareTheScanThreadsAndStayInOrder) {
+  TempDir dir;
+  EventGen gen(9);
+  std::vector<std::vector<ActivityEvent>> segments;
+  {
+    auto store = Store::Open(dir.path(), {.segment_events = 100, .sync = false});
+    ASSERT_TRUE(store.ok());
+    // 30 segments of 100 events each (a segment is sealed after the batch that fills it).
+    for (int i = 0; i < 30; ++i) {
+      auto batch = gen.Batch(100);
+      ASSERT_TRUE((*store)->Append(batch).ok());
+      std::stable_sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.time_us < b.time_us; });
+      segments.push_back(std::move(batch));
+    }
+  }
+  // The reference order: segments by their first event, rows by time within each.
+  std::stable_sort(segments.begin(), segments.end(),
+                   [](const auto& a, const auto& b) { return a.front().time_us < b.front().time_us; });
+  auto reader = LogReader::Open(dir.path());
+  ASSERT_TRUE(reader.ok());
+  ASSERT_EQ(reader->segment_count(), 30u);
+  const std::vector<std::string> hosts = {"example.com", "bbc.co.uk", "school.sch.uk", "video.example.com"};
+  std::vector<std::vector<ActivityEvent>> want(hosts.size());
+  for (size_t h = 0; h < hosts.size(); ++h) {
+    for (const auto& seg : segments)
+      for (const auto& e : seg)
+        if (e.host == hosts[h]) want[h].push_back(e);
+    ASSERT_FALSE(want[h].empty());
+  }
+  std::vector<std::vector<ActivityEvent>> got(hosts.size() * 4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&, t] {
+      Query q;
+      q.host = TextFilter{hosts[t % hosts.size()], Match::kExact};
+      (void)reader->Search(q, [&](const ActivityEvent& e) { return got[t].push_back(e), true; });
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (size_t t = 0; t < got.size(); ++t) EXPECT_EQ(got[t], want[t % hosts.size()]) << "thread " << t;
 }
 
 TEST(Search, ReportsProgressPartByPartAndEstimatesFromTheIndexes) {
