@@ -501,7 +501,10 @@ Result<PgMirrorReport> PgMirror::MirrorOnce(const std::string& log_dir) {
   }
 
   // ---- Additions: live segments not yet mirrored, oldest first, one transaction each.
-  for (const auto& [seq, live] : state->live) {
+  for (const auto& entry : state->live) {
+    // Named, not bound: clang 14 cannot capture structured bindings in the lambda below.
+    const uint64_t seq = entry.first;
+    const LiveSegment& live = entry.second;
     if (mirrored.count(seq)) continue;
     auto rows = read_segment(live);
     if (!rows) return rows.error();
