@@ -10,6 +10,9 @@
 //   esafe log retention DIR [--default-days 90] [--agency-days AGENCY=DAYS …] [--now TIME]
 //   esafe log hold add|release|list DIR …
 //   esafe log extract DIR --out OUTDIR --who NAME --reference REF [query options] [--formats jsonl,csv,xlsx]
+//   esafe log mirror DIR --postgres URL [--schema NAME] [--partition day|month] [--follow [--interval S]]
+//     Copies sealed segments into time-partitioned PostgreSQL tables and removes what
+//     retention removed; one JSON line per pass that changed something (PgMirror).
 //
 // Query options: --from T --to T (RFC 3339 or a date; [from, to)), --cidr C (repeatable),
 // --host H | --host-prefix P | --host-contains S, --url U | --url-prefix P | --url-contains S,
@@ -22,7 +25,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -303,6 +310,70 @@ void RunRetention(const std::string& dir, int64_t default_days, const std::vecto
             << "\n";
 }
 
+struct MirrorArgs {
+  std::string dir, log, postgres, schema = "esafe_activity", partition = "day";
+  bool follow = false;
+  double interval = 5;
+};
+
+nlohmann::ordered_json MirrorJson(const act::PgMirrorReport& r) {
+  nlohmann::ordered_json j;
+  j["segments_copied"] = r.segments_copied;
+  j["events_copied"] = r.events_copied;
+  j["segments_removed"] = r.segments_removed;
+  j["events_removed"] = r.events_removed;
+  if (!r.removed_seqs.empty()) j["removed_segments"] = r.removed_seqs;
+  j["partitions_created"] = r.partitions_created;
+  j["partitions_dropped"] = r.partitions_dropped;
+  j["segments_mirrored"] = r.segments_mirrored;
+  j["events_mirrored"] = r.events_mirrored;
+  j["seconds"] = std::round(r.copy_seconds * 1000) / 1000;
+  if (r.events_copied > 0 && r.copy_seconds > 0)
+    j["events_per_second"] = static_cast<uint64_t>(static_cast<double>(r.events_copied) / r.copy_seconds);
+  return j;
+}
+
+void RunMirror(const MirrorArgs& a) {
+  if (a.dir.empty() == a.log.empty()) Fail(Error::Invalid("give the log directory once: DIR or --log DIR"));
+  const std::string& dir = a.dir.empty() ? a.log : a.dir;
+  act::PgMirrorOptions options;
+  options.schema = a.schema;
+  auto partition = act::ParsePgPartition(a.partition);
+  if (!partition) Fail(Error::Invalid("--partition must be day or month"));
+  options.partition = *partition;
+  if (!(a.interval >= 0.1 && a.interval <= 3600)) Fail(Error::Invalid("--interval must be 0.1 to 3600 seconds"));
+  auto mirror = act::PgMirror::Connect(a.postgres, options);
+  if (!mirror) Fail(mirror.error());
+  if (!a.follow) {
+    auto report = (*mirror)->MirrorOnce(dir);
+    if (!report) Fail(report.error());
+    std::cout << Line(MirrorJson(*report)) << "\n";
+    return;
+  }
+  // Follow: a pass every --interval until SIGINT/SIGTERM. A failed pass is reported and
+  // retried; what it committed stays, so nothing is copied twice.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread stopper = StopOnSignal([&] {
+    std::lock_guard lock(mu);
+    stopping = true;
+    cv.notify_all();
+  });
+  std::cerr << "esafe log: mirroring " << dir << " into schema " << a.schema << " every " << a.interval << " s\n";
+  for (;;) {
+    auto report = (*mirror)->MirrorOnce(dir);
+    if (!report) {
+      std::cerr << Line({{"error", report.error().message}}) << "\n";
+    } else if (report->segments_copied || report->segments_removed) {
+      std::cout << Line(MirrorJson(*report)) << "\n" << std::flush;
+    }
+    std::unique_lock lock(mu);
+    if (cv.wait_for(lock, std::chrono::duration<double>(a.interval), [&] { return stopping; })) break;
+  }
+  stopper.join();
+}
+
 }  // namespace
 
 void RegisterLogCommands(CLI::App& app) {
@@ -445,6 +516,17 @@ void RegisterLogCommands(CLI::App& app) {
     j["sha256"] = result->sha256;
     std::cout << Line(j) << "\n";
   });
+
+  auto mirror = std::make_shared<MirrorArgs>();
+  auto* m = log->add_subcommand("mirror", "Copy sealed segments into time-partitioned PostgreSQL tables");
+  m->add_option("dir", mirror->dir, "Log directory");
+  m->add_option("--log", mirror->log, "Log directory (the same as DIR)");
+  m->add_option("--postgres", mirror->postgres, "postgresql:// URL of the consortium's database")->required();
+  m->add_option("--schema", mirror->schema, "Schema to write (default esafe_activity)");
+  m->add_option("--partition", mirror->partition, "day (default) or month");
+  m->add_flag("--follow", mirror->follow, "Keep mirroring new segments until SIGINT/SIGTERM");
+  m->add_option("--interval", mirror->interval, "Seconds between passes with --follow (default 5)");
+  m->callback([mirror] { RunMirror(*mirror); });
 }
 
 }  // namespace esafe::cli
