@@ -135,6 +135,17 @@ describe('esafe early-warning alerts', { timeout: 180000 }, () => {
     await phone.locator('#alert-list').waitFor();
     assert.equal(await sideways(phone), 0);
     await shot(phone, 'alerts-phone');
+    // The public block page and the help page carry the contacts: readable on a phone too.
+    const pub = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    const blocked = await pub.newPage();
+    await blocked.goto(`${base}/blocked?url=${encodeURIComponent('http://adult1.example/')}`);
+    await blocked.waitForLoadState('load');
+    assert.equal(await sideways(blocked), 0);
+    await shot(blocked, 'blocked-phone');
+    await blocked.goto(`${base}/help`);
+    await blocked.waitForLoadState('load');
+    assert.equal(await sideways(blocked), 0);
+    await shot(blocked, 'help-contacts-phone');
     assert.deepEqual(problems, []);
   });
 });
