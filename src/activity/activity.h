@@ -167,6 +167,13 @@ class Store {
   // Seals the active part into a segment now (no-op when empty).
   Result<void> Seal();
 
+  // Called with each batch Append made durable, just before Append returns success,
+  // on the appending thread and outside the store's lock (so batches from concurrent
+  // appends may arrive out of order). It must hand the batch off quickly, never block.
+  // Replaces any earlier observer; an empty one removes it.
+  using BatchObserver = std::function<void(std::span<const ActivityEvent>)>;
+  void SetBatchObserver(BatchObserver observer);
+
   // Deletes events older than the policy allows, as of `now_us`. A segment whose
   // events are all expired and unheld is deleted; one with some expired and some kept
   // (another agency's longer period, or a legal hold) is rewritten with the kept

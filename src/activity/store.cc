@@ -102,6 +102,7 @@ struct Store::Impl {
   off_t wal_size = 0;
   ChainState state;
   std::vector<ActivityEvent> active;
+  std::shared_ptr<const BatchObserver> observer;  // swapped under mu, called outside it
   mutable std::mutex mu;
 
   ~Impl() {
@@ -215,7 +216,7 @@ Result<void> Store::Append(std::span<const ActivityEvent> batch) {
   }
   auto record = EncodeWalBatch(batch, impl_->options.wal_zstd_level);
   if (!record) return record.error();
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   auto& im = *impl_;
   if (auto w = WriteAll(im.wal_fd, *record); !w) {
     if (::ftruncate(im.wal_fd, im.wal_size) != 0) return Sys("truncate WAL after a failed write");
@@ -228,8 +229,17 @@ Result<void> Store::Append(std::span<const ActivityEvent> batch) {
   }
   im.wal_size += static_cast<off_t>(record->size());
   im.active.insert(im.active.end(), batch.begin(), batch.end());
-  if (im.active.size() >= im.options.segment_events) return im.SealLocked();
+  if (im.active.size() >= im.options.segment_events) ESAFE_TRY(im.SealLocked());
+  const auto observer = im.observer;
+  lock.unlock();
+  if (observer) (*observer)(batch);
   return Ok();
+}
+
+void Store::SetBatchObserver(BatchObserver observer) {
+  auto shared = observer ? std::make_shared<const BatchObserver>(std::move(observer)) : nullptr;
+  std::lock_guard lock(impl_->mu);
+  impl_->observer = std::move(shared);
 }
 
 Result<void> Store::Seal() {

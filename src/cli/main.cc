@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   esafe::cli::RegisterIncidentCommands(app);
   esafe::cli::RegisterLogCommands(app);
   esafe::cli::RegisterRetentionCommands(app);
+  esafe::cli::RegisterMonitorCommands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

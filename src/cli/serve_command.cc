@@ -88,7 +88,7 @@ std::string DemoProfile(const std::string& site_type, const std::string& name) {
 // activity log that has none yet, through the store's ordinary append path, so that the
 // activity pages have something to search. Small segments, so that a report's progress
 // moves in visible steps.
-void LoadDemoActivity(store::Database& db, const std::string& dir) {
+void LoadDemoActivity(store::Database& db, const std::string& dir, LiveActivity& live) {
   auto reader = activity::LogReader::Open(dir);
   if (reader.ok() && reader->event_count() > 0) return;
   access::Principal system;
@@ -107,6 +107,7 @@ void LoadDemoActivity(store::Database& db, const std::string& dir) {
   std::filesystem::create_directories(dir);
   auto store = activity::Store::Open(dir, {.segment_events = 4096});
   if (!store.ok()) Fail(store.error());
+  (*store)->SetBatchObserver(live.Observer());
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   auto written = activity::WriteDemoLog(**store, demo_sites, now, 14, 40000, 20261123);
@@ -130,6 +131,7 @@ void RegisterServeCommands(CLI::App& app) {
   static int threads = 4;
   static std::string profiles = "data/filter/profiles.yaml";
   static std::string activity_log;
+  static LiveActivityOptions live_options;
 
   auto* serve = app.add_subcommand("serve", "Run the web application and API");
   serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
@@ -143,6 +145,14 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--activity-log", activity_log,
                     "The activity log directory to search and report on (with --demo, filled with a "
                     "demonstration fortnight when it has no events)");
+  serve->add_option("--ingest-socket", live_options.ingest_socket,
+                    "With --activity-log: accept filtering decisions on this Unix socket (as esafe log ingest "
+                    "--socket does) and evaluate the early-warning rules on them as they arrive");
+  serve->add_option("--monitor-terms", live_options.terms_dir, "Term libraries for the risky-search rule")
+      ->capture_default_str();
+  serve->add_option("--monitor-rules", live_options.rules_file, "Rule settings YAML (default: the built-in thresholds)");
+  serve->add_option("--smtp", live_options.smtp_file,
+                    "SMTP settings YAML: the most severe alerts are e-mailed at once, the rest in an hourly digest");
   serve->callback([] {
     auto db = OpenOrFail(db_url);
     EnsureShippedData(*db);
@@ -154,7 +164,16 @@ void RegisterServeCommands(CLI::App& app) {
                                "database); the agency e-safety officers library.eslo and riverside.eslo use the "
                                "same password", password);
     }
-    if (demo && !activity_log.empty()) LoadDemoActivity(*db, activity_log);
+    if (!live_options.ingest_socket.empty() && activity_log.empty()) {
+      Fail(Error::Invalid("--ingest-socket needs --activity-log DIR", "ingest-socket"));
+    }
+    std::unique_ptr<LiveActivity> live;
+    if (!activity_log.empty()) {
+      live_options.log_dir = activity_log;
+      live = LiveActivity::Start(*db, live_options);
+    }
+    if (demo && live) LoadDemoActivity(*db, activity_log, *live);
+    if (live) live->StartIngest();
     web::AppOptions options;
     options.secure_cookies = secure_cookies;
     options.activity_log_dir = activity_log;

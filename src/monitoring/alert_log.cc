@@ -3,6 +3,7 @@
 // evidence is never duplicated outside the tamper-evident log and its retention
 // rules still apply to it.
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <algorithm>
 
@@ -137,7 +138,36 @@ std::optional<AlertState> ParseAlertState(std::string_view name) {
   return std::nullopt;
 }
 
+// What makes two raised alerts the same alert: a rule raises at most one alert for
+// one client (or site) and subject starting at one event time. The event count and
+// last time are left out, so that a window the live monitor closed early by the wall
+// clock still matches the same window found later by `esafe monitor run`.
+namespace {
+
+std::string Fingerprint(const AlertDraft& d) {
+  const std::string key = fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", RuleName(d.rule), d.agency, d.site,
+                                      d.client, d.user, d.subject, d.first_us);
+  unsigned char digest[16];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr, 0);
+  std::string hex;
+  for (unsigned char b : digest) hex += fmt::format("{:02x}", b);
+  return hex;
+}
+
+}  // namespace
+
 Result<int64_t> AlertLog::Record(const AlertDraft& d) {
+  auto recorded = RecordOnce(d);
+  if (!recorded.ok()) return recorded.error();
+  if (*recorded) return **recorded;
+  return db_.Read<int64_t>([&](Connection& c) -> Result<int64_t> {
+    auto row = c.QueryOne("SELECT id FROM monitoring_alerts WHERE fingerprint = ?", {Fingerprint(d)}, "alert");
+    if (!row.ok()) return row.error();
+    return row->Int("id");
+  });
+}
+
+Result<std::optional<int64_t>> AlertLog::RecordOnce(const AlertDraft& d) {
   if (!incidents::Contains(incidents::Categories(), d.incident_category)) {
     return Error::Invalid("the alert's incident category is not an incident category", "incident_category");
   }
@@ -146,19 +176,24 @@ Result<int64_t> AlertLog::Record(const AlertDraft& d) {
   for (const auto* text : {&d.agency, &d.site, &d.client, &d.user, &d.subject}) {
     if (text->size() > activity::kMaxFieldBytes) return Error::Invalid("an alert field is too long");
   }
-  return db_.Transaction<int64_t>([&](Connection& c) -> Result<int64_t> {
+  const std::string fingerprint = Fingerprint(d);
+  return db_.Transaction<std::optional<int64_t>>([&](Connection& c) -> Result<std::optional<int64_t>> {
     auto agency = ResolveAgency(c, d.agency);
     if (!agency.ok()) return agency.error();
     const auto now = clock::NowIso8601();
+    // ON CONFLICT DO NOTHING: two writers recording the same alert at once (the live
+    // monitor and a `monitor run`) both succeed, and it is stored once.
     auto rows = c.Query(
         "INSERT INTO monitoring_alerts (rule, severity, severity_rank, agency_id, agency_key, site, client, user_ref, "
         "subject, incident_category, summary, detail, first_event_at, last_event_at, event_count, state, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?) RETURNING id",
+        "updated_at, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?) "
+        "ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
         {std::string(RuleName(d.rule)), std::string(SeverityName(d.severity)), Rank(d.severity),
          *agency ? Value(**agency) : Value(), d.agency, d.site, d.client, d.user, d.subject, d.incident_category,
          d.summary, d.detail.dump(-1, ' ', false, Json::error_handler_t::replace), activity::FormatTime(d.first_us),
-         activity::FormatTime(d.last_us), static_cast<int64_t>(d.event_count), now, now});
+         activity::FormatTime(d.last_us), static_cast<int64_t>(d.event_count), now, now, fingerprint});
     if (!rows.ok()) return rows.error();
+    if (rows->empty()) return std::optional<int64_t>();
     const int64_t id = (*rows)[0].Int("id");
     for (size_t i = 0; i < d.events.size(); ++i) {
       ESAFE_TRY(c.Execute(
@@ -168,7 +203,7 @@ Result<int64_t> AlertLog::Record(const AlertDraft& d) {
            static_cast<int64_t>(d.events[i].position)}));
     }
     ESAFE_TRY(RecordHistory(c, nullptr, id, std::nullopt, "new", ""));
-    return id;
+    return std::optional<int64_t>(id);
   });
 }
 

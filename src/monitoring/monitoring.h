@@ -310,7 +310,7 @@ class Monitor {
   std::unique_ptr<State> state_;
 };
 
-// ---- Alerts in the database (migration 8) ----
+// ---- Alerts in the database (migrations 8 and 12) ----
 
 enum class AlertState : uint8_t { kNew, kIncident, kFalsePositive, kDismissed };
 std::string_view AlertStateName(AlertState state);  // "new", "incident", "false_positive", "dismissed"
@@ -338,7 +338,13 @@ class AlertLog {
   // Stores a raised alert (state new) with its event references; returns its id.
   // The system raises alerts, so there is no principal; audited as the system.
   // Fails kInvalid on a draft with an unknown incident category or no events.
+  // An alert already recorded (see RecordOnce) is not stored again; its id is returned.
   Result<int64_t> Record(const AlertDraft& draft);
+  // As Record, but says whether the alert is new: nullopt when the same alert is
+  // already recorded — same rule, agency, site, client, user, subject and first event
+  // time (migration 12) — as when `esafe monitor run` covers the same stretch of log
+  // twice, or covers events the live monitor already saw.
+  Result<std::optional<int64_t>> RecordOnce(const AlertDraft& draft);
 
   // Summaries of the alerts the principal may see, newest first.
   Result<Json> List(const access::Principal& who, const AlertQuery& query);
@@ -437,6 +443,82 @@ class Notifier {
   store::Database& db_;
   SmtpSettings settings_;
   MailTransport transport_;
+};
+
+// ---- Running the rules ----
+
+// Rule settings from a YAML file (ParseRuleSettings); kInvalid naming the file when
+// it cannot be read.
+Result<RuleSettings> LoadRuleSettings(const std::string& path);
+// SMTP settings from a YAML file (ParseSmtpSettings), likewise.
+Result<SmtpSettings> LoadSmtpSettings(const std::string& path);
+
+struct LogRunReport {
+  MonitorStats monitor;
+  uint64_t recorded = 0;  // alerts new to the database
+  uint64_t repeats = 0;   // alerts raised again that were already recorded
+};
+
+// Evaluates the rules over the events of the activity log in `log_dir` that `query`
+// selects (in the log's order), records each alert through AlertLog::RecordOnce and
+// tells `on_alert` about each new one (may be empty). Running it twice over the same
+// range records nothing new. Fails as LogReader::Open / Search and AlertLog do;
+// alerts recorded before a failure stay recorded.
+using AlertRecordedFn = std::function<void(int64_t id, const AlertDraft& draft)>;
+Result<LogRunReport> RunOverLog(store::Database& db, const std::string& log_dir, const activity::Query& query,
+                                const TermsInForce& terms, const RuleSettings& settings,
+                                const AlertRecordedFn& on_alert = {});
+
+struct LiveMonitorOptions {
+  // Batches waiting for the monitor thread. When full, a new batch is dropped (never
+  // waited for) and counted: ingest must not slow down because monitoring has.
+  size_t max_queued_batches = 1024;
+  // How often the monitor closes windows by the wall clock when no events arrive,
+  // and sends the digest (when SMTP is configured).
+  std::chrono::milliseconds tick{1000};
+  std::chrono::seconds digest_every{3600};
+};
+
+struct LiveMonitorStats {
+  uint64_t batches = 0;          // batches evaluated
+  uint64_t dropped_batches = 0;  // batches not evaluated because the queue was full
+  uint64_t dropped_events = 0;
+  uint64_t late_batches = 0;     // batches that waited more than 5 seconds in the queue
+  uint64_t alerts = 0;           // alerts recorded
+  uint64_t repeats = 0;          // alerts raised again that were already recorded
+  uint64_t record_failures = 0;  // alerts the database refused (logged)
+  uint64_t mails = 0;            // e-mails the relay accepted
+  uint64_t mail_failures = 0;
+  size_t queued = 0;             // batches waiting now
+  MonitorStats monitor;
+};
+
+// The rules evaluated continuously over the live activity log: Offer() each batch the
+// Store acknowledged (Store::SetBatchObserver); a background thread feeds them to a
+// Monitor, closes windows as the wall clock passes them, records alerts through
+// AlertLog and, when `mail` is set, sends alerts at or above its immediate_from at
+// once (Notifier::SendImmediate) and the rest in a digest every digest_every.
+//
+// Thread-safety: Offer and stats may be called from any thread at once. The terms in
+// force may be reloaded meanwhile (TermsInForce); a failed reload leaves the running
+// terms in force. Destruction finishes the batch in hand, completes the open windows
+// and joins the thread.
+class LiveMonitor {
+ public:
+  LiveMonitor(store::Database& db, const TermsInForce& terms, RuleSettings settings,
+              std::optional<SmtpSettings> mail, MailTransport transport = {}, LiveMonitorOptions options = {});
+  ~LiveMonitor();
+  LiveMonitor(const LiveMonitor&) = delete;
+  LiveMonitor& operator=(const LiveMonitor&) = delete;
+
+  // Copies `batch` onto the queue and returns at once; false when it was dropped
+  // because the queue is full.
+  bool Offer(std::span<const activity::ActivityEvent> batch);
+  LiveMonitorStats stats() const;
+
+  struct Impl;
+ private:
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace esafe::monitoring

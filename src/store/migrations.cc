@@ -903,6 +903,15 @@ INSERT INTO retention_schedule (record_type, months, trigger_field, basis) VALUE
   ('audit_returns', 72, 'deadline', 'default, the partnership sets its own: six years after the audit round''s deadline');
 )sql",
      "", ""},
+    // 12: monitoring (src/monitoring/alert_log.cc). An alert is recorded once: a rerun of
+    // `esafe monitor run` over the same stretch of log, or over events the live monitor
+    // already evaluated, finds its fingerprint taken. Alerts from before have none.
+    {12, "monitoring: alerts recorded once, by fingerprint",
+     R"sql(
+ALTER TABLE monitoring_alerts ADD COLUMN fingerprint TEXT;
+CREATE UNIQUE INDEX monitoring_alerts_fingerprint ON monitoring_alerts (fingerprint);
+)sql",
+     "", ""},
 };
 
 std::string Expand(std::string sql, Dialect d) {

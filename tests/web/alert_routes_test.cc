@@ -57,6 +57,7 @@ class AlertRoutes : public ::testing::Test {
   }
 
   // An alert for the library officer's agency, recorded as the monitor records one.
+  int recorded_ = 0;
   int64_t RecordAlert() {
     monitoring::AlertDraft d;
     d.rule = monitoring::Rule::kRepeatedBlocks;
@@ -67,7 +68,8 @@ class AlertRoutes : public ::testing::Test {
     d.subject = "adult";
     d.incident_category = "deliberate_inappropriate";
     d.summary = "10 blocked requests for adult sites within 10 minutes";
-    d.first_us = 1'790'000'000'000'000;
+    // Each call a different alert (the same one twice is recorded once, migration 12).
+    d.first_us = 1'790'000'000'000'000 + 1'000'000'000 * recorded_++;
     d.last_us = d.first_us + 60'000'000;
     d.event_count = 2;
     d.events = {{d.first_us, d.client, 4}, {d.last_us, d.client, 9}};
