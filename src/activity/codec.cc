@@ -153,7 +153,9 @@ Result<std::string> ReadFile(const std::string& path) {
     ::close(fd);
     return Error::Internal("cannot stat " + path + ": " + std::strerror(errno));
   }
-  std::string data(static_cast<size_t>(st.st_size), '\0');
+  // One byte more than the file holds, so that the read which finds the end needs no
+  // room of its own: growing the buffer then would copy the whole segment again.
+  std::string data(static_cast<size_t>(st.st_size) + 1, '\0');
   size_t done = 0;
   for (;;) {
     if (done == data.size()) data.resize(data.size() + 65536);  // the file grew (a WAL being appended)

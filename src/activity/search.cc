@@ -195,6 +195,13 @@ Result<SegmentData> LoadSegment(const std::string& dir, const LiveSegment& s) {
   return SegmentData::Parse(std::move(*file));
 }
 
+// Which of the snapshot's segments the query cannot skip by their indexes alone.
+std::vector<bool> SegmentsToScan(const LogReader::Snapshot& snap, const Query& q) {
+  std::vector<bool> wanted(snap.segments.size());
+  for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = IndexMayMatch(snap.segments[i].index, q);
+  return wanted;
+}
+
 // One segment read for a query: the decoded segment and its matching rows (in time
 // order). `column` is the one column CountBy needs, or -1 for every column (Search).
 struct ScannedSegment {
@@ -389,8 +396,7 @@ Result<SearchStats> LogReader::Search(const Query& query, const RowFn& row, cons
   stats.segments_total = snapshot_->segments.size();
   const uint64_t parts = snapshot_->segments.size() + 1;
   uint64_t done = 0;
-  std::vector<bool> wanted(snapshot_->segments.size());
-  for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = IndexMayMatch(snapshot_->segments[i].index, q);
+  const std::vector<bool> wanted = SegmentsToScan(*snapshot_, q);
   ParallelScan scan(*snapshot_, wanted, q, -1);
   for (size_t i = 0; i < wanted.size(); ++i) {
     // Told before each part, so a skipped or empty segment counts as well.
@@ -425,8 +431,7 @@ Result<std::map<std::string, uint64_t>> LogReader::CountBy(const Query& query, F
   stats.segments_total = snapshot_->segments.size();
   std::map<std::string, uint64_t> counts;
   const int col = ColumnOf(field);
-  std::vector<bool> wanted(snapshot_->segments.size());
-  for (size_t i = 0; i < wanted.size(); ++i) wanted[i] = IndexMayMatch(snapshot_->segments[i].index, q);
+  const std::vector<bool> wanted = SegmentsToScan(*snapshot_, q);
   ParallelScan scan(*snapshot_, wanted, q, col);
   for (size_t i = 0; i < wanted.size(); ++i) {
     if (!wanted[i]) continue;

@@ -149,8 +149,8 @@ std::string Fingerprint(const AlertDraft& d) {
                                       d.client, d.user, d.subject, d.first_us);
   unsigned char digest[16];
   crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr, 0);
-  std::string hex;
-  for (unsigned char b : digest) hex += fmt::format("{:02x}", b);
+  char hex[sizeof digest * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
   return hex;
 }
 
