@@ -8,6 +8,11 @@ std::string ExplainBlock(const BlockPageInfo& info) {
            "It cannot be unblocked. If you reached it by accident you have done nothing wrong; if you are "
            "worried about what you saw, tell a member of staff you trust.";
   }
+  // A page opened without the details (a bookmark, a proxy that passes none) must not
+  // read as "the category \"\"": it says what it can.
+  const std::string for_profile =
+      info.profile.empty() ? std::string() : " for the \"" + info.profile + "\" filtering profile";
+  if (info.category.empty()) return "This address is blocked" + for_profile + ".";
   if (info.reason == "time rule") {
     return "Sites in the category \"" + info.category + "\" are not available at this time of day for the \"" +
            info.profile + "\" filtering profile. They may be available outside these hours.";
@@ -102,10 +107,11 @@ std::string RenderBlockPage(const BlockPageInfo& info) {
       "<h1>This page has been blocked</h1>\n<p>" +
       HtmlEscape(ExplainBlock(info)) + "</p>\n<dl>\n<dt>Address</dt><dd><code>" + HtmlEscape(info.url) + "</code></dd>\n";
   if (!info.mandatory) {
-    page += "<dt>Category</dt><dd>" + HtmlEscape(info.category) + "</dd>\n";
-    page += "<dt>Why</dt><dd>" + HtmlEscape(info.reason) + "</dd>\n";
+    if (!info.category.empty()) page += "<dt>Category</dt><dd>" + HtmlEscape(info.category) + "</dd>\n";
+    if (!info.reason.empty()) page += "<dt>Why</dt><dd>" + HtmlEscape(info.reason) + "</dd>\n";
   }
-  page += "<dt>Filtering profile</dt><dd>" + HtmlEscape(info.profile) + "</dd>\n</dl>\n";
+  if (!info.profile.empty()) page += "<dt>Filtering profile</dt><dd>" + HtmlEscape(info.profile) + "</dd>\n";
+  page += "</dl>\n";
   if (!info.mandatory && !info.review_url.empty()) {
     page += "<p>If you think this page should not be blocked, you can <a id=\"request-review\" href=\"" +
             HtmlEscape(ReviewLink(info.review_url, info)) +

@@ -38,6 +38,17 @@ std::string Join(const std::set<std::string>& items, size_t limit = 10) {
   return out;
 }
 
+// Summaries are read by people in the UI and in e-mail: "23 Nov 2026 10:15:02 UTC",
+// not the log's RFC 3339 with microseconds.
+std::string ReadableTime(int64_t time_us) {
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::string t = activity::FormatTime(time_us);  // YYYY-MM-DDTHH:MM:SS.ffffffZ
+  const int month = std::stoi(t.substr(5, 2));
+  const int day = std::stoi(t.substr(8, 2));
+  return fmt::format("{} {} {} {} UTC", day, kMonths[month - 1], t.substr(0, 4), t.substr(11, 8));
+}
+
 // A client: an address and, where the proxy authenticated one, a user.
 std::string ClientKey(const std::string& client, const std::string& user) { return client + '\x1f' + user; }
 std::string SiteKey(const activity::ActivityEvent& e) { return e.agency + '\x1f' + e.site; }
@@ -50,6 +61,7 @@ struct Pending {
   std::set<std::string> engines;  // risky search: where
   std::set<std::string> hosts;    // proxy: the services
   bool any_allowed = false;       // proxy: some request got through
+  uint64_t raised_at_once = 0;    // risky search: matches already raised in an immediate alert
 };
 
 struct BlockTrack {
@@ -163,16 +175,42 @@ struct Monitor::State {
       }
       p.engines.insert(search->engine);
       AddRef(d, ref, e.time_us);
+      // The most severe cannot wait for the window: raised now, and the window goes
+      // on gathering whatever follows into one follow-up alert.
+      if (p.raised_at_once == 0 && d.severity >= settings.search_immediate_severity) {
+        Pending now_raised = p;
+        now_raised.draft.detail["raised_at_once"] = true;
+        p.raised_at_once = d.event_count;
+        d.event_count = 0;
+        d.events.clear();
+        d.severity = Severity::kLow;
+        p.terms.clear();
+        p.engines.clear();
+        CompleteSearch(std::move(now_raised));
+      }
     }
   }
 
   void CompleteSearch(Pending&& p) {
     auto& d = p.draft;
-    d.summary = fmt::format(
-        "{} search{} from one client at site {} matched the '{}' term library (highest risk: {}) between {} and {}.",
-        d.event_count, d.event_count == 1 ? "" : "es", d.site.empty() ? "(unknown)" : d.site,
-        d.detail.value("library_title", d.subject), SeverityName(d.severity), activity::FormatTime(d.first_us),
-        activity::FormatTime(d.last_us));
+    if (d.event_count == 0) return;  // raised at once, and nothing followed in the window
+    const std::string when = d.first_us == d.last_us
+                                 ? fmt::format("at {}", ReadableTime(d.first_us))
+                                 : fmt::format("between {} and {}", ReadableTime(d.first_us),
+                                               ReadableTime(d.last_us));
+    if (p.raised_at_once > 0) {
+      d.detail["follows_alert_raised_at_once"] = true;
+      d.summary = fmt::format(
+          "{} further search{} from the same client at site {} matched the '{}' term library (highest risk: {}) {}, "
+          "after the alert raised at once.",
+          d.event_count, d.event_count == 1 ? "" : "es", d.site.empty() ? "(unknown)" : d.site,
+          d.detail.value("library_title", d.subject), SeverityName(d.severity), when);
+    } else {
+      d.summary = fmt::format(
+          "{} search{} from one client at site {} matched the '{}' term library (highest risk: {}) {}.",
+          d.event_count, d.event_count == 1 ? "" : "es", d.site.empty() ? "(unknown)" : d.site,
+          d.detail.value("library_title", d.subject), SeverityName(d.severity), when);
+    }
     d.detail["terms"] = std::vector<std::string>(p.terms.begin(), p.terms.end());
     d.detail["engines"] = std::vector<std::string>(p.engines.begin(), p.engines.end());
     Emit(std::move(d));
@@ -206,7 +244,7 @@ struct Monitor::State {
     d.subject = Join(categories, 5);
     d.summary = fmt::format("{} blocked requests from one client at site {} within {} (categories: {}), between {} and {}.",
                             d.event_count, d.site.empty() ? "(unknown)" : d.site, Minutes(settings.repeat_window),
-                            Join(categories), activity::FormatTime(d.first_us), activity::FormatTime(d.last_us));
+                            Join(categories), ReadableTime(d.first_us), ReadableTime(d.last_us));
     d.detail["categories"] = std::vector<std::string>(categories.begin(), categories.end());
     d.detail["threshold"] = settings.repeat_threshold;
     d.detail["window_seconds"] = settings.repeat_window.count();
@@ -267,7 +305,7 @@ struct Monitor::State {
           "The blocked share of requests at site {} rose to {:.0f}% ({} of {}) in the {} from {}, against its "
           "baseline of {:.1f}%.",
           s.site.empty() ? "(unknown)" : s.site, share * 100, blocked, total, Minutes(settings.spike_bucket),
-          activity::FormatTime(d.first_us), s.baseline * 100);
+          ReadableTime(d.first_us), s.baseline * 100);
       d.detail["blocked"] = blocked;
       d.detail["total"] = total;
       d.detail["share"] = share;
@@ -312,7 +350,7 @@ struct Monitor::State {
     d.summary = fmt::format("{} request{} from one client at site {} to proxy-avoidance or VPN services ({}){}, between {} and {}.",
                             d.event_count, d.event_count == 1 ? "" : "s", d.site.empty() ? "(unknown)" : d.site,
                             Join(p.hosts), p.any_allowed ? ", some not blocked" : ", all blocked",
-                            activity::FormatTime(d.first_us), activity::FormatTime(d.last_us));
+                            ReadableTime(d.first_us), ReadableTime(d.last_us));
     d.detail["hosts"] = std::vector<std::string>(p.hosts.begin(), p.hosts.end());
     d.detail["any_allowed"] = p.any_allowed;
     Emit(std::move(d));

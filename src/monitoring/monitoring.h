@@ -198,8 +198,11 @@ std::optional<Rule> ParseRule(std::string_view name);
 // The thresholds. The defaults are a starting point a partnership tunes.
 struct RuleSettings {
   // Risky searches: matches by one client (address + user) within `search_window`
-  // become one alert, raised when the window closes, at the worst term's risk.
+  // become one alert, raised when the window closes, at the worst term's risk. A
+  // match at `search_immediate_severity` or above is raised at once, as it arrives;
+  // later matches in the same window gather into one follow-up alert.
   std::chrono::seconds search_window{300};
+  Severity search_immediate_severity = Severity::kCritical;
 
   // Repeated attempts on blocked categories: `repeat_threshold` blocked requests by
   // one client within `repeat_window` raise one alert; then that client is quiet

@@ -44,13 +44,14 @@ Result<RuleSettings> ParseRuleSettings(std::string_view yaml, std::string_view f
   auto root = in.ParseMap(yaml, "rule settings");
   if (!root) return in.ToError();
   in.CheckKeys(*root,
-               {"search_window", "repeat_threshold", "repeat_window", "repeat_severity", "spike_bucket",
+               {"search_window", "search_immediate_severity", "repeat_threshold", "repeat_window", "repeat_severity", "spike_bucket",
                 "spike_min_requests", "spike_min_blocked", "spike_factor", "spike_min_increase", "spike_alpha",
                 "spike_warmup_buckets", "spike_severity", "proxy_categories", "proxy_hosts", "proxy_window",
                 "proxy_allowed_severity", "proxy_blocked_severity", "max_tracked", "max_refs"},
                "rules");
   RuleSettings s;
   Seconds(in, *root, "search_window", s.search_window);
+  SeverityKey(in, *root, "search_immediate_severity", s.search_immediate_severity);
   Count(in, *root, "repeat_threshold", s.repeat_threshold);
   Seconds(in, *root, "repeat_window", s.repeat_window);
   SeverityKey(in, *root, "repeat_severity", s.repeat_severity);

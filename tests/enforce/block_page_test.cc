@@ -39,6 +39,18 @@ TEST(BlockPageTest, ShowsTheNationalReportingRoutesAndLinksHelp) {
   EXPECT_EQ(RenderBlockPage(info).find("/help"), std::string::npos);
 }
 
+TEST(BlockPageTest, WithoutDetailsItSaysWhatItCanAndNoEmptyQuotes) {
+  BlockPageInfo info{"http://x.example/", "", "", "", false, "https://esafe.example/review"};
+  const std::string page = RenderBlockPage(info);
+  EXPECT_NE(page.find("This address is blocked."), std::string::npos) << page;
+  EXPECT_EQ(page.find("&quot;&quot;"), std::string::npos) << page;
+  EXPECT_EQ(page.find("<dt>Category</dt>"), std::string::npos);
+  EXPECT_EQ(page.find("<dt>Filtering profile</dt>"), std::string::npos);
+  info.profile = "primary";
+  EXPECT_NE(RenderBlockPage(info).find("This address is blocked for the &quot;primary&quot; filtering profile."),
+            std::string::npos);
+}
+
 TEST(BlockPageTest, Encoding) {
   EXPECT_EQ(PercentEncode("a b&c/é"), "a%20b%26c%2F%C3%A9");
   EXPECT_EQ(HtmlEscape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");

@@ -58,31 +58,48 @@ TEST_F(MonitorTest, PlantedEventsRaiseExactlyTheExpectedAlerts) {
   auto alerts = Run(events);
   std::map<std::string, std::vector<const AlertDraft*>> by_rule;
   for (const auto& a : alerts) by_rule[std::string(RuleName(a.rule))].push_back(&a);
-  ASSERT_EQ(alerts.size(), 5u);
-  ASSERT_EQ(by_rule["risky_search"].size(), 2u);
+  // Both planted self-harm searches are critical: the first is raised at once, the
+  // second two minutes later follows it; the extremism search is raised at once.
+  ASSERT_EQ(alerts.size(), 6u);
+  ASSERT_EQ(by_rule["risky_search"].size(), 3u);
   ASSERT_EQ(by_rule["repeated_blocks"].size(), 1u);
   ASSERT_EQ(by_rule["block_rate_spike"].size(), 1u);
   ASSERT_EQ(by_rule["proxy_avoidance"].size(), 1u);
 
   const AlertDraft* self_harm = nullptr;
+  const AlertDraft* follow_up = nullptr;
   const AlertDraft* extremism = nullptr;
-  for (const auto* a : by_rule["risky_search"]) (a->subject == "self-harm-and-suicide" ? self_harm : extremism) = a;
-  ASSERT_TRUE(self_harm && extremism);
+  for (const auto* a : by_rule["risky_search"]) {
+    if (a->subject != "self-harm-and-suicide") {
+      extremism = a;
+    } else {
+      (a->detail.contains("follows_alert_raised_at_once") ? follow_up : self_harm) = a;
+    }
+  }
+  ASSERT_TRUE(self_harm && follow_up && extremism);
   EXPECT_EQ(self_harm->severity, Severity::kCritical);
+  EXPECT_EQ(self_harm->detail.value("raised_at_once", false), true);
   EXPECT_EQ(self_harm->client, "10.0.1.201");
   EXPECT_EQ(self_harm->user, "u-201");
   EXPECT_EQ(self_harm->site, "S1");
   EXPECT_EQ(self_harm->agency, "Northfield School");
   EXPECT_EQ(self_harm->incident_category, "self_harm_suicide");
-  EXPECT_EQ(self_harm->event_count, 2u);
-  ASSERT_EQ(self_harm->events.size(), 2u);
+  EXPECT_EQ(self_harm->event_count, 1u);
+  ASSERT_EQ(self_harm->events.size(), 1u);
+  EXPECT_EQ(follow_up->severity, Severity::kCritical);
+  EXPECT_EQ(follow_up->client, "10.0.1.201");
+  EXPECT_EQ(follow_up->event_count, 1u);
+  ASSERT_EQ(follow_up->events.size(), 1u);
   // The references point at the planted events' times and stream positions.
-  EXPECT_EQ(self_harm->events[1].time_us - self_harm->events[0].time_us, 2 * kMinuteUs);
+  EXPECT_EQ(follow_up->events[0].time_us - self_harm->events[0].time_us, 2 * kMinuteUs);
   EXPECT_EQ(events[self_harm->events[0].position].url.find("K1LL") != std::string::npos, true);
-  EXPECT_THAT(self_harm->detail["terms"].get<std::vector<std::string>>(),
-              ::testing::IsSupersetOf({"how to kill myself", "suicide method"}));
-  // The summary never repeats what was typed.
+  EXPECT_THAT(self_harm->detail["terms"].get<std::vector<std::string>>(), ::testing::Contains("how to kill myself"));
+  EXPECT_THAT(self_harm->detail["terms"].get<std::vector<std::string>>(), ::testing::Not(::testing::Contains("suicide method")));
+  EXPECT_THAT(follow_up->detail["terms"].get<std::vector<std::string>>(), ::testing::Contains("suicide method"));
+  EXPECT_THAT(follow_up->summary, ::testing::HasSubstr("after the alert raised at once"));
+  // The summary never repeats what was typed, and gives the time as a person reads it.
   EXPECT_EQ(self_harm->summary.find("k1ll"), std::string::npos);
+  EXPECT_THAT(self_harm->summary, ::testing::ContainsRegex(" at [0-9]+ [A-Z][a-z][a-z] 20[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] UTC\\.$"));
 
   EXPECT_EQ(extremism->subject, "radicalisation-and-extremism");
   EXPECT_EQ(extremism->incident_category, "radicalisation");
@@ -144,6 +161,44 @@ TEST_F(MonitorTest, SearchesOutsideTheWindowAreSeparateAlerts) {
   EXPECT_EQ(alerts[0].severity, Severity::kHigh);  // sugar daddy: high; sexting: medium
   EXPECT_EQ(alerts[1].event_count, 1u);
   EXPECT_EQ(alerts[1].severity, Severity::kMedium);
+}
+
+TEST_F(MonitorTest, CriticalSearchIsRaisedAsItArrivesAndWhatFollowsGathersIntoOneAlert) {
+  std::vector<AlertDraft> alerts;
+  Monitor monitor(terms, {}, [&](AlertDraft&& d) { alerts.push_back(std::move(d)); });
+  monitor.Feed(Event(kStartUs, 0, 61, "https://www.google.com/search?q=painless+way+to+die", "", Action::kAllow));
+  // No flush and no later event: the sink already has it.
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].severity, Severity::kCritical);
+  EXPECT_EQ(alerts[0].event_count, 1u);
+  // Two more matches within the window (one only medium) wait for it to close, as one alert.
+  monitor.Feed(Event(kStartUs + 60 * 1000000LL, 0, 61, "https://www.bing.com/search?q=suicide+methods", "", Action::kAllow));
+  monitor.Feed(Event(kStartUs + 90 * 1000000LL, 0, 61, "https://www.google.com/search?q=overdose+on+paracetamol", "", Action::kAllow));
+  EXPECT_EQ(alerts.size(), 1u);
+  monitor.Flush(kStartUs + 300 * 1000000LL);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[1].event_count, 2u);
+  EXPECT_EQ(alerts[1].detail.value("follows_alert_raised_at_once", false), true);
+  // A quiet window after an immediate alert raises nothing more.
+  monitor.Feed(Event(kStartUs + 3600 * 1000000LL, 0, 62, "https://www.google.com/search?q=painless+way+to+die", "", Action::kAllow));
+  monitor.Flush();
+  EXPECT_EQ(alerts.size(), 3u);
+  EXPECT_EQ(alerts[2].client, "10.0.1.62");
+  EXPECT_EQ(alerts[2].detail.value("raised_at_once", false), true);
+
+  // The threshold is the partnership's: at high, a high-risk search is raised at once too.
+  std::vector<AlertDraft> gathered;
+  auto parsed = ParseRuleSettings("search_immediate_severity: critical\n", "rules.yaml");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->search_immediate_severity, Severity::kCritical);
+  auto high = ParseRuleSettings("search_immediate_severity: high\n", "rules.yaml");
+  ASSERT_TRUE(high.ok());
+  Monitor eager(terms, *high, [&](AlertDraft&& d) { gathered.push_back(std::move(d)); });
+  eager.Feed(Event(kStartUs, 0, 63, "https://www.google.com/search?q=sugar+daddy", "", Action::kAllow));
+  EXPECT_EQ(gathered.size(), 1u);  // high is raised at once under this setting
+  auto bad = ParseRuleSettings("search_immediate_severity: urgent\n", "rules.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error().message, ::testing::HasSubstr("rules.yaml:1"));
 }
 
 TEST_F(MonitorTest, FlushWithATimeCompletesOnlyWhatIsDue) {

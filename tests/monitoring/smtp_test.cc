@@ -100,14 +100,15 @@ TEST_F(NotifierTest, MostSevereAtOnceTheRestInADigest) {
   SmtpClient client(Settings(sink.port()));
   Notifier notifier(tdb.db(), Settings(sink.port()), [&](const MailMessage& m) { return client.Send(m); });
 
-  // Two critical alerts (self-harm at the school; radicalisation at the library, which
-  // has no recipient of its own, so the partnership's gets it).
+  // Three critical alerts (self-harm at the school, raised at once and its follow-up;
+  // radicalisation at the library, which has no recipient of its own, so the
+  // partnership's gets it).
   auto now = notifier.SendImmediate();
   ASSERT_TRUE(now.ok()) << now.error().message;
-  EXPECT_EQ(now->immediate, 2u);
+  EXPECT_EQ(now->immediate, 3u);
   EXPECT_EQ(now->failures, 0u);
   auto got = sink.messages();
-  ASSERT_EQ(got.size(), 2u);
+  ASSERT_EQ(got.size(), 3u);
   std::map<std::string, std::string> by_recipient;
   for (const auto& m : got) by_recipient[m.to.at(0)] = m.data;
   EXPECT_THAT(by_recipient["<eslo@northfield.example>"], HasSubstr("Subject: [esafe] critical alert #"));
@@ -126,12 +127,12 @@ TEST_F(NotifierTest, MostSevereAtOnceTheRestInADigest) {
   EXPECT_EQ(digest->digested, 3u);  // repeated blocks, spike, proxy: all the school's
   EXPECT_EQ(digest->messages, 1u);
   got = sink.messages();
-  ASSERT_EQ(got.size(), 3u);
-  EXPECT_THAT(got[2].to, ::testing::ElementsAre("<eslo@northfield.example>"));
-  EXPECT_THAT(got[2].data, HasSubstr("Subject: [esafe] digest: 3 monitoring alerts"));
-  EXPECT_THAT(got[2].data, HasSubstr("repeated_blocks"));
-  EXPECT_THAT(got[2].data, HasSubstr("block_rate_spike"));
-  EXPECT_THAT(got[2].data, HasSubstr("proxy_avoidance"));
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_THAT(got[3].to, ::testing::ElementsAre("<eslo@northfield.example>"));
+  EXPECT_THAT(got[3].data, HasSubstr("Subject: [esafe] digest: 3 monitoring alerts"));
+  EXPECT_THAT(got[3].data, HasSubstr("repeated_blocks"));
+  EXPECT_THAT(got[3].data, HasSubstr("block_rate_spike"));
+  EXPECT_THAT(got[3].data, HasSubstr("proxy_avoidance"));
   EXPECT_EQ(notifier.SendDigest()->messages, 0u);
 }
 
