@@ -7,12 +7,8 @@
 // inside `esafe serve`) is counted, not recorded again.
 // Exit status: 0 on success, 2 on bad options or files, 1 when the log or database
 // cannot be read or written.
-#include <filesystem>
 #include <iostream>
 #include <string>
-#include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "activity/activity.h"
 #include "cli/commands.h"
@@ -70,110 +66,7 @@ void RunMonitor(const MonitorOptions& o) {
             << ran->repeats << " already recorded)\n";
 }
 
-void PrintLiveStats(const monitoring::LiveMonitorStats& s) {
-  std::cerr << "esafe serve: monitoring evaluated " << s.batches << " batches and recorded " << s.alerts
-            << " alerts; " << s.mails << " e-mails sent; " << s.dropped_batches << " batches (" << s.dropped_events
-            << " events) dropped because its queue was full, " << s.late_batches << " evaluated late\n";
-}
-
-// A fingerprint of the term library folder: each *.yaml's name, size and time of change.
-std::string FolderSignature(const std::string& dir) {
-  std::string signature;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".yaml") continue;
-    std::error_code size_ec, time_ec;
-    const auto size = entry.file_size(size_ec);
-    const auto changed = entry.last_write_time(time_ec).time_since_epoch().count();
-    signature += entry.path().filename().string() + ':' + std::to_string(size_ec ? 0 : size) + ':' +
-                 std::to_string(time_ec ? 0 : changed) + ';';
-  }
-  return signature;
-}
-
 }  // namespace
-
-struct LiveActivity::Impl {
-  LiveActivityOptions options;
-  monitoring::TermsInForce terms;
-  std::unique_ptr<monitoring::LiveMonitor> monitor;
-  std::unique_ptr<activity::Store> store;
-  std::unique_ptr<activity::IngestServer> ingest;
-  std::thread ingest_thread;
-  std::jthread terms_watch;
-};
-
-LiveActivity::LiveActivity(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-
-std::unique_ptr<LiveActivity> LiveActivity::Start(store::Database& db, const LiveActivityOptions& options) {
-  auto impl = std::make_unique<Impl>();
-  impl->options = options;
-  monitoring::RuleSettings settings;
-  if (!options.rules_file.empty()) {
-    auto parsed = monitoring::LoadRuleSettings(options.rules_file);
-    if (!parsed.ok()) Fail(parsed.error());
-    settings = std::move(*parsed);
-  }
-  std::optional<monitoring::SmtpSettings> mail;
-  if (!options.smtp_file.empty()) {
-    auto parsed = monitoring::LoadSmtpSettings(options.smtp_file);
-    if (!parsed.ok()) Fail(parsed.error());
-    mail = std::move(*parsed);
-  }
-  if (auto loaded = impl->terms.Reload(options.terms_dir); !loaded.ok()) {
-    std::cerr << "esafe serve: the risky-search rule is idle until a term library loads: "
-              << loaded.error().message << "\n";
-  }
-  impl->monitor = std::make_unique<monitoring::LiveMonitor>(db, impl->terms, std::move(settings), std::move(mail));
-  // Partnerships edit their term libraries while esafe runs: a change is put in force,
-  // a broken one refused with its file, line and reason while the running terms stay.
-  impl->terms_watch = std::jthread([raw = impl.get()](std::stop_token stop) {
-    std::string seen = FolderSignature(raw->options.terms_dir);
-    while (!stop.stop_requested()) {
-      for (int i = 0; i < 20 && !stop.stop_requested(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      const std::string now = FolderSignature(raw->options.terms_dir);
-      if (now == seen) continue;
-      seen = now;
-      if (auto loaded = raw->terms.Reload(raw->options.terms_dir); loaded.ok()) {
-        spdlog::info("monitoring: term libraries in {} reloaded", raw->options.terms_dir);
-      } else {
-        spdlog::error("monitoring: term libraries refused, the terms in force stay: {}", loaded.error().message);
-      }
-    }
-  });
-  return std::unique_ptr<LiveActivity>(new LiveActivity(std::move(impl)));
-}
-
-std::function<void(std::span<const activity::ActivityEvent>)> LiveActivity::Observer() {
-  return [monitor = impl_->monitor.get()](std::span<const activity::ActivityEvent> batch) { monitor->Offer(batch); };
-}
-
-void LiveActivity::StartIngest() {
-  if (impl_->options.ingest_socket.empty()) return;
-  auto store = activity::Store::Open(impl_->options.log_dir);
-  if (!store.ok()) Fail(store.error());
-  impl_->store = std::move(*store);
-  impl_->store->SetBatchObserver(Observer());
-  auto server = activity::IngestServer::Create(*impl_->store, impl_->options.ingest_socket);
-  if (!server.ok()) Fail(server.error());
-  impl_->ingest = std::move(*server);
-  impl_->ingest_thread = std::thread([server = impl_->ingest.get()] { server->Run(); });
-  std::cout << "accepting filtering decisions on " << impl_->options.ingest_socket << std::endl;
-}
-
-LiveActivity::~LiveActivity() {
-  if (impl_->ingest) {
-    impl_->ingest->Stop();
-    impl_->ingest_thread.join();
-  }
-  impl_->ingest.reset();
-  impl_->store.reset();
-  impl_->terms_watch = {};
-  if (impl_->monitor) {
-    PrintLiveStats(impl_->monitor->stats());
-    impl_->monitor.reset();  // evaluates what is queued, completes open windows, sends their mail
-  }
-}
 
 void RegisterMonitorCommands(CLI::App& app) {
   auto* monitor = app.add_subcommand("monitor", "Early warning over the activity log");

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
+#include "monitoring/live_activity.h"
 #include "plan/plan.h"
 #include "standards/standards.h"
 #include "store/database.h"
@@ -88,7 +89,7 @@ std::string DemoProfile(const std::string& site_type, const std::string& name) {
 // activity log that has none yet, through the store's ordinary append path, so that the
 // activity pages have something to search. Small segments, so that a report's progress
 // moves in visible steps.
-void LoadDemoActivity(store::Database& db, const std::string& dir, LiveActivity& live) {
+void LoadDemoActivity(store::Database& db, const std::string& dir, monitoring::LiveActivity& live) {
   auto reader = activity::LogReader::Open(dir);
   if (reader.ok() && reader->event_count() > 0) return;
   access::Principal system;
@@ -131,7 +132,7 @@ void RegisterServeCommands(CLI::App& app) {
   static int threads = 4;
   static std::string profiles = "data/filter/profiles.yaml";
   static std::string activity_log;
-  static LiveActivityOptions live_options;
+  static monitoring::LiveActivityOptions live_options;
 
   auto* serve = app.add_subcommand("serve", "Run the web application and API");
   serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
@@ -167,16 +168,24 @@ void RegisterServeCommands(CLI::App& app) {
     if (!live_options.ingest_socket.empty() && activity_log.empty()) {
       Fail(Error::Invalid("--ingest-socket needs --activity-log DIR", "ingest-socket"));
     }
-    std::unique_ptr<LiveActivity> live;
+    std::unique_ptr<monitoring::LiveActivity> live;
     if (!activity_log.empty()) {
       live_options.log_dir = activity_log;
-      live = LiveActivity::Start(*db, live_options);
+      auto started = monitoring::LiveActivity::Start(*db, live_options);
+      if (!started.ok()) Fail(started.error());
+      live = std::move(*started);
     }
     if (demo && live) LoadDemoActivity(*db, activity_log, *live);
-    if (live) live->StartIngest();
+    if (live) {
+      if (auto ingest = live->StartIngest(); !ingest.ok()) Fail(ingest.error());
+      if (!live_options.ingest_socket.empty()) {
+        std::cout << "accepting filtering decisions on " << live_options.ingest_socket << std::endl;
+      }
+    }
     web::AppOptions options;
     options.secure_cookies = secure_cookies;
     options.activity_log_dir = activity_log;
+    if (live) options.live_monitoring = [raw = live.get()] { return monitoring::StatusJson(raw->status()); };
     if (auto mandatory = filter::MandatoryLists::Load(profiles)) {
       options.mandatory_lists = std::move(*mandatory);
     } else {

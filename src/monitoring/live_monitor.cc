@@ -55,6 +55,7 @@ struct LiveMonitor::Impl {
   std::deque<Queued> queue;
   bool stop = false;
   bool mail_due = false;
+  std::optional<RuleSettings> new_rules;
   MonitorStats monitor_stats;
 
   std::atomic<uint64_t> batches{0}, dropped_batches{0}, dropped_events{0}, late_batches{0}, alerts{0}, repeats{0},
@@ -85,13 +86,16 @@ struct LiveMonitor::Impl {
     SteadyClock::time_point logged_at{};
     while (true) {
       std::deque<Queued> work;
+      std::optional<RuleSettings> rules;
       bool stopping;
       {
         std::unique_lock lock(mutex);
         work_ready.wait_for(lock, options.tick, [&] { return stop || !queue.empty(); });
         work.swap(queue);
+        rules.swap(new_rules);
         stopping = stop;
       }
+      if (rules) monitor.Reconfigure(std::move(*rules));
       for (auto& batch : work) {
         const auto now = SteadyClock::now();
         if (now - batch.at > kLate) ++late_batches;
@@ -193,6 +197,14 @@ bool LiveMonitor::Offer(std::span<const activity::ActivityEvent> batch) {
   }
   impl_->work_ready.notify_one();
   return true;
+}
+
+void LiveMonitor::SetRules(RuleSettings settings) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->new_rules = std::move(settings);
+  }
+  impl_->work_ready.notify_one();
 }
 
 LiveMonitorStats LiveMonitor::stats() const {

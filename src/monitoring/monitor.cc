@@ -97,9 +97,12 @@ struct Deadline {
 }  // namespace
 
 struct Monitor::State {
-  State(const TermsInForce& t, RuleSettings s, Sink k) : terms(t), settings(std::move(s)), sink(std::move(k)) {
-    proxy_categories.insert(settings.proxy_categories.begin(), settings.proxy_categories.end());
-    proxy_hosts.insert(settings.proxy_hosts.begin(), settings.proxy_hosts.end());
+  State(const TermsInForce& t, RuleSettings s, Sink k) : terms(t), sink(std::move(k)) { Configure(std::move(s)); }
+
+  void Configure(RuleSettings s) {
+    settings = std::move(s);
+    proxy_categories = {settings.proxy_categories.begin(), settings.proxy_categories.end()};
+    proxy_hosts = {settings.proxy_hosts.begin(), settings.proxy_hosts.end()};
   }
 
   const TermsInForce& terms;
@@ -449,6 +452,8 @@ void Monitor::Flush(int64_t now_us) {
 }
 
 void Monitor::Flush() { state_->Advance(INT64_MAX); }
+
+void Monitor::Reconfigure(RuleSettings settings) { state_->Configure(std::move(settings)); }
 
 MonitorStats Monitor::stats() const {
   auto s = state_->stats;

@@ -307,6 +307,9 @@ class Monitor {
   void Flush(int64_t now_us);
   void Flush();
   MonitorStats stats() const;
+  // New thresholds from the next event on. Windows already open close at the time
+  // they were given; what is being counted is kept.
+  void Reconfigure(RuleSettings settings);
 
   struct State;
  private:
@@ -518,6 +521,8 @@ class LiveMonitor {
   // because the queue is full.
   bool Offer(std::span<const activity::ActivityEvent> batch);
   LiveMonitorStats stats() const;
+  // New rule settings, in force from the next batch evaluated.
+  void SetRules(RuleSettings settings);
 
   struct Impl;
  private:

@@ -39,6 +39,8 @@ struct AppOptions {
   std::string activity_reports_dir;
   // A search estimated to read more events than this is refused with 409: run it as a report.
   uint64_t activity_search_max_events = 2'000'000;
+  // The live monitor's counters (monitoring::StatusJson), when `serve` runs one.
+  std::function<Json()> live_monitoring;
 };
 
 // What a handler gets: the request, its path parameters, and the signed-in

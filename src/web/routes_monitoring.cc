@@ -131,6 +131,24 @@ void AddMonitoringRoutes(RouteTable& t) {
                       },
                       .summary = "Dismiss a new alert, with the reason", .tag = "monitoring",
                       .request_schema = "AlertCloseInput", .response_schema = "Alert"});
+
+  t.schemas["MonitoringStatus"] = {
+      {"type", "object"},
+      {"description", "whether live monitoring runs, and whether it keeps up: batches evaluated, dropped "
+                      "(queue full) and late, alerts, e-mails, and any refused term library or rule settings "
+                      "change"}};
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/monitoring/status",
+                      .handler = [opts](const Call& call) {
+                        if (!call.who().IsPartnershipManager()) {
+                          return ErrorResponse(403, "only the partnership's administrators see monitoring's status");
+                        }
+                        if (!opts->live_monitoring) return JsonResponse(200, {{"running", false}});
+                        Json status = opts->live_monitoring();
+                        status["running"] = true;
+                        return JsonResponse(200, status);
+                      },
+                      .summary = "Whether live monitoring keeps up with the activity log (partnership managers)",
+                      .tag = "monitoring", .response_schema = "MonitoringStatus"});
 }
 
 }  // namespace esafe::web

@@ -140,5 +140,22 @@ TEST_F(AlertRoutes, ClosingNeedsAReason) {
   EXPECT_TRUE(app->OpenApi()["paths"].contains("/api/v1/alerts/{id}/dismissal"));
 }
 
+TEST_F(AlertRoutes, MonitoringStatusIsThePartnershipManagersAndSaysWhenNothingRuns) {
+  auto idle = Send("GET", "/api/v1/monitoring/status", &lead);
+  ASSERT_EQ(idle.status, 200) << idle.body;
+  EXPECT_EQ(Json::parse(idle.body)["running"], false);
+
+  AppOptions options;
+  options.live_monitoring = [] { return Json{{"batches", 7}, {"dropped_batches", 2}}; };
+  app = std::make_unique<App>(tdb.db(), options);
+  auto live = Send("GET", "/api/v1/monitoring/status", &lead);
+  ASSERT_EQ(live.status, 200) << live.body;
+  EXPECT_EQ(Json::parse(live.body)["running"], true);
+  EXPECT_EQ(Json::parse(live.body)["dropped_batches"], 2);
+  EXPECT_EQ(Send("GET", "/api/v1/monitoring/status", &library).status, 403);
+  EXPECT_EQ(Send("GET", "/api/v1/monitoring/status", &board).status, 403);
+  EXPECT_EQ(Send("GET", "/api/v1/monitoring/status", nullptr).status, 401);
+}
+
 }  // namespace
 }  // namespace esafe::web

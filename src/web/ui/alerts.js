@@ -36,6 +36,31 @@ export async function newAlertCount(user) {
   }
 }
 
+// Whether live monitoring keeps up: shown to the partnership's managers only (the
+// route refuses others, and then nothing is shown).
+async function monitoringNotice() {
+  let s;
+  try {
+    s = await api('GET', '/api/v1/monitoring/status');
+  } catch {
+    return null;
+  }
+  if (!s.running) {
+    return h('div', { class: 'notice', id: 'monitoring-status', role: 'status' },
+      h('p', {}, 'Live monitoring is not running on this server: alerts appear when the rules are run over the activity log (esafe monitor run).'));
+  }
+  const problems = [];
+  if (s.dropped_batches > 0) problems.push(`${s.dropped_batches} batches (${s.dropped_events} events) were not checked because monitoring fell behind; run the rules over that period to catch up.`);
+  if (s.terms_problem) problems.push(`A change to the term libraries was refused, and the terms before it are still in use: ${s.terms_problem}`);
+  if (!s.terms_loaded) problems.push('No term library is loaded, so risky searches are not being checked.');
+  if (s.rules_problem) problems.push(`A change to the rule settings was refused, and the settings before it are still in use: ${s.rules_problem}`);
+  if (s.record_failures > 0) problems.push(`${s.record_failures} alerts could not be recorded; see the server log.`);
+  if (s.mail_failures > 0) problems.push(`${s.mail_failures} alert e-mails were refused by the mail relay; they are retried.`);
+  const summary = `Live monitoring is running: ${s.events.toLocaleString()} filtering decisions checked, ${s.alerts.toLocaleString()} alerts raised${s.mails ? `, ${s.mails} e-mails sent` : ''}.`;
+  return h('div', { class: ['notice', problems.length ? 'notice--warn' : 'notice--good'], id: 'monitoring-status', role: 'status' },
+    h('p', {}, summary), problems.map((p) => h('p', {}, p)));
+}
+
 export async function renderAlerts(main, params) {
   const title = heading('Alerts');
   const state = params.has('state') ? params.get('state') : 'new';
@@ -56,7 +81,8 @@ export async function renderAlerts(main, params) {
     location.hash = `#/alerts?state=${state}${select.value ? `&severity=${select.value}` : ''}`;
   });
   main.append(form);
-  const list = await api('GET', `/api/v1/alerts${query({ state, severity })}`);
+  const [list, notice] = await Promise.all([api('GET', `/api/v1/alerts${query({ state, severity })}`), monitoringNotice()]);
+  if (notice) form.before(notice);
   if (!list.length) { main.append(h('p', { class: 'muted', id: 'alert-none' }, 'No alerts here.')); return title; }
   main.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'alert-list' },
     h('caption', { class: 'visually-hidden' }, 'Alerts'),
