@@ -2,6 +2,7 @@
 // partnership has an activity log to search, report on and chart.
 #include <algorithm>
 #include <random>
+#include <span>
 
 #include "activity/activity.h"
 
@@ -51,6 +52,40 @@ bool Blocked(std::string_view category, std::string_view profile) {
   return category == "social_networks" || category == "chat" || (profile == "primary" && category == "games");
 }
 
+// What the early-warning rules exist to find, a few times in the fortnight, so that a
+// demonstration's Alerts page shows each kind: a critical self-harm search and one that
+// follows it, a high-risk bullying search, and a burst of attempts on blocked sites.
+void PlantEarlyWarnings(std::vector<ActivityEvent>& all, const std::vector<DemoSite>& sites,
+                        const std::vector<IpRange>& ranges, int64_t start, int days, int64_t now_us) {
+  auto plant = [&](size_t s, int day, int64_t minute_of_day, uint8_t host_byte, std::string host, std::string path,
+                   std::string category, Action action) {
+    ActivityEvent e;
+    e.time_us = start + static_cast<int64_t>(days - 1 - day) * kDayUs + minute_of_day * 60 * kSecondUs;
+    if (e.time_us > now_us) e.time_us = now_us - static_cast<int64_t>(all.size() % 1000) * kSecondUs;
+    e.client = ranges[s].first;
+    e.client.bytes[15] = host_byte;
+    e.user = "u-" + std::to_string(s * 100 + host_byte % 40);
+    e.site = sites[s].site;
+    e.agency = sites[s].agency;
+    e.profile = sites[s].profile;
+    e.host = std::move(host);
+    e.url = "https://" + e.host + path;
+    e.category = std::move(category);
+    e.list = e.category.empty() ? "" : "ut1";
+    e.list_version = e.category.empty() ? "" : "ut1-2026-11-01";
+    e.action = action;
+    all.push_back(std::move(e));
+  };
+  const size_t first = 0, second = sites.size() > 1 ? 1 : 0, third = sites.size() > 2 ? 2 : 0;
+  plant(first, 1, 10 * 60 + 15, 150, "www.google.com", "/search?q=i+want+to+die", "search", Action::kAllow);
+  plant(first, 1, 10 * 60 + 18, 150, "www.bing.com", "/search?q=how+to+kill+myself", "search", Action::kAllow);
+  plant(second, 3, 13 * 60 + 40, 160, "www.google.com", "/search?q=everyone+hates+me", "search", Action::kAllow);
+  for (int i = 0; i < 12; ++i) {
+    plant(third, 2, 14 * 60 + 5 + i / 3, 170, i % 2 ? "adult-example.xxx" : "www.bet365.com", "/",
+          i % 2 ? "adult" : "gambling", Action::kBlock);
+  }
+}
+
 }  // namespace
 
 Result<uint64_t> WriteDemoLog(Store& store, const std::vector<DemoSite>& sites, int64_t now_us, int days,
@@ -73,9 +108,8 @@ Result<uint64_t> WriteDemoLog(Store& store, const std::vector<DemoSite>& sites, 
   std::discrete_distribution<size_t> pick_site(site_weights.begin(), site_weights.end());
 
   const int64_t start = (now_us / kDayUs - days + 1) * kDayUs;  // midnight UTC, `days` days ago
-  std::vector<ActivityEvent> batch;
-  batch.reserve(4096);
-  uint64_t written = 0;
+  std::vector<ActivityEvent> all;
+  all.reserve(events);
   for (uint64_t i = 0; i < events; ++i) {
     // In time order: day by day, within opening hours (08:00–18:00), weekends quieter.
     const int64_t day = static_cast<int64_t>(i * static_cast<uint64_t>(days) / events);
@@ -105,19 +139,16 @@ Result<uint64_t> WriteDemoLog(Store& store, const std::vector<DemoSite>& sites, 
     e.list = host.category[0] ? "ut1" : "";
     e.list_version = host.category[0] ? "ut1-2026-11-01" : "";
     e.action = Blocked(e.category, e.profile) ? Action::kBlock : Action::kAllow;
-    batch.push_back(std::move(e));
-    if (batch.size() == batch.capacity()) {
-      ESAFE_TRY(store.Append(batch));
-      written += batch.size();
-      batch.clear();
-    }
+    all.push_back(std::move(e));
   }
-  if (!batch.empty()) {
-    ESAFE_TRY(store.Append(batch));
-    written += batch.size();
+  PlantEarlyWarnings(all, sites, ranges, start, days, now_us);
+  std::stable_sort(all.begin(), all.end(), [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; });
+  constexpr size_t kBatch = 4096;
+  for (size_t i = 0; i < all.size(); i += kBatch) {
+    ESAFE_TRY(store.Append(std::span(all).subspan(i, std::min(kBatch, all.size() - i))));
   }
   ESAFE_TRY(store.Seal());
-  return written;
+  return all.size();
 }
 
 }  // namespace esafe::activity
