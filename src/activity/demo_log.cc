@@ -124,7 +124,7 @@ Result<uint64_t> WriteDemoLog(Store& store, const std::vector<DemoSite>& sites, 
     // Filter avoidance is rare and comes from a few curious clients, not from anyone at
     // random: otherwise the demonstration's alerts page drowns in proxy alerts.
     const bool avoidance = std::string_view(host.category) == "redirector";
-    if (avoidance && rng() % 25 != 0) continue;
+    if (avoidance && rng() % 80 != 0) continue;
     ActivityEvent e;
     e.time_us = at;
     e.client = ranges[s].first;

@@ -39,6 +39,11 @@ std::optional<int64_t> OptionalInt(const store::Row& r, std::string_view column)
   return r.Int(column);
 }
 
+// Each alert with its agency's name, for people (the activity log may name the agency by id).
+constexpr std::string_view kSelectAlerts =
+    "SELECT *, (SELECT name FROM agencies WHERE agencies.id = monitoring_alerts.agency_id) AS agency_name "
+    "FROM monitoring_alerts";
+
 Json AlertJson(const store::Row& r) {
   Json detail = Json::parse(r.Text("detail"), nullptr, false);
   if (detail.is_discarded()) detail = Json::object();
@@ -49,6 +54,7 @@ Json AlertJson(const store::Row& r) {
               {"severity", r.Text("severity")},
               {"agency_id", nullable_int("agency_id")},
               {"agency", r.Text("agency_key")},
+              {"agency_name", nullable_text("agency_name")},
               {"site", r.Text("site")},
               {"client", r.Text("client")},
               {"user", r.Text("user_ref")},
@@ -83,7 +89,7 @@ Result<std::optional<int64_t>> ResolveAgency(Connection& c, const std::string& k
 
 Result<store::Row> LoadAlert(Connection& c, const Principal& who, int64_t id) {
   if (!SeesAlerts(who)) return Error::Forbidden("only e-safety officers and the partnership see monitoring alerts");
-  auto row = c.QueryOne("SELECT * FROM monitoring_alerts WHERE id = ?", {id}, "alert");
+  auto row = c.QueryOne(std::string(kSelectAlerts) + " WHERE id = ?", {id}, "alert");
   if (!row.ok()) return row.error();
   if (!MayHandle(who, OptionalInt(*row, "agency_id"))) return Error::NotFound("alert not found");
   return row;
@@ -223,7 +229,7 @@ Result<Json> AlertLog::List(const Principal& who, const AlertQuery& q) {
     if (agency && agency != who.agency_id) return Error::Forbidden("you see your own agency's alerts only");
     agency = who.agency_id;
   }
-  std::string sql = "SELECT * FROM monitoring_alerts WHERE 1 = 1";
+  std::string sql = std::string(kSelectAlerts) + " WHERE 1 = 1";
   std::vector<Value> params;
   if (agency) {
     sql += " AND agency_id = ?";

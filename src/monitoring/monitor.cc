@@ -49,6 +49,12 @@ std::string ReadableTime(int64_t time_us) {
   return fmt::format("{} {} {} {} UTC", day, kMonths[month - 1], t.substr(0, 4), t.substr(11, 8));
 }
 
+// "at T" for one moment, "between T1 and T2" for a span.
+std::string When(int64_t first_us, int64_t last_us) {
+  if (ReadableTime(first_us) == ReadableTime(last_us)) return "at " + ReadableTime(first_us);
+  return fmt::format("between {} and {}", ReadableTime(first_us), ReadableTime(last_us));
+}
+
 // A client: an address and, where the proxy authenticated one, a user.
 std::string ClientKey(const std::string& client, const std::string& user) { return client + '\x1f' + user; }
 std::string SiteKey(const activity::ActivityEvent& e) { return e.agency + '\x1f' + e.site; }
@@ -197,10 +203,7 @@ struct Monitor::State {
   void CompleteSearch(Pending&& p) {
     auto& d = p.draft;
     if (d.event_count == 0) return;  // raised at once, and nothing followed in the window
-    const std::string when = d.first_us == d.last_us
-                                 ? fmt::format("at {}", ReadableTime(d.first_us))
-                                 : fmt::format("between {} and {}", ReadableTime(d.first_us),
-                                               ReadableTime(d.last_us));
+    const std::string when = When(d.first_us, d.last_us);
     if (p.raised_at_once > 0) {
       d.detail["follows_alert_raised_at_once"] = true;
       d.summary = fmt::format(
@@ -245,9 +248,9 @@ struct Monitor::State {
       categories.insert(entry.category.empty() ? "uncategorised" : entry.category);
     }
     d.subject = Join(categories, 5);
-    d.summary = fmt::format("{} blocked requests from one client at site {} within {} (categories: {}), between {} and {}.",
+    d.summary = fmt::format("{} blocked requests from one client at site {} within {} (categories: {}), {}.",
                             d.event_count, d.site.empty() ? "(unknown)" : d.site, Minutes(settings.repeat_window),
-                            Join(categories), ReadableTime(d.first_us), ReadableTime(d.last_us));
+                            Join(categories), When(d.first_us, d.last_us));
     d.detail["categories"] = std::vector<std::string>(categories.begin(), categories.end());
     d.detail["threshold"] = settings.repeat_threshold;
     d.detail["window_seconds"] = settings.repeat_window.count();
@@ -350,10 +353,9 @@ struct Monitor::State {
     auto& d = p.draft;
     d.severity = p.any_allowed ? settings.proxy_allowed_severity : settings.proxy_blocked_severity;
     d.subject = Join(p.hosts, 3);
-    d.summary = fmt::format("{} request{} from one client at site {} to proxy-avoidance or VPN services ({}){}, between {} and {}.",
+    d.summary = fmt::format("{} request{} from one client at site {} to proxy-avoidance or VPN services ({}){}, {}.",
                             d.event_count, d.event_count == 1 ? "" : "s", d.site.empty() ? "(unknown)" : d.site,
-                            Join(p.hosts), p.any_allowed ? ", some not blocked" : ", all blocked",
-                            ReadableTime(d.first_us), ReadableTime(d.last_us));
+                            Join(p.hosts), p.any_allowed ? (d.event_count == 1 ? ", not blocked" : ", some not blocked") : (d.event_count == 1 ? ", blocked" : ", all blocked"), When(d.first_us, d.last_us));
     d.detail["hosts"] = std::vector<std::string>(p.hosts.begin(), p.hosts.end());
     d.detail["any_allowed"] = p.any_allowed;
     Emit(std::move(d));

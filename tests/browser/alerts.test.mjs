@@ -130,6 +130,13 @@ describe('esafe early-warning alerts', { timeout: 180000 }, () => {
     assert.equal(await sideways(river), 0);
     const board = await signedInPage('board', LAPTOP);
     assert.equal(await board.locator('#site-nav').getByRole('link', { name: /Alerts/ }).count(), 0);
+    // The partnership's lead is told whether live monitoring runs (here it does not: the
+    // alerts came from `esafe monitor run`); an agency's officer is not shown it.
+    const lead = await signedInPage('lead', LAPTOP);
+    await lead.goto(`${base}/#/alerts?state=`);
+    await lead.locator('#monitoring-status').waitFor();
+    assert.match(await lead.locator('#monitoring-status').innerText(), /not running/);
+    assert.equal(await river.locator('#monitoring-status').count(), 0);
     const phone = await signedInPage('library.eslo', PHONE);
     await phone.goto(`${base}/#/alerts?state=incident`);
     await phone.locator('#alert-list').waitFor();

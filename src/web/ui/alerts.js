@@ -56,7 +56,7 @@ async function monitoringNotice() {
   if (s.rules_problem) problems.push(`A change to the rule settings was refused, and the settings before it are still in use: ${s.rules_problem}`);
   if (s.record_failures > 0) problems.push(`${s.record_failures} alerts could not be recorded; see the server log.`);
   if (s.mail_failures > 0) problems.push(`${s.mail_failures} alert e-mails were refused by the mail relay; they are retried.`);
-  const summary = `Live monitoring is running: ${s.events.toLocaleString()} filtering decisions checked, ${s.alerts.toLocaleString()} alerts raised${s.mails ? `, ${s.mails} e-mails sent` : ''}.`;
+  const summary = `Live monitoring is running: since the server started it has checked ${s.events.toLocaleString()} filtering decisions and raised ${s.alerts.toLocaleString()} alerts${s.mails ? ` (${s.mails} e-mails sent)` : ''}.`;
   return h('div', { class: ['notice', problems.length ? 'notice--warn' : 'notice--good'], id: 'monitoring-status', role: 'status' },
     h('p', {}, summary), problems.map((p) => h('p', {}, p)));
 }
@@ -91,7 +91,7 @@ export async function renderAlerts(main, params) {
       h('th', { scope: 'row', 'data-label': 'Alert' }, h('a', { href: `#/alerts/${a.id}` }, `${RULES[a.rule] || a.rule} ${a.id}`)),
       h('td', { 'data-label': 'Severity' }, severityBadge(a.severity)),
       h('td', { 'data-label': 'What happened' }, a.summary),
-      h('td', { 'data-label': 'Where' }, [a.agency, a.site].filter(Boolean).join(' — ')),
+      h('td', { 'data-label': 'Where' }, [a.agency_name || a.agency, a.site].filter(Boolean).join(' — ')),
       h('td', { 'data-label': 'When' }, formatDateTime(a.last_event_at)),
       h('td', { 'data-label': 'State' }, STATES[a.state] || a.state)))))));
   return title;
@@ -111,7 +111,7 @@ export async function renderAlert(main, id) {
     h('h2', { id: 'h-evidence' }, 'Evidence'),
     h('p', {}, a.summary),
     h('dl', { class: 'facts' },
-      fact('Agency', a.agency), fact('Site', a.site), fact('Device address', a.client), fact('User reference', a.user),
+      fact('Agency', a.agency_name || a.agency), fact('Site', a.site), fact('Device address', a.client), fact('User reference', a.user),
       fact('About', a.subject), fact('First event', formatDateTime(a.first_event_at)),
       fact('Last event', formatDateTime(a.last_event_at)), fact('Events', String(a.event_count))),
     a.detail && Object.keys(a.detail).length
