@@ -37,6 +37,7 @@
 #include <nlohmann/json.hpp>
 
 #include "activity/activity.h"
+#include "activity/pg_follow.h"
 #include "cli/commands.h"
 #include "core/text.h"
 
@@ -342,16 +343,15 @@ void RunMirror(const MirrorArgs& a) {
   if (!partition) Fail(Error::Invalid("--partition must be day or month"));
   options.partition = *partition;
   if (!(a.interval >= 0.1 && a.interval <= 3600)) Fail(Error::Invalid("--interval must be 0.1 to 3600 seconds"));
-  auto mirror = act::PgMirror::Connect(a.postgres, options);
-  if (!mirror) Fail(mirror.error());
   if (!a.follow) {
+    auto mirror = act::PgMirror::Connect(a.postgres, options);
+    if (!mirror) Fail(mirror.error());
     auto report = (*mirror)->MirrorOnce(dir);
     if (!report) Fail(report.error());
     std::cout << Line(MirrorJson(*report)) << "\n";
     return;
   }
-  // Follow: a pass every --interval until SIGINT/SIGTERM. A failed pass is reported and
-  // retried; what it committed stays, so nothing is copied twice.
+  // Follow: a pass every --interval until SIGINT/SIGTERM.
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
@@ -360,17 +360,26 @@ void RunMirror(const MirrorArgs& a) {
     stopping = true;
     cv.notify_all();
   });
-  std::cerr << "esafe log: mirroring " << dir << " into schema " << a.schema << " every " << a.interval << " s\n";
-  for (;;) {
-    auto report = (*mirror)->MirrorOnce(dir);
-    if (!report) {
-      std::cerr << Line({{"error", report.error().message}}) << "\n";
-    } else if (report->segments_copied || report->segments_removed) {
-      std::cout << Line(MirrorJson(*report)) << "\n" << std::flush;
-    }
-    std::unique_lock lock(mu);
-    if (cv.wait_for(lock, std::chrono::duration<double>(a.interval), [&] { return stopping; })) break;
+  auto follower = act::PgMirrorFollower::Start(
+      a.postgres, options, dir, std::chrono::milliseconds(static_cast<int64_t>(a.interval * 1000)),
+      [](const Result<act::PgMirrorReport>& report) {
+        if (!report) {
+          std::cerr << Line({{"error", report.error().message}}) << "\n";
+        } else if (report->segments_copied || report->segments_removed) {
+          std::cout << Line(MirrorJson(*report)) << "\n" << std::flush;
+        }
+      });
+  if (!follower) {
+    ::kill(::getpid(), SIGTERM);  // ends the signal thread, which waits for one
+    stopper.join();
+    Fail(follower.error());
   }
+  std::cerr << "esafe log: mirroring " << dir << " into schema " << a.schema << " every " << a.interval << " s\n";
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return stopping; });
+  }
+  follower->reset();
   stopper.join();
 }
 

@@ -11,6 +11,7 @@
 
 #include "access/access.h"
 #include "activity/activity.h"
+#include "activity/pg_follow.h"
 #include "cli/commands.h"
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
@@ -133,6 +134,7 @@ void RegisterServeCommands(CLI::App& app) {
   static std::string profiles = "data/filter/profiles.yaml";
   static std::string activity_log;
   static monitoring::LiveActivityOptions live_options;
+  static std::string activity_postgres, activity_postgres_schema = "esafe_activity";
 
   auto* serve = app.add_subcommand("serve", "Run the web application and API");
   serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
@@ -149,6 +151,12 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--ingest-socket", live_options.ingest_socket,
                     "With --activity-log: accept filtering decisions on this Unix socket (as esafe log ingest "
                     "--socket does) and evaluate the early-warning rules on them as they arrive");
+  serve->add_option("--activity-postgres", activity_postgres,
+                    "With --activity-log: keep a copy of the log's sealed segments in this PostgreSQL database "
+                    "(postgresql://…), time-partitioned, for the partnership's own tools (as esafe log mirror "
+                    "--follow does)");
+  serve->add_option("--activity-postgres-schema", activity_postgres_schema, "Schema of that copy")
+      ->capture_default_str();
   serve->add_option("--monitor-terms", live_options.terms_dir, "Term libraries for the risky-search rule")
       ->capture_default_str();
   serve->add_option("--monitor-rules", live_options.rules_file, "Rule settings YAML (default: the built-in thresholds)");
@@ -168,6 +176,9 @@ void RegisterServeCommands(CLI::App& app) {
     if (!live_options.ingest_socket.empty() && activity_log.empty()) {
       Fail(Error::Invalid("--ingest-socket needs --activity-log DIR", "ingest-socket"));
     }
+    if (!activity_postgres.empty() && activity_log.empty()) {
+      Fail(Error::Invalid("--activity-postgres needs --activity-log DIR", "activity-postgres"));
+    }
     std::unique_ptr<monitoring::LiveActivity> live;
     if (!activity_log.empty()) {
       live_options.log_dir = activity_log;
@@ -181,6 +192,25 @@ void RegisterServeCommands(CLI::App& app) {
       if (!live_options.ingest_socket.empty()) {
         std::cout << "accepting filtering decisions on " << live_options.ingest_socket << std::endl;
       }
+    }
+    std::unique_ptr<activity::PgMirrorFollower> mirror;
+    if (!activity_postgres.empty()) {
+      activity::PgMirrorOptions mirror_options;
+      mirror_options.schema = activity_postgres_schema;
+      auto started = activity::PgMirrorFollower::Start(
+          activity_postgres, mirror_options, activity_log, std::chrono::seconds(5),
+          [](const Result<activity::PgMirrorReport>& pass) {
+            if (!pass.ok()) {
+              spdlog::error("activity mirror: a pass failed and is retried in 5 s: {}", pass.error().message);
+            } else if (pass->segments_copied || pass->segments_removed) {
+              spdlog::info("activity mirror: copied {} events, removed {}; {} events in PostgreSQL",
+                           pass->events_copied, pass->events_removed, pass->events_mirrored);
+            }
+          });
+      if (!started.ok()) Fail(started.error());
+      mirror = std::move(*started);
+      std::cout << "copying the activity log's sealed segments to PostgreSQL, schema " << activity_postgres_schema
+                << std::endl;
     }
     web::AppOptions options;
     options.secure_cookies = secure_cookies;
