@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "activity/activity_test_util.h"
+#include "support/wait_for.h"
 
 namespace esafe::activity {
 namespace {
@@ -48,12 +49,7 @@ class PgMirrorFollowerTest : public ::testing::Test {
   }
   template <typename Pred>
   bool WaitFor(Pred pred) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < until) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return pred();
+    return testing_support::WaitFor(pred, std::chrono::seconds(15));
   }
 
   std::string url_, schema_;

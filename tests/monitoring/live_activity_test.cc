@@ -15,11 +15,13 @@
 
 #include "incidents/incident_fixture.h"
 #include "monitoring/generated_activity.h"
+#include "support/wait_for.h"
 
 namespace esafe::monitoring {
 namespace {
 
 using ::testing::HasSubstr;
+using testing_support::WaitFor;
 namespace fs = std::filesystem;
 
 int64_t NowUs() {
@@ -51,16 +53,6 @@ class LiveActivityTest : public incidents::IncidentFixture {
     options.monitor.tick = std::chrono::milliseconds(50);
   }
   void TearDown() override { fs::remove_all(dir); }
-
-  template <typename Pred>
-  bool WaitFor(Pred pred) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(8);
-    while (std::chrono::steady_clock::now() < until) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return pred();
-  }
 
   // Alerts recorded for the school, by rule name.
   std::vector<std::string> Rules() {

@@ -19,11 +19,13 @@
 #include "monitoring/generated_activity.h"
 #include "monitoring/monitoring.h"
 #include "monitoring/smtp_sink.h"
+#include "support/wait_for.h"
 
 namespace esafe::monitoring {
 namespace {
 
 using ::testing::HasSubstr;
+using testing_support::WaitFor;
 using ::testing::Not;
 
 std::string TermsDir() { return std::string(std::getenv("ESAFE_SOURCE_DIR")) + "/data/monitoring/terms"; }
@@ -140,15 +142,6 @@ class LiveMonitorTest : public incidents::IncidentFixture {
   }
   void TearDown() override { std::filesystem::remove_all(dir); }
 
-  template <typename Pred>
-  bool WaitFor(Pred pred, std::chrono::milliseconds limit = std::chrono::milliseconds(8000)) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return pred();
-  }
 
   std::string dir;
   TermsInForce terms;
