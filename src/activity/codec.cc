@@ -149,6 +149,12 @@ Result<std::string_view> DecompressToScratch(std::string_view frame, size_t raw_
   return std::string_view(scratch.data(), raw_size);
 }
 
+Result<void> DecompressInto(std::string_view frame, char* out, size_t raw_size) {
+  const size_t n = ZSTD_decompressDCtx(ThreadZstd().d, out, raw_size, frame.data(), frame.size());
+  if (ZSTD_isError(n) || n != raw_size) return Error::Internal("corrupt compressed block");
+  return Ok();
+}
+
 Result<std::string> Decompress(std::string_view frame, size_t raw_size) {
   auto view = DecompressToScratch(frame, raw_size);
   if (!view) return view.error();

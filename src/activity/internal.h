@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -39,6 +40,8 @@ Result<std::string> Decompress(std::string_view frame, size_t raw_size);
 // Decompresses into this thread's scratch buffer: the view is valid until the next
 // call on the same thread. For columns that are parsed, not kept.
 Result<std::string_view> DecompressToScratch(std::string_view frame, size_t raw_size);
+// Decompresses into `out`, which holds exactly `raw_size` bytes.
+Result<void> DecompressInto(std::string_view frame, char* out, size_t raw_size);
 
 Result<std::string> ReadFile(const std::string& path);
 // Writes `data` to `path` via a temporary file, fsync, rename, directory fsync.
@@ -158,7 +161,11 @@ class SegmentData {
 
   // After loading the block of `row` for the column involved:
   int64_t time(size_t row) const { return times_[row]; }
-  const IpAddress& client(size_t row) const { return clients_[row]; }
+  IpAddress client(size_t row) const {
+    IpAddress ip;
+    std::memcpy(ip.bytes.data(), clients_.get() + row * 16, 16);
+    return ip;
+  }
   uint32_t id(int column, size_t row) const { return ids_[column][row]; }
   std::string_view url(size_t row) const {
     return std::string_view(block_urls_[BlockOf(row)]).substr(url_start_[row], url_len_[row]);
@@ -195,10 +202,10 @@ class SegmentData {
   Dir host_postings_;
   std::vector<uint8_t> loaded_;  // block * kColumnCount + column
   std::array<bool, kColumnCount> dict_loaded_{};
-  std::array<std::vector<char>, kColumnCount> dict_bytes_;
+  std::array<std::unique_ptr<char[]>, kColumnCount> dict_bytes_;  // not zero-filled first
   std::array<std::vector<std::string_view>, kColumnCount> dicts_;
   std::unique_ptr<int64_t[]> times_;
-  std::unique_ptr<IpAddress[]> clients_;
+  std::unique_ptr<uint8_t[]> clients_;  // 16 bytes a row: IpAddress would zero-fill it
   std::array<std::unique_ptr<uint32_t[]>, kColumnCount> ids_;
   std::vector<std::string> block_urls_;
   std::unique_ptr<uint32_t[]> url_start_, url_len_;

@@ -535,13 +535,16 @@ uint64_t SegmentData::blocks_decoded() const {
 
 namespace {
 // Parses a dictionary: varint n, n strings. Views point into `bytes`.
-bool ParseDict(const std::vector<char>& bytes, std::string_view& rest, std::vector<std::string_view>& out) {
-  std::string_view in(bytes.data(), bytes.size());
+bool ParseDict(std::string_view in, std::string_view& rest, std::vector<std::string_view>& out) {
   uint64_t n;
   if (!GetVarint(in, n) || n > in.size() + 1) return false;
-  out.resize(n);
-  for (uint64_t i = 0; i < n; ++i)
-    if (!GetString(in, out[i])) return false;
+  out.clear();
+  out.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view v;
+    if (!GetString(in, v)) return false;
+    out.push_back(v);
+  }
   rest = in;
   return true;
 }
@@ -550,11 +553,15 @@ bool ParseDict(const std::vector<char>& bytes, std::string_view& rest, std::vect
 Result<void> SegmentData::LoadDict(int col) {
   if (dict_loaded_[col]) return Ok();
   if (version_ == 1) return LoadBlock(0, col);  // the dictionary shares the column's frame
-  auto raw = Decoded(dict_dirs_[col]);
-  if (!raw) return raw.error();
-  dict_bytes_[col].assign(raw->begin(), raw->end());
+  const Dir& d = dict_dirs_[col];
+  auto frame = Frame(d);
+  if (!frame) return frame.error();
+  ++frames_decoded_;
+  dict_bytes_[col] = std::make_unique_for_overwrite<char[]>(d.rlen ? d.rlen : 1);
+  ESAFE_TRY(DecompressInto(*frame, dict_bytes_[col].get(), d.rlen));
   std::string_view rest;
-  if (!ParseDict(dict_bytes_[col], rest, dicts_[col]) || !rest.empty() || dicts_[col].size() != dict_sizes_[col])
+  if (!ParseDict(std::string_view(dict_bytes_[col].get(), d.rlen), rest, dicts_[col]) || !rest.empty() ||
+      dicts_[col].size() != dict_sizes_[col])
     return Corrupt("dictionary of column " + std::to_string(col));
   dict_loaded_[col] = true;
   return Ok();
@@ -606,15 +613,16 @@ Result<void> SegmentData::LoadBlock(size_t b, int col) {
     if (rows && t != block.max_time) return bad();
   } else if (col == kColClient) {
     if (in.size() != rows * 16) return bad();
-    Ensure(clients_, n);
-    std::memcpy(static_cast<void*>(clients_.get() + first), in.data(), in.size());
+    Ensure(clients_, n * 16);
+    std::memcpy(clients_.get() + first * 16, in.data(), in.size());
     in.remove_prefix(in.size());
   } else if (IsDictColumn(col)) {
     uint64_t dn = dict_sizes_[col];
     if (version_ == 1) {
       // The column's frame starts with its dictionary.
-      dict_bytes_[col].assign(in.begin(), in.end());
-      if (!ParseDict(dict_bytes_[col], in, dicts_[col])) return bad();
+      dict_bytes_[col] = std::make_unique_for_overwrite<char[]>(in.size() ? in.size() : 1);
+      std::memcpy(dict_bytes_[col].get(), in.data(), in.size());
+      if (!ParseDict(std::string_view(dict_bytes_[col].get(), in.size()), in, dicts_[col])) return bad();
       dn = dict_sizes_[col] = dicts_[col].size();
       dict_loaded_[col] = true;
     }
@@ -674,7 +682,7 @@ Result<void> SegmentData::LoadAll() {
 ActivityEvent SegmentData::Row(size_t r) const {
   ActivityEvent e;
   e.time_us = times_[r];
-  e.client = clients_[r];
+  e.client = client(r);
   for (int c = kColUser; c <= kColListVersion; ++c) DictFieldMut(e, c)->assign(dicts_[c][ids_[c][r]]);
   e.url.assign(url(r));
   e.action = action(r);
