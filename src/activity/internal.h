@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -152,6 +153,10 @@ class SegmentData {
   Result<void> HostBlocks(const std::vector<uint8_t>& wanted, std::vector<uint8_t>& wanted_blocks);
 
   Result<void> LoadBlock(size_t block, int column);
+  // Appends the events of `rows` (ascending, all in `block`) to `out`, decoding each
+  // column of the block just far enough, without the segment-wide arrays: what a
+  // search returns. Columns already loaded are read from the arrays.
+  Result<void> Materialize(size_t block, std::span<const uint32_t> rows, std::vector<ActivityEvent>& out);
   Result<void> Load(int column);  // every block (and the dictionary)
   Result<void> LoadAll();
   // How many block column frames have been decompressed (for tests and stats).
@@ -200,7 +205,7 @@ class SegmentData {
   std::array<Dir, kColumnCount> dict_dirs_{};
   std::array<uint64_t, kColumnCount> dict_sizes_{};
   Dir host_postings_;
-  std::vector<uint8_t> loaded_;  // block * kColumnCount + column
+  std::vector<uint8_t> loaded_;  // block * kColumnCount + column: 1 in the arrays, 2 materialized only
   std::array<bool, kColumnCount> dict_loaded_{};
   std::array<std::unique_ptr<char[]>, kColumnCount> dict_bytes_;  // not zero-filled first
   std::array<std::vector<std::string_view>, kColumnCount> dicts_;

@@ -248,9 +248,12 @@ std::vector<bool> SegmentsToScan(const LogReader::Snapshot& snap, const Query& q
 
 // One segment read for a query: the decoded segment and its matching rows (in time
 // order). `column` is the one column CountBy needs, or -1 for every column (Search).
+constexpr int kAllColumns = kColumnCount;
 struct ScannedSegment {
-  std::optional<SegmentData> data;
-  std::vector<uint32_t> rows;
+  std::optional<SegmentData> data;    // CountBy, and a search with many rows
+  std::vector<uint32_t> rows;         // their matching rows
+  std::vector<ActivityEvent> events;  // a search: the matching events, decoded on the scan thread
+  uint64_t count = 0, blocks = 0, blocks_read = 0;
 };
 
 Result<ScannedSegment> ScanSegment(const std::string& dir, const LiveSegment& live, const Query& q, int column) {
@@ -258,19 +261,34 @@ Result<ScannedSegment> ScanSegment(const std::string& dir, const LiveSegment& li
   auto seg = LoadSegment(dir, live);
   if (!seg) return seg.error();
   ESAFE_TRY(FilterSegment(*seg, q, out.rows));
-  // The columns the caller reads, only for the blocks holding matching rows.
-  size_t last_block = SIZE_MAX;
-  for (uint32_t r : out.rows) {
-    const size_t b = seg->BlockOf(r);
-    if (b == last_block) continue;
-    last_block = b;
-    if (column >= 0) {
+  // The columns the caller reads, only for the blocks holding matching rows. A search
+  // decodes its events here, on the scan thread, unless there are so many that holding
+  // them as events would cost more memory than the decoded columns: then the caller
+  // makes each event from the columns as it goes.
+  const auto& rows = out.rows;
+  constexpr size_t kMaterializeRows = 16384;
+  if (column < 0 && rows.size() > kMaterializeRows) column = kAllColumns;
+  for (size_t i = 0; i < rows.size();) {
+    const size_t b = seg->BlockOf(rows[i]);
+    size_t j = i;
+    while (j < rows.size() && seg->BlockOf(rows[j]) == b) ++j;
+    if (column == kAllColumns) {
+      for (int c = 0; c < kColumnCount; ++c) ESAFE_TRY(seg->LoadBlock(b, c));
+    } else if (column >= 0) {
       ESAFE_TRY(seg->LoadBlock(b, column));
     } else {
-      for (int c = 0; c < kColumnCount; ++c) ESAFE_TRY(seg->LoadBlock(b, c));
+      ESAFE_TRY(seg->Materialize(b, std::span(rows).subspan(i, j - i), out.events));
     }
+    i = j;
   }
-  out.data = std::move(*seg);
+  out.count = seg->index().count;
+  out.blocks = seg->blocks().size();
+  out.blocks_read = seg->blocks_decoded();
+  if (column >= 0) {
+    out.data = std::move(*seg);
+  } else {
+    out.rows.clear();
+  }
   return out;
 }
 
@@ -460,14 +478,17 @@ Result<SearchStats> LogReader::Search(const Query& query, const RowFn& row, cons
     if (!wanted[i]) continue;
     auto scanned = scan.Take(i);
     if (!scanned) return scanned.error();
-    const SegmentData& seg = *scanned->data;
     ++stats.segments_scanned;
-    stats.events_scanned += seg.index().count;
-    stats.blocks_total += seg.blocks().size();
-    stats.blocks_read += seg.blocks_decoded();
+    stats.events_scanned += scanned->count;
+    stats.blocks_total += scanned->blocks;
+    stats.blocks_read += scanned->blocks_read;
+    for (const ActivityEvent& e : scanned->events) {
+      ++stats.events_matched;
+      if (!row(e)) return stats;
+    }
     for (uint32_t r : scanned->rows) {
       ++stats.events_matched;
-      if (!row(seg.Row(r))) return stats;
+      if (!row(scanned->data->Row(r))) return stats;
     }
   }
   if (progress && done > 0) progress(done, parts);
@@ -497,9 +518,9 @@ Result<std::map<std::string, uint64_t>> LogReader::CountBy(const Query& query, F
     const SegmentData* seg = &*scanned->data;
     const auto& rows = scanned->rows;
     ++stats.segments_scanned;
-    stats.events_scanned += seg->index().count;
-    stats.blocks_total += seg->blocks().size();
-    stats.blocks_read += seg->blocks_decoded();
+    stats.events_scanned += scanned->count;
+    stats.blocks_total += scanned->blocks;
+    stats.blocks_read += scanned->blocks_read;
     if (rows.empty()) continue;
     stats.events_matched += rows.size();
     if (col >= kColUser && col <= kColListVersion) {

@@ -593,7 +593,7 @@ Result<void> SegmentData::HostBlocks(const std::vector<uint8_t>& wanted, std::ve
 
 Result<void> SegmentData::LoadBlock(size_t b, int col) {
   uint8_t& loaded = loaded_[b * kColumnCount + static_cast<size_t>(col)];
-  if (loaded) return Ok();
+  if (loaded == 1) return Ok();
   if (IsDictColumn(col) && version_ == 2) ESAFE_TRY(LoadDict(col));
   const Block& block = blocks_[b];
   auto raw = Decoded(block.cols[col]);
@@ -660,6 +660,82 @@ Result<void> SegmentData::LoadBlock(size_t b, int col) {
   }
   if (!in.empty()) return bad();
   loaded = 1;
+  return Ok();
+}
+
+Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, std::vector<ActivityEvent>& out) {
+  if (rows.empty()) return Ok();
+  const Block& block = blocks_[b];
+  const size_t base = out.size();
+  out.resize(base + rows.size());
+  const uint64_t first = block.first_row, last = rows.back() - first;  // decode through row `last` of the block
+  auto bad = [b](int col) { return Corrupt("column " + std::to_string(col) + " of block " + std::to_string(b)); };
+  for (int col = 0; col < kColumnCount; ++col) {
+    uint8_t& loaded = loaded_[b * kColumnCount + static_cast<size_t>(col)];
+    if (loaded == 1 || version_ == 1) {  // a v1 segment is one block: its arrays are as cheap
+      ESAFE_TRY(LoadBlock(b, col));
+      for (size_t k = 0; k < rows.size(); ++k) {
+        ActivityEvent& e = out[base + k];
+        const uint32_t r = rows[k];
+        if (col == kColTime) e.time_us = time(r);
+        else if (col == kColClient) e.client = client(r);
+        else if (IsDictColumn(col)) DictFieldMut(e, col)->assign(dicts_[col][ids_[col][r]]);
+        else if (col == kColUrl) e.url.assign(url(r));
+        else e.action = action(r);
+      }
+      continue;
+    }
+    if (IsDictColumn(col)) ESAFE_TRY(LoadDict(col));
+    auto raw = Decoded(block.cols[col]);
+    if (!raw) return raw.error();
+    if (!loaded) loaded = 2;
+    std::string_view in = *raw;
+    size_t k = 0;
+    if (col == kColTime) {
+      int64_t t = block.min_time;
+      for (uint64_t i = 0; i <= last; ++i) {
+        uint64_t delta;
+        if (!GetVarint(in, delta)) return bad(col);
+        t += static_cast<int64_t>(delta);
+        if (first + i == rows[k]) out[base + k++].time_us = t;
+      }
+    } else if (col == kColClient) {
+      if (in.size() != uint64_t{block.rows} * 16) return bad(col);
+      for (; k < rows.size(); ++k) std::memcpy(out[base + k].client.bytes.data(), in.data() + (rows[k] - first) * 16, 16);
+    } else if (IsDictColumn(col)) {
+      const auto& dict = dicts_[col];
+      for (uint64_t i = 0; i <= last; ++i) {
+        uint64_t id;
+        if (!GetVarint(in, id) || id >= dict.size()) return bad(col);
+        if (first + i == rows[k]) DictFieldMut(out[base + k++], col)->assign(dict[id]);
+      }
+    } else if (col == kColUrl) {
+      // The lengths come first, then the bytes: the offsets of the wanted rows, then their bytes.
+      std::vector<std::pair<uint64_t, uint64_t>> spans;
+      spans.reserve(rows.size());
+      uint64_t total = 0;
+      for (uint64_t i = 0; i < block.rows; ++i) {
+        uint64_t len;
+        if (!GetVarint(in, len) || len > kMaxUrlBytes) return bad(col);
+        if (k < rows.size() && first + i == rows[k]) {
+          spans.emplace_back(total, len);
+          ++k;
+        }
+        total += len;
+      }
+      if (in.size() != total) return bad(col);
+      for (size_t j = 0; j < spans.size(); ++j) out[base + j].url.assign(in.substr(spans[j].first, spans[j].second));
+      k = spans.size();
+    } else {
+      if (in.size() != block.rows) return bad(col);
+      for (; k < rows.size(); ++k) {
+        const auto a = static_cast<uint8_t>(in[rows[k] - first]);
+        if (a > 3) return bad(col);
+        out[base + k].action = static_cast<Action>(a);
+      }
+    }
+    if (k != rows.size()) return bad(col);
+  }
   return Ok();
 }
 

@@ -108,6 +108,26 @@ TEST_F(BlockTest, ARareHostReadsOnlyTheBlocksHoldingIt) {
   EXPECT_EQ(stats.blocks_read, 5u);
 }
 
+TEST_F(BlockTest, ABigResultIsMadeFromTheColumnsAndASmallOneOnTheScanThreads) {
+  auto reader = LogReader::Open(dir_.path());
+  ASSERT_TRUE(reader.ok());
+  SearchStats stats;
+  // Every row (over the 16,384 a scan thread decodes into events itself), in time order.
+  auto all = SearchAll(*reader, {}, &stats);
+  EXPECT_EQ(Lines(all), Lines(events_));
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.time_us < b.time_us; }));
+  EXPECT_EQ(stats.blocks_read, 5u);
+  // A few rows from each block.
+  Query q;
+  q.url = TextFilter{"/path/7", Match::kSubstring};
+  q.action = Action::kBlock;
+  auto some = SearchAll(*reader, q, &stats);
+  EXPECT_EQ(Lines(some), Lines(Want([](const ActivityEvent& e) {
+              return e.url.find("/path/7") != std::string::npos && e.action == Action::kBlock;
+            })));
+  EXPECT_GT(some.size(), 20u);
+}
+
 TEST_F(BlockTest, ATimeSlotReadsOnlyItsBlocks) {
   auto reader = LogReader::Open(dir_.path());
   ASSERT_TRUE(reader.ok());
