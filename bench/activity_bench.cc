@@ -220,11 +220,12 @@ int main(int argc, char** argv) {
     std::printf("  of which sealing segments (sort, column encode, zstd -3, fsync): %.2f s\n", seal_s);
   }
   const uint64_t esafe_bytes = DirBytes(log_dir, "seg-");
-  if (!queries_only)
-  std::printf("esafe ingest (one thread, fsync per %zu-event batch): %.2f s wall = %.0f events/s; %.2f s CPU = %.0f "
-              "events per CPU-second; %.1f bytes/event on disk\n",
-              kBatch, ingest_s, static_cast<double>(n) / ingest_s, ingest_cpu, static_cast<double>(n) / ingest_cpu,
-              static_cast<double>(esafe_bytes) / static_cast<double>(n));
+  if (!queries_only) {
+    std::printf("esafe ingest (one thread, fsync per %zu-event batch): %.2f s wall = %.0f events/s; %.2f s CPU = %.0f "
+                "events per CPU-second; %.1f bytes/event on disk\n",
+                kBatch, ingest_s, static_cast<double>(n) / ingest_s, ingest_cpu, static_cast<double>(n) / ingest_cpu,
+                static_cast<double>(esafe_bytes) / static_cast<double>(n));
+  }
 
   // ---- raw JSON lines, zstd -3 ----
   if (!esafe_only) {
