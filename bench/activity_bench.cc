@@ -1,6 +1,10 @@
 // The activity log against SQLite and `zstdcat | grep`, in one run (docs/activity.md).
 //
-//   activity_bench [--events N] [--dir DIR] [--keep]
+//   activity_bench [--events N] [--dir DIR] [--keep] [--esafe-only] [--queries-only]
+//
+// --esafe-only skips SQLite and the pipelines; --queries-only (after a run with --keep
+// --esafe-only and the same --events) times the three questions on the kept log alone,
+// for profiling a query without the ingest in the profile.
 //
 // Generates a realistic log (200 sites, 50,000 clients, Zipf-distributed hosts over
 // 100,000 names, 90 days, time-ordered) deterministically, three times over: into an
@@ -168,15 +172,18 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/esafe-activity-bench";
   bool keep = false;
   bool esafe_only = false;  // skip SQLite and zstdcat|grep: for profiling the store alone
+  bool queries_only = false;  // reuse DIR/log from a run with --keep --esafe-only: time the queries alone
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--events" && i + 1 < argc) n = std::stoull(argv[++i]);
     else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
     else if (a == "--keep") keep = true;
     else if (a == "--esafe-only") esafe_only = true;
+    else if (a == "--queries-only") queries_only = true;
   }
   if (const char* env = std::getenv("ESAFE_BENCH_EVENTS")) n = std::stoull(env);
-  fs::remove_all(dir);
+  if (queries_only) esafe_only = keep = true;
+  if (!queries_only) fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string log_dir = dir + "/log", sqlite_path = dir + "/events.sqlite", raw_path = dir + "/events.jsonl.zst";
   std::printf("activity_bench: %llu events, %d sites, %d clients, %d Zipf hosts, %d days, in %s\n",
@@ -185,7 +192,7 @@ int main(int argc, char** argv) {
   // ---- esafe ingest (timed: Append only, generation excluded) ----
   constexpr size_t kBatch = 16384;
   double ingest_s = 0, ingest_cpu = 0;
-  {
+  if (!queries_only) {
     act::StoreOptions options;
     options.sync = std::getenv("ESAFE_BENCH_NOSYNC") == nullptr;  // for diagnosis only
     auto store = act::Store::Open(log_dir, options);
@@ -213,10 +220,12 @@ int main(int argc, char** argv) {
     std::printf("  of which sealing segments (sort, column encode, zstd -3, fsync): %.2f s\n", seal_s);
   }
   const uint64_t esafe_bytes = DirBytes(log_dir, "seg-");
-  std::printf("esafe ingest (one thread, fsync per %zu-event batch): %.2f s wall = %.0f events/s; %.2f s CPU = %.0f "
-              "events per CPU-second; %.1f bytes/event on disk\n",
-              kBatch, ingest_s, static_cast<double>(n) / ingest_s, ingest_cpu, static_cast<double>(n) / ingest_cpu,
-              static_cast<double>(esafe_bytes) / static_cast<double>(n));
+  if (!queries_only) {
+    std::printf("esafe ingest (one thread, fsync per %zu-event batch): %.2f s wall = %.0f events/s; %.2f s CPU = %.0f "
+                "events per CPU-second; %.1f bytes/event on disk\n",
+                kBatch, ingest_s, static_cast<double>(n) / ingest_s, ingest_cpu, static_cast<double>(n) / ingest_cpu,
+                static_cast<double>(esafe_bytes) / static_cast<double>(n));
+  }
 
   // ---- raw JSON lines, zstd -3 ----
   if (!esafe_only) {

@@ -7,6 +7,7 @@
 #include <zstd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -125,6 +126,20 @@ Result<std::string> Compress(std::string_view raw, int level) {
   return std::string(scratch.data(), n);
 }
 
+Result<size_t> CompressAppend(std::string& out, std::string_view raw, int level) {
+  const size_t bound = ZSTD_compressBound(raw.size()), at = out.size();
+  // Grows geometrically (resize alone would reallocate to the exact size every call).
+  if (out.capacity() < at + bound) out.reserve(std::max(at + bound, out.capacity() * 2));
+  out.resize(at + bound);
+  const size_t n = ZSTD_compressCCtx(ThreadZstd().c, out.data() + at, bound, raw.data(), raw.size(), level);
+  if (ZSTD_isError(n)) {
+    out.resize(at);
+    return Error::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
+  }
+  out.resize(at + n);
+  return n;
+}
+
 Result<std::string_view> DecompressToScratch(std::string_view frame, size_t raw_size) {
   if (raw_size > (size_t{1} << 31)) return Error::Internal("column too large");
   thread_local std::string scratch;
@@ -132,6 +147,12 @@ Result<std::string_view> DecompressToScratch(std::string_view frame, size_t raw_
   const size_t n = ZSTD_decompressDCtx(ThreadZstd().d, scratch.data(), raw_size, frame.data(), frame.size());
   if (ZSTD_isError(n) || n != raw_size) return Error::Internal("corrupt compressed block");
   return std::string_view(scratch.data(), raw_size);
+}
+
+Result<void> DecompressInto(std::string_view frame, char* out, size_t raw_size) {
+  const size_t n = ZSTD_decompressDCtx(ThreadZstd().d, out, raw_size, frame.data(), frame.size());
+  if (ZSTD_isError(n) || n != raw_size) return Error::Internal("corrupt compressed block");
+  return Ok();
 }
 
 Result<std::string> Decompress(std::string_view frame, size_t raw_size) {

@@ -2,10 +2,15 @@
 // Not part of the capability's interface; tests may use it to tamper with files.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +35,14 @@ std::string Sha256Hex(std::string_view data);
 std::string Sha256Hex2(std::string_view a, std::string_view b);
 
 Result<std::string> Compress(std::string_view raw, int level);
+// Appends the frame for `raw` to `out`; returns the frame's size.
+Result<size_t> CompressAppend(std::string& out, std::string_view raw, int level);
 Result<std::string> Decompress(std::string_view frame, size_t raw_size);
 // Decompresses into this thread's scratch buffer: the view is valid until the next
 // call on the same thread. For columns that are parsed, not kept.
 Result<std::string_view> DecompressToScratch(std::string_view frame, size_t raw_size);
+// Decompresses into `out`, which holds exactly `raw_size` bytes.
+Result<void> DecompressInto(std::string_view frame, char* out, size_t raw_size);
 
 Result<std::string> ReadFile(const std::string& path);
 // Writes `data` to `path` via a temporary file, fsync, rename, directory fsync.
@@ -66,42 +75,147 @@ struct SegmentIndex {
   Bloom hosts, users;
 };
 
+// Rows per block in an ESAFSEG2 segment: each block's columns are separate zstd frames,
+// so a search decompresses only the blocks that can hold a match.
+inline constexpr uint32_t kBlockRows = 4096;
+
+// Builds a segment column by column as events arrive: strings are interned to
+// dictionary ids on Add, so sealing neither copies events nor hashes them again.
+class SegmentBuilder {
+ public:
+  SegmentBuilder();
+  void Add(const ActivityEvent& e);
+  size_t size() const { return times_.size(); }
+  bool empty() const { return times_.empty(); }
+  int64_t min_time() const { return min_time_; }
+  int64_t max_time() const { return max_time_; }
+  // Whether any row's (time, agency) satisfies `pred`.
+  bool AnyRow(const std::function<bool(int64_t, std::string_view)>& pred) const;
+  // The ESAFSEG2 file for the rows so far, sorted by time (stably).
+  Result<std::string> Encode(uint64_t seq, int level) const;
+  void Clear();
+
+ private:
+  // A dictionary column's interned values: an open-addressing table of (hash tag, id)
+  // over views into a deque (which never moves its strings). std::unordered_map's
+  // node per value was a cache miss per lookup, a sixth of the ingest profile.
+  struct Dict {
+    std::deque<std::string> values;
+    std::vector<std::string_view> views;  // by id, into values
+    std::vector<uint64_t> slots;          // (hash >> 32) << 32 | (id + 1); 0 is empty
+    uint32_t last = UINT32_MAX;           // the previous row's id
+    uint32_t Intern(std::string_view v);
+    void Grow();
+  };
+  std::vector<int64_t> times_;
+  std::vector<IpAddress> clients_;
+  std::vector<Dict> dicts_;                      // by column
+  std::vector<std::vector<uint32_t>> ids_;       // by column
+  std::string url_bytes_;
+  std::vector<uint64_t> url_end_;
+  std::vector<uint8_t> actions_;
+  int64_t min_time_ = 0, max_time_ = 0;
+};
+
 // The encoded file for `events` (sorted by time here, stably) with sequence number `seq`.
 Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level);
 
-// Parses the header and index of a segment file's bytes.
+// Parses the header and index of a segment file's bytes (ESAFSEG1 or ESAFSEG2).
 Result<SegmentIndex> ReadSegmentIndex(std::string_view file);
 
-// A decoded segment, columns decompressed on demand.
+// A decoded segment. Columns are decompressed on demand, per block (ESAFSEG2; an
+// ESAFSEG1 segment is read as one block). Row numbers are segment-wide.
 class SegmentData {
  public:
+  // From the whole file's bytes (verify, retention, the mirror: they hash them first).
   static Result<SegmentData> Parse(std::string file);
+  // From a path, reading with pread only the header, the layout and the frames asked for.
+  static Result<SegmentData> Open(const std::string& path);
+
+  struct Dir { uint64_t offset = 0; uint32_t clen = 0; uint32_t rlen = 0; };
+  struct Block {
+    uint64_t first_row = 0;
+    uint32_t rows = 0;
+    int64_t min_time = 0, max_time = 0;
+    IpAddress min_ip, max_ip;
+    std::array<Dir, kColumnCount> cols{};
+  };
+  int version() const { return version_; }
   const SegmentIndex& index() const { return index_; }
-  Result<void> Load(int column);
-  // After Load of the columns involved:
-  const std::vector<int64_t>& times() const { return times_; }
-  const std::vector<IpAddress>& clients() const { return clients_; }
-  const std::vector<std::string>& dict(int column) const { return dicts_[column]; }
-  const std::vector<uint32_t>& ids(int column) const { return ids_[column]; }
-  std::string_view url(size_t row) const { return std::string_view(url_raw_).substr(url_off_[row], url_off_[row + 1] - url_off_[row]); }
-  Action action(size_t row) const { return static_cast<Action>(actions_[row]); }
+  const std::vector<Block>& blocks() const { return blocks_; }
+  size_t BlockOf(size_t row) const { return row / block_rows_; }
+
+  // The dictionary of a dictionary column (views into one buffer this object owns).
+  Result<void> LoadDict(int column);
+  const std::vector<std::string_view>& dict(int column) const { return dicts_[column]; }
+  // The blocks in which a host dictionary entry occurs, for the ids `wanted` marks:
+  // sets wanted_blocks[b]. Without postings (ESAFSEG1) marks every block.
+  Result<void> HostBlocks(const std::vector<uint8_t>& wanted, std::vector<uint8_t>& wanted_blocks);
+
+  Result<void> LoadBlock(size_t block, int column);
+  // Appends the events of `rows` (ascending, all in `block`) to `out`, decoding each
+  // column of the block just far enough, without the segment-wide arrays: what a
+  // search returns. Columns already loaded are read from the arrays.
+  Result<void> Materialize(size_t block, std::span<const uint32_t> rows, std::vector<ActivityEvent>& out);
+  Result<void> Load(int column);  // every block (and the dictionary)
   Result<void> LoadAll();
-  ActivityEvent Row(size_t row) const;  // after LoadAll
-  std::vector<ActivityEvent> AllRows() const;
+  // How many block column frames have been decompressed (for tests and stats).
+  uint64_t frames_decoded() const { return frames_decoded_; }
+  // How many blocks had any column decompressed.
+  uint64_t blocks_decoded() const;
+
+  // After loading the block of `row` for the column involved:
+  int64_t time(size_t row) const { return times_[row]; }
+  IpAddress client(size_t row) const {
+    IpAddress ip;
+    std::memcpy(ip.bytes.data(), clients_.get() + row * 16, 16);
+    return ip;
+  }
+  uint32_t id(int column, size_t row) const { return ids_[column][row]; }
+  std::string_view url(size_t row) const {
+    return std::string_view(block_urls_[BlockOf(row)]).substr(url_start_[row], url_len_[row]);
+  }
+  Action action(size_t row) const { return static_cast<Action>(actions_[row]); }
+  ActivityEvent Row(size_t row) const;  // after LoadAll, or Load of every column of its block
+  std::vector<ActivityEvent> AllRows() const;  // after LoadAll
+  std::vector<int64_t> Times() const;          // after Load(kColTime)
 
  private:
-  std::string file_;
+  SegmentData() = default;
+  Result<void> ParseLayout(std::string_view head, uint64_t frames_base, uint64_t file_size);
+  Result<std::string_view> Frame(const Dir& d);  // the compressed bytes of a frame
+  Result<std::string_view> Decoded(const Dir& d);
+  template <typename T>
+  static void Ensure(std::unique_ptr<T[]>& a, size_t n) {
+    if (!a) a = std::make_unique_for_overwrite<T[]>(n ? n : 1);
+  }
+
+  int version_ = 2;
+  std::string file_;  // Parse: the whole file
+  struct Fd {  // Open: read with pread; closed with the segment
+    int value = -1;
+    Fd() = default;
+    Fd(Fd&& o) noexcept : value(o.value) { o.value = -1; }
+    Fd& operator=(Fd&& o) noexcept;
+    ~Fd();
+  } fd_;
   SegmentIndex index_;
-  struct Dir { uint64_t offset; uint32_t clen; uint32_t rlen; };
-  std::vector<Dir> dir_;
-  std::vector<bool> loaded_;
-  std::vector<int64_t> times_;
-  std::vector<IpAddress> clients_;
-  std::vector<std::vector<std::string>> dicts_;
-  std::vector<std::vector<uint32_t>> ids_;
-  std::string url_raw_;
-  std::vector<uint32_t> url_off_;
-  std::vector<uint8_t> actions_;
+  uint32_t block_rows_ = kBlockRows;
+  std::vector<Block> blocks_;
+  std::array<Dir, kColumnCount> dict_dirs_{};
+  std::array<uint64_t, kColumnCount> dict_sizes_{};
+  Dir host_postings_;
+  std::vector<uint8_t> loaded_;  // block * kColumnCount + column: 1 in the arrays, 2 materialized only
+  std::array<bool, kColumnCount> dict_loaded_{};
+  std::array<std::unique_ptr<char[]>, kColumnCount> dict_bytes_;  // not zero-filled first
+  std::array<std::vector<std::string_view>, kColumnCount> dicts_;
+  std::unique_ptr<int64_t[]> times_;
+  std::unique_ptr<uint8_t[]> clients_;  // 16 bytes a row: IpAddress would zero-fill it
+  std::array<std::unique_ptr<uint32_t[]>, kColumnCount> ids_;
+  std::vector<std::string> block_urls_;
+  std::unique_ptr<uint32_t[]> url_start_, url_len_;
+  std::unique_ptr<uint8_t[]> actions_;
+  uint64_t frames_decoded_ = 0;
 };
 
 std::string SegmentFileName(uint64_t seq);

@@ -106,53 +106,96 @@ bool IndexMayMatch(const SegmentIndex& idx, const Query& q) {
   return true;
 }
 
-// Narrows `rows` (indices into the segment) to those matching `q`; loads what it needs.
+// Narrows `rows` (segment-wide row numbers, in time order) to those matching `q`,
+// block by block: a block is skipped by its time and address ranges and, for a host
+// filter, by the host postings; within a block only the columns the filters need are
+// decompressed, and a filter that rejects every row stops the block.
 Result<void> FilterSegment(SegmentData& seg, const Query& q, std::vector<uint32_t>& rows) {
-  ESAFE_TRY(seg.Load(kColTime));
-  const auto& times = seg.times();
-  auto lo = q.from_us ? std::lower_bound(times.begin(), times.end(), *q.from_us) : times.begin();
-  auto hi = q.to_us ? std::lower_bound(times.begin(), times.end(), *q.to_us) : times.end();
   rows.clear();
-  for (auto it = lo; it < hi; ++it) rows.push_back(static_cast<uint32_t>(it - times.begin()));
-  auto keep = [&rows](auto pred) {
-    rows.erase(std::remove_if(rows.begin(), rows.end(), [&](uint32_t r) { return !pred(r); }), rows.end());
-  };
-  if (!rows.empty() && !q.clients.empty()) {
-    ESAFE_TRY(seg.Load(kColClient));
-    const auto& c = seg.clients();
-    keep([&](uint32_t r) {
-      return std::any_of(q.clients.begin(), q.clients.end(), [&](const IpRange& x) { return x.Contains(c[r]); });
-    });
+  const auto& blocks = seg.blocks();
+  std::vector<uint8_t> want(blocks.size(), 1);
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    const auto& bl = blocks[b];
+    if ((q.from_us && bl.max_time < *q.from_us) || (q.to_us && bl.min_time >= *q.to_us)) want[b] = 0;
+    if (!q.clients.empty() && std::none_of(q.clients.begin(), q.clients.end(), [&bl](const IpRange& r) {
+          return !(r.last < bl.min_ip || bl.max_ip < r.first);
+        }))
+      want[b] = 0;
   }
-  auto dict_filter = [&](int col, auto accepts) -> Result<void> {
-    if (rows.empty()) return Ok();
-    ESAFE_TRY(seg.Load(col));
+  if (std::none_of(want.begin(), want.end(), [](uint8_t w) { return w != 0; })) return Ok();
+
+  // Dictionary filters: which ids pass, decided once per distinct value.
+  struct DictFilter {
+    int col;
+    std::vector<uint8_t> ok;
+  };
+  std::vector<DictFilter> filters;
+  bool none = false;
+  auto add_filter = [&](int col, auto accepts) -> Result<void> {
+    if (none) return Ok();
+    ESAFE_TRY(seg.LoadDict(col));
     const auto& dict = seg.dict(col);
-    std::vector<uint8_t> ok(dict.size());
-    bool any = false;
-    for (size_t i = 0; i < dict.size(); ++i) any |= (ok[i] = accepts(dict[i]) ? 1 : 0);
-    if (!any) {
-      rows.clear();
-      return Ok();
-    }
-    const auto& ids = seg.ids(col);
-    keep([&](uint32_t r) { return ok[ids[r]] != 0; });
+    DictFilter f{col, std::vector<uint8_t>(dict.size())};
+    size_t passing = 0;
+    for (size_t i = 0; i < dict.size(); ++i) passing += (f.ok[i] = accepts(dict[i]) ? 1 : 0);
+    if (passing == 0) none = true;
+    if (passing < dict.size()) filters.push_back(std::move(f));  // one that passes all need not run
     return Ok();
   };
-  if (q.host) ESAFE_TRY(dict_filter(kColHost, [&](const std::string& v) { return TextMatches(v, *q.host); }));
-  if (!q.users.empty()) ESAFE_TRY(dict_filter(kColUser, [&](const std::string& v) { return AnyOf(q.users, v); }));
-  if (!q.sites.empty()) ESAFE_TRY(dict_filter(kColSite, [&](const std::string& v) { return AnyOf(q.sites, v); }));
-  if (!q.agencies.empty())
-    ESAFE_TRY(dict_filter(kColAgency, [&](const std::string& v) { return AnyOf(q.agencies, v); }));
-  if (!q.categories.empty())
-    ESAFE_TRY(dict_filter(kColCategory, [&](const std::string& v) { return AnyOf(q.categories, v); }));
-  if (!rows.empty() && q.action) {
-    ESAFE_TRY(seg.Load(kColAction));
-    keep([&](uint32_t r) { return seg.action(r) == *q.action; });
+  if (q.host) {
+    ESAFE_TRY(add_filter(kColHost, [&](std::string_view v) { return TextMatches(v, *q.host); }));
+    if (!none && !filters.empty() && filters.back().col == kColHost) {
+      std::vector<uint8_t> host_blocks;
+      ESAFE_TRY(seg.HostBlocks(filters.back().ok, host_blocks));
+      for (size_t b = 0; b < blocks.size(); ++b) want[b] &= host_blocks[b];
+    }
   }
-  if (!rows.empty() && q.url) {
-    ESAFE_TRY(seg.Load(kColUrl));
-    keep([&](uint32_t r) { return TextMatches(seg.url(r), *q.url); });
+  auto any_of = [](const std::vector<std::string>& wanted) {
+    return [&wanted](std::string_view v) { return std::find(wanted.begin(), wanted.end(), v) != wanted.end(); };
+  };
+  if (!q.users.empty()) ESAFE_TRY(add_filter(kColUser, any_of(q.users)));
+  if (!q.sites.empty()) ESAFE_TRY(add_filter(kColSite, any_of(q.sites)));
+  if (!q.agencies.empty()) ESAFE_TRY(add_filter(kColAgency, any_of(q.agencies)));
+  if (!q.categories.empty()) ESAFE_TRY(add_filter(kColCategory, any_of(q.categories)));
+  if (none) return Ok();
+
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    if (!want[b]) continue;
+    const auto& bl = blocks[b];
+    const size_t from = rows.size();
+    uint32_t lo = static_cast<uint32_t>(bl.first_row), hi = lo + bl.rows;
+    const bool inside = (!q.from_us || bl.min_time >= *q.from_us) && (!q.to_us || bl.max_time < *q.to_us);
+    if (!inside) {
+      ESAFE_TRY(seg.LoadBlock(b, kColTime));
+      while (lo < hi && q.from_us && seg.time(lo) < *q.from_us) ++lo;
+      while (hi > lo && q.to_us && seg.time(hi - 1) >= *q.to_us) --hi;
+    }
+    for (uint32_t r = lo; r < hi; ++r) rows.push_back(r);
+    auto keep = [&rows, from](auto pred) {
+      rows.erase(std::remove_if(rows.begin() + static_cast<ptrdiff_t>(from), rows.end(),
+                                [&](uint32_t r) { return !pred(r); }),
+                 rows.end());
+    };
+    for (const auto& f : filters) {
+      if (rows.size() == from) break;
+      ESAFE_TRY(seg.LoadBlock(b, f.col));
+      keep([&](uint32_t r) { return f.ok[seg.id(f.col, r)] != 0; });
+    }
+    if (rows.size() > from && !q.clients.empty()) {
+      ESAFE_TRY(seg.LoadBlock(b, kColClient));
+      keep([&](uint32_t r) {
+        return std::any_of(q.clients.begin(), q.clients.end(),
+                           [&](const IpRange& x) { return x.Contains(seg.client(r)); });
+      });
+    }
+    if (rows.size() > from && q.action) {
+      ESAFE_TRY(seg.LoadBlock(b, kColAction));
+      keep([&](uint32_t r) { return seg.action(r) == *q.action; });
+    }
+    if (rows.size() > from && q.url) {
+      ESAFE_TRY(seg.LoadBlock(b, kColUrl));
+      keep([&](uint32_t r) { return TextMatches(seg.url(r), *q.url); });
+    }
   }
   return Ok();
 }
@@ -190,9 +233,10 @@ std::string FieldOf(const ActivityEvent& e, Field f) {
 }
 
 Result<SegmentData> LoadSegment(const std::string& dir, const LiveSegment& s) {
-  auto file = ReadFile(dir + "/" + s.file);
-  if (!file) return Error::NotFound("segment " + s.file + " vanished (retention ran during the search?)");
-  return SegmentData::Parse(std::move(*file));
+  auto seg = SegmentData::Open(dir + "/" + s.file);
+  if (!seg && seg.error().kind == ErrorKind::kNotFound)
+    return Error::NotFound("segment " + s.file + " vanished (retention ran during the search?)");
+  return seg;
 }
 
 // Which of the snapshot's segments the query cannot skip by their indexes alone.
@@ -204,9 +248,12 @@ std::vector<bool> SegmentsToScan(const LogReader::Snapshot& snap, const Query& q
 
 // One segment read for a query: the decoded segment and its matching rows (in time
 // order). `column` is the one column CountBy needs, or -1 for every column (Search).
+constexpr int kAllColumns = kColumnCount;
 struct ScannedSegment {
-  std::optional<SegmentData> data;
-  std::vector<uint32_t> rows;
+  std::optional<SegmentData> data;    // CountBy, and a search with many rows
+  std::vector<uint32_t> rows;         // their matching rows
+  std::vector<ActivityEvent> events;  // a search: the matching events, decoded on the scan thread
+  uint64_t count = 0, blocks = 0, blocks_read = 0;
 };
 
 Result<ScannedSegment> ScanSegment(const std::string& dir, const LiveSegment& live, const Query& q, int column) {
@@ -214,8 +261,34 @@ Result<ScannedSegment> ScanSegment(const std::string& dir, const LiveSegment& li
   auto seg = LoadSegment(dir, live);
   if (!seg) return seg.error();
   ESAFE_TRY(FilterSegment(*seg, q, out.rows));
-  if (!out.rows.empty()) ESAFE_TRY(column < 0 ? seg->LoadAll() : seg->Load(column));
-  out.data = std::move(*seg);
+  // The columns the caller reads, only for the blocks holding matching rows. A search
+  // decodes its events here, on the scan thread, unless there are so many that holding
+  // them as events would cost more memory than the decoded columns: then the caller
+  // makes each event from the columns as it goes.
+  const auto& rows = out.rows;
+  constexpr size_t kMaterializeRows = 16384;
+  if (column < 0 && rows.size() > kMaterializeRows) column = kAllColumns;
+  for (size_t i = 0; i < rows.size();) {
+    const size_t b = seg->BlockOf(rows[i]);
+    size_t j = i;
+    while (j < rows.size() && seg->BlockOf(rows[j]) == b) ++j;
+    if (column == kAllColumns) {
+      for (int c = 0; c < kColumnCount; ++c) ESAFE_TRY(seg->LoadBlock(b, c));
+    } else if (column >= 0) {
+      ESAFE_TRY(seg->LoadBlock(b, column));
+    } else {
+      ESAFE_TRY(seg->Materialize(b, std::span(rows).subspan(i, j - i), out.events));
+    }
+    i = j;
+  }
+  out.count = seg->index().count;
+  out.blocks = seg->blocks().size();
+  out.blocks_read = seg->blocks_decoded();
+  if (column >= 0) {
+    out.data = std::move(*seg);
+  } else {
+    out.rows.clear();
+  }
   return out;
 }
 
@@ -405,12 +478,17 @@ Result<SearchStats> LogReader::Search(const Query& query, const RowFn& row, cons
     if (!wanted[i]) continue;
     auto scanned = scan.Take(i);
     if (!scanned) return scanned.error();
-    const SegmentData& seg = *scanned->data;
     ++stats.segments_scanned;
-    stats.events_scanned += seg.index().count;
+    stats.events_scanned += scanned->count;
+    stats.blocks_total += scanned->blocks;
+    stats.blocks_read += scanned->blocks_read;
+    for (const ActivityEvent& e : scanned->events) {
+      ++stats.events_matched;
+      if (!row(e)) return stats;
+    }
     for (uint32_t r : scanned->rows) {
       ++stats.events_matched;
-      if (!row(seg.Row(r))) return stats;
+      if (!row(scanned->data->Row(r))) return stats;
     }
   }
   if (progress && done > 0) progress(done, parts);
@@ -440,23 +518,24 @@ Result<std::map<std::string, uint64_t>> LogReader::CountBy(const Query& query, F
     const SegmentData* seg = &*scanned->data;
     const auto& rows = scanned->rows;
     ++stats.segments_scanned;
-    stats.events_scanned += seg->index().count;
+    stats.events_scanned += scanned->count;
+    stats.blocks_total += scanned->blocks;
+    stats.blocks_read += scanned->blocks_read;
     if (rows.empty()) continue;
     stats.events_matched += rows.size();
     if (col >= kColUser && col <= kColListVersion) {
       std::vector<uint64_t> per_id(seg->dict(col).size());
-      const auto& ids = seg->ids(col);
-      for (uint32_t r : rows) ++per_id[ids[r]];
+      for (uint32_t r : rows) ++per_id[seg->id(col, r)];
       for (size_t k = 0; k < per_id.size(); ++k)
-        if (per_id[k]) counts[seg->dict(col)[k]] += per_id[k];
+        if (per_id[k]) counts[std::string(seg->dict(col)[k])] += per_id[k];
     } else if (field == Field::kAction) {
       for (uint32_t r : rows) ++counts[std::string(ActionName(seg->action(r)))];
     } else if (field == Field::kClient) {
       std::map<IpAddress, uint64_t> by_ip;
-      for (uint32_t r : rows) ++by_ip[seg->clients()[r]];
+      for (uint32_t r : rows) ++by_ip[seg->client(r)];
       for (const auto& [ip, n] : by_ip) counts[FormatIp(ip)] += n;
     } else {
-      for (uint32_t r : rows) ++counts[FormatTime(seg->times()[r]).substr(0, 10)];
+      for (uint32_t r : rows) ++counts[FormatTime(seg->time(r)).substr(0, 10)];
     }
   }
   for (const auto& e : snapshot_->wal) {

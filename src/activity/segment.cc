@@ -1,17 +1,39 @@
 // Sealed segments: time-sorted events in zstd-compressed columns behind an index.
 //
-//   "ESAFSEG1" | u64 seq | u32 index length | index | u32 column count |
-//   per column: u64 offset, u32 compressed length, u32 raw length | column frames
+// ESAFSEG2 (written since the block layout):
+//   "ESAFSEG2" | u64 seq | u32 index length | index | u32 layout length | layout | frames
+//   layout: varint rows per block | varint block count |
+//           per dictionary column (user … list_version): varint entries, varint clen, varint rlen |
+//           host postings: varint clen, varint rlen |
+//           per block: varint rows, u64 min time, u64 max time, 16-byte min and max client,
+//                      per column (12): varint clen, varint rlen
+//   frames: the dictionaries, the host postings, then each block's columns, in layout
+//           order and back to back (each frame's offset is the sum of those before it).
+//   A dictionary frame is varint n, then n strings; a block's dictionary column holds
+//   varint ids into it. The host postings list, per host id, the blocks it occurs in
+//   (varint count, then delta-varint block numbers), so an exact or prefix host search
+//   decompresses only those blocks.
+//
+// ESAFSEG1 (read, no longer written): the same header and index, then u32 column count
+// and per column u64 offset, u32 compressed length, u32 raw length, one frame per column
+// for the whole segment; a dictionary column's frame holds its dictionary then the ids.
+// It is read as a segment of one block without postings.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
-#include <unordered_map>
+#include <numeric>
 
 #include "activity/internal.h"
 
 namespace esafe::activity::internal {
 namespace {
 
-constexpr std::string_view kMagic = "ESAFSEG1";
+constexpr std::string_view kMagicV1 = "ESAFSEG1";
+constexpr std::string_view kMagicV2 = "ESAFSEG2";
 
 const std::string& DictField(const ActivityEvent& e, int col) {
   switch (col) {
@@ -45,6 +67,34 @@ bool GetSet(std::string_view& in, std::set<std::string>& s) {
   return true;
 }
 
+// GetVarint with the one-byte case inline: the decode loops over ids and lengths
+// spent an eighth of a host search in the out-of-line call.
+inline bool Varint(std::string_view& in, uint64_t& v) {
+  if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {
+    v = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    return true;
+  }
+  return GetVarint(in, v);
+}
+
+inline bool String(std::string_view& in, std::string_view& s) {
+  uint64_t n;
+  if (!Varint(in, n) || n > in.size()) return false;
+  s = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+Error Corrupt(const std::string& what) { return Error::Internal("corrupt segment: " + what); }
+
+bool GetIp(std::string_view& in, IpAddress& ip) {
+  if (in.size() < 16) return false;
+  std::memcpy(ip.bytes.data(), in.data(), 16);
+  in.remove_prefix(16);
+  return true;
+}
+
 }  // namespace
 
 std::string SegmentFileName(uint64_t seq) {
@@ -59,80 +109,107 @@ std::string WalFileName(uint64_t gen) {
   return buf;
 }
 
-Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level) {
-  if (events.empty()) return Error::Internal("empty segment");
-  auto by_time = [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; };
-  if (!std::is_sorted(events.begin(), events.end(), by_time)) {
-    // Sort a permutation, then move each event once: stable_sort on the events
-    // themselves moved ~350-byte objects log(n) times and dominated sealing.
-    std::vector<uint32_t> order(events.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&events](uint32_t a, uint32_t b) { return events[a].time_us < events[b].time_us; });
-    std::vector<ActivityEvent> sorted;
-    sorted.reserve(events.size());
-    for (uint32_t i : order) sorted.push_back(std::move(events[i]));
-    events.swap(sorted);
+// ---- Writing ----
+
+SegmentBuilder::SegmentBuilder() : dicts_(kColumnCount), ids_(kColumnCount) {}
+
+uint32_t SegmentBuilder::Dict::Intern(std::string_view v) {
+  // Most rows repeat the previous row's value in the low-cardinality columns (list,
+  // version): comparing with it saves the hash.
+  if (last != UINT32_MAX && views[last] == v) return last;
+  if ((views.size() + 1) * 2 > slots.size()) Grow();
+  const uint64_t h = std::hash<std::string_view>{}(v);
+  const uint64_t tag = h >> 32 << 32;
+  const size_t mask = slots.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const uint64_t slot = slots[i];
+    if (slot == 0) {
+      const auto id = static_cast<uint32_t>(views.size());
+      values.emplace_back(v);
+      views.emplace_back(values.back());
+      slots[i] = tag | (uint64_t{id} + 1);
+      return last = id;
+    }
+    if ((slot & ~uint64_t{0xffffffff}) == tag) {
+      const auto id = static_cast<uint32_t>((slot & 0xffffffff) - 1);
+      if (views[id] == v) return last = id;
+    }
   }
+}
+
+void SegmentBuilder::Dict::Grow() {
+  slots.assign(std::max<size_t>(64, slots.size() * 2), 0);
+  const size_t mask = slots.size() - 1;
+  for (size_t id = 0; id < views.size(); ++id) {
+    const uint64_t h = std::hash<std::string_view>{}(views[id]);
+    size_t i = h & mask;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = (h >> 32 << 32) | (uint64_t{id} + 1);
+  }
+}
+
+void SegmentBuilder::Add(const ActivityEvent& e) {
+  if (times_.empty()) {
+    min_time_ = max_time_ = e.time_us;
+  } else {
+    min_time_ = std::min(min_time_, e.time_us);
+    max_time_ = std::max(max_time_, e.time_us);
+  }
+  times_.push_back(e.time_us);
+  clients_.push_back(e.client);
+  for (int c = kColUser; c <= kColListVersion; ++c) ids_[c].push_back(dicts_[c].Intern(DictField(e, c)));
+  url_bytes_.append(e.url);
+  url_end_.push_back(url_bytes_.size());
+  actions_.push_back(static_cast<uint8_t>(e.action));
+}
+
+bool SegmentBuilder::AnyRow(const std::function<bool(int64_t, std::string_view)>& pred) const {
+  const auto& agencies = dicts_[kColAgency].values;
+  const auto& ids = ids_[kColAgency];
+  for (size_t r = 0; r < times_.size(); ++r)
+    if (pred(times_[r], agencies[ids[r]])) return true;
+  return false;
+}
+
+void SegmentBuilder::Clear() {
+  times_.clear();
+  clients_.clear();
+  for (auto& d : dicts_) {
+    std::fill(d.slots.begin(), d.slots.end(), 0);  // keeps the table's size for the next segment
+    d.views.clear();
+    d.values.clear();
+    d.last = UINT32_MAX;
+  }
+  for (auto& v : ids_) v.clear();
+  url_bytes_.clear();
+  url_end_.clear();
+  actions_.clear();
+}
+
+Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level) const {
+  const size_t n = times_.size();
+  if (n == 0) return Error::Internal("empty segment");
+  // Rows in time order, as a permutation: the events themselves are never moved.
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  if (!std::is_sorted(times_.begin(), times_.end()))
+    std::stable_sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) { return times_[a] < times_[b]; });
+
   SegmentIndex idx;
   idx.seq = seq;
-  idx.count = events.size();
-  idx.min_time = events.front().time_us;
-  idx.max_time = events.back().time_us;
-  idx.min_ip = idx.max_ip = events.front().client;
-
-  // The column buffers are kept per thread between seals: fresh ones of tens of
-  // megabytes were page-faulted in on every seal.
-  thread_local std::vector<std::string> raw(kColumnCount), id_streams(kColumnCount);
-  thread_local std::string url_lens, url_bytes;
-  for (auto* buffers : {&raw, &id_streams})
-    for (auto& b : *buffers) b.clear();
-  url_lens.clear();
-  url_bytes.clear();
-  std::vector<std::unordered_map<std::string_view, uint32_t>> dict_ids(kColumnCount);
-  std::vector<std::vector<std::string_view>> dict_order(kColumnCount);
-  // The id each dictionary column gave the previous row: most rows repeat it for
-  // the low-cardinality columns (list, version, profile), which saves the hash.
-  std::vector<uint32_t> last_id(kColumnCount, UINT32_MAX);
-  for (int c = kColUser; c <= kColListVersion; ++c) id_streams[c].reserve(events.size() * 2);
-  raw[kColTime].reserve(events.size() * 3);
-  raw[kColClient].reserve(events.size() * 16);
-  raw[kColAction].reserve(events.size());
-  url_lens.reserve(events.size() * 2);
-  url_bytes.reserve(events.size() * 48);
-  int64_t prev = idx.min_time;
-  for (const auto& e : events) {
-    PutVarint(raw[kColTime], static_cast<uint64_t>(e.time_us - prev));
-    prev = e.time_us;
-    raw[kColClient].append(reinterpret_cast<const char*>(e.client.bytes.data()), 16);
-    idx.min_ip = std::min(idx.min_ip, e.client);
-    idx.max_ip = std::max(idx.max_ip, e.client);
-    for (int c = kColUser; c <= kColListVersion; ++c) {
-      const std::string& v = DictField(e, c);
-      uint32_t id = last_id[c];
-      if (id == UINT32_MAX || dict_order[c][id] != v) {
-        auto [it, inserted] = dict_ids[c].try_emplace(v, static_cast<uint32_t>(dict_order[c].size()));
-        if (inserted) dict_order[c].push_back(v);
-        id = last_id[c] = it->second;
-      }
-      PutVarint(id_streams[c], id);
-    }
-    PutVarint(url_lens, e.url.size());
-    url_bytes.append(e.url);
-    raw[kColAction].push_back(static_cast<char>(e.action));
+  idx.count = n;
+  idx.min_time = min_time_;
+  idx.max_time = max_time_;
+  idx.min_ip = idx.max_ip = clients_[0];
+  for (const auto& ip : clients_) {
+    idx.min_ip = std::min(idx.min_ip, ip);
+    idx.max_ip = std::max(idx.max_ip, ip);
   }
-  for (int c = kColUser; c <= kColListVersion; ++c) {
-    PutVarint(raw[c], dict_order[c].size());
-    for (auto v : dict_order[c]) PutString(raw[c], v);
-    raw[c].append(id_streams[c]);
-  }
-  raw[kColUrl].reserve(url_lens.size() + url_bytes.size());
-  raw[kColUrl].append(url_lens).append(url_bytes);
-  for (auto v : dict_order[kColAgency]) idx.agencies.emplace(v);
-  for (auto v : dict_order[kColCategory]) idx.categories.emplace(v);
-  for (auto v : dict_order[kColSite]) idx.sites.emplace(v);
-  idx.hosts = Bloom::Build(dict_order[kColHost]);
-  idx.users = Bloom::Build(dict_order[kColUser]);
+  for (const auto& v : dicts_[kColAgency].values) idx.agencies.emplace(v);
+  for (const auto& v : dicts_[kColCategory].values) idx.categories.emplace(v);
+  for (const auto& v : dicts_[kColSite].values) idx.sites.emplace(v);
+  idx.hosts = Bloom::Build(dicts_[kColHost].views);
+  idx.users = Bloom::Build(dicts_[kColUser].views);
 
   std::string index;
   PutVarint(index, idx.count);
@@ -146,36 +223,138 @@ Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& even
   PutString(index, std::string_view(reinterpret_cast<const char*>(idx.hosts.bits.data()), idx.hosts.bits.size()));
   PutString(index, std::string_view(reinterpret_cast<const char*>(idx.users.bits.data()), idx.users.bits.size()));
 
-  std::vector<std::string> frames(kColumnCount);
-  for (int c = 0; c < kColumnCount; ++c) {
-    auto f = Compress(raw[c], level);
-    if (!f) return f.error();
-    frames[c] = std::move(*f);
+  // Frames go straight into `frames`; the layout records their sizes in the same order.
+  thread_local std::string frames, raw;
+  frames.clear();
+  std::string layout;
+  const size_t blocks = (n + kBlockRows - 1) / kBlockRows;
+  PutVarint(layout, kBlockRows);
+  PutVarint(layout, blocks);
+  auto add_frame = [&](std::string_view bytes) -> Result<void> {
+    auto size = CompressAppend(frames, bytes, level);
+    if (!size) return size.error();
+    PutVarint(layout, *size);
+    PutVarint(layout, bytes.size());
+    return Ok();
+  };
+  for (int c = kColUser; c <= kColListVersion; ++c) {
+    raw.clear();
+    PutVarint(raw, dicts_[c].values.size());
+    for (const auto& v : dicts_[c].values) PutString(raw, v);
+    PutVarint(layout, dicts_[c].values.size());
+    ESAFE_TRY(add_frame(raw));
   }
-  size_t total = kMagic.size() + 16 + index.size() + kColumnCount * 16;
-  for (const auto& f : frames) total += f.size();
+  // Host postings: (host, block) pairs, first occurrences only, counting-sorted by host.
+  {
+    const auto& host_ids = ids_[kColHost];
+    const size_t hosts = dicts_[kColHost].values.size();
+    std::vector<uint32_t> last_block(hosts, UINT32_MAX), count(hosts + 1, 0);
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t h = host_ids[order[i]], b = static_cast<uint32_t>(i / kBlockRows);
+      if (last_block[h] != b) {
+        last_block[h] = b;
+        pairs.emplace_back(h, b);
+        ++count[h + 1];
+      }
+    }
+    std::vector<uint32_t> start(hosts + 1, 0), sorted(pairs.size());
+    for (size_t h = 0; h < hosts; ++h) start[h + 1] = start[h] + count[h + 1];
+    std::vector<uint32_t> fill(start.begin(), start.end() - 1);
+    for (const auto& [h, b] : pairs) sorted[fill[h]++] = b;  // blocks ascend: pairs are in block order
+    raw.clear();
+    for (size_t h = 0; h < hosts; ++h) {
+      PutVarint(raw, start[h + 1] - start[h]);
+      uint32_t prev = 0;
+      for (uint32_t k = start[h]; k < start[h + 1]; ++k) {
+        PutVarint(raw, sorted[k] - prev);
+        prev = sorted[k];
+      }
+    }
+    ESAFE_TRY(add_frame(raw));
+  }
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t lo = b * kBlockRows, hi = std::min(n, lo + kBlockRows);
+    const int64_t bmin = times_[order[lo]], bmax = times_[order[hi - 1]];
+    IpAddress ipmin = clients_[order[lo]], ipmax = ipmin;
+    for (size_t i = lo; i < hi; ++i) {
+      ipmin = std::min(ipmin, clients_[order[i]]);
+      ipmax = std::max(ipmax, clients_[order[i]]);
+    }
+    PutVarint(layout, hi - lo);
+    PutFixed64(layout, static_cast<uint64_t>(bmin));
+    PutFixed64(layout, static_cast<uint64_t>(bmax));
+    layout.append(reinterpret_cast<const char*>(ipmin.bytes.data()), 16);
+    layout.append(reinterpret_cast<const char*>(ipmax.bytes.data()), 16);
+    for (int c = 0; c < kColumnCount; ++c) {
+      raw.clear();
+      if (c == kColTime) {
+        int64_t prev = bmin;
+        for (size_t i = lo; i < hi; ++i) {
+          const int64_t t = times_[order[i]];
+          PutVarint(raw, static_cast<uint64_t>(t - prev));
+          prev = t;
+        }
+      } else if (c == kColClient) {
+        for (size_t i = lo; i < hi; ++i) raw.append(reinterpret_cast<const char*>(clients_[order[i]].bytes.data()), 16);
+      } else if (IsDictColumn(c)) {
+        const auto& ids = ids_[c];
+        for (size_t i = lo; i < hi; ++i) PutVarint(raw, ids[order[i]]);
+      } else if (c == kColUrl) {
+        for (size_t i = lo; i < hi; ++i) {
+          const uint32_t r = order[i];
+          PutVarint(raw, url_end_[r] - (r ? url_end_[r - 1] : 0));
+        }
+        for (size_t i = lo; i < hi; ++i) {
+          const uint32_t r = order[i];
+          const uint64_t from = r ? url_end_[r - 1] : 0;
+          raw.append(url_bytes_, from, url_end_[r] - from);
+        }
+      } else {
+        for (size_t i = lo; i < hi; ++i) raw.push_back(static_cast<char>(actions_[order[i]]));
+      }
+      ESAFE_TRY(add_frame(raw));
+    }
+  }
+
   std::string out;
-  out.reserve(total);
-  out.append(kMagic);
+  out.reserve(kMagicV2.size() + 16 + index.size() + layout.size() + frames.size());
+  out.append(kMagicV2);
   PutFixed64(out, seq);
   PutFixed32(out, static_cast<uint32_t>(index.size()));
   out += index;
-  PutFixed32(out, kColumnCount);
-  uint64_t offset = out.size() + kColumnCount * 16;
-  for (int c = 0; c < kColumnCount; ++c) {
-    PutFixed64(out, offset);
-    PutFixed32(out, static_cast<uint32_t>(frames[c].size()));
-    PutFixed32(out, static_cast<uint32_t>(raw[c].size()));
-    offset += frames[c].size();
-  }
-  for (const auto& f : frames) out += f;
+  PutFixed32(out, static_cast<uint32_t>(layout.size()));
+  out += layout;
+  out += frames;
   return out;
 }
 
+Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level) {
+  if (events.empty()) return Error::Internal("empty segment");
+  auto by_time = [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; };
+  if (!std::is_sorted(events.begin(), events.end(), by_time)) {
+    // Callers read the time range off the sorted events afterwards.
+    std::vector<uint32_t> order(events.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&events](uint32_t a, uint32_t b) { return events[a].time_us < events[b].time_us; });
+    std::vector<ActivityEvent> sorted;
+    sorted.reserve(events.size());
+    for (uint32_t i : order) sorted.push_back(std::move(events[i]));
+    events.swap(sorted);
+  }
+  SegmentBuilder builder;
+  for (const auto& e : events) builder.Add(e);
+  return builder.Encode(seq, level);
+}
+
+// ---- Reading ----
+
 Result<SegmentIndex> ReadSegmentIndex(std::string_view in) {
-  auto bad = [](const char* what) { return Error::Internal(std::string("corrupt segment: ") + what); };
-  if (in.substr(0, kMagic.size()) != kMagic) return bad("bad magic");
-  in.remove_prefix(kMagic.size());
+  auto bad = [](const char* what) { return Corrupt(what); };
+  const std::string_view magic = in.substr(0, kMagicV2.size());
+  if (magic != kMagicV2 && magic != kMagicV1) return bad("bad magic");
+  in.remove_prefix(kMagicV2.size());
   SegmentIndex idx;
   uint32_t len;
   if (!GetFixed64(in, idx.seq) || !GetFixed32(in, len) || len > in.size()) return bad("short header");
@@ -185,9 +364,8 @@ Result<SegmentIndex> ReadSegmentIndex(std::string_view in) {
     return bad("short index");
   idx.min_time = static_cast<int64_t>(a);
   idx.max_time = static_cast<int64_t>(b);
-  std::memcpy(idx.min_ip.bytes.data(), index.data(), 16);
-  std::memcpy(idx.max_ip.bytes.data(), index.data() + 16, 16);
-  index.remove_prefix(32);
+  GetIp(index, idx.min_ip);
+  GetIp(index, idx.max_ip);
   std::string_view hb, ub;
   if (!GetSet(index, idx.agencies) || !GetSet(index, idx.categories) || !GetSet(index, idx.sites) ||
       !GetString(index, hb) || !GetString(index, ub) || !index.empty())
@@ -197,103 +375,414 @@ Result<SegmentIndex> ReadSegmentIndex(std::string_view in) {
   return idx;
 }
 
+SegmentData::Fd& SegmentData::Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    if (value >= 0) ::close(value);
+    value = o.value;
+    o.value = -1;
+  }
+  return *this;
+}
+SegmentData::Fd::~Fd() {
+  if (value >= 0) ::close(value);
+}
+
+// `in` is the layout; frames start at `frames_base` and run to the end of the file.
+Result<void> SegmentData::ParseLayout(std::string_view in, uint64_t frames_base, uint64_t file_size) {
+  const uint64_t n = index_.count;
+  uint64_t per_block, count;
+  if (!Varint(in, per_block) || !Varint(in, count) || per_block == 0 || per_block > (1u << 24) ||
+      count != (n + per_block - 1) / per_block)
+    return Corrupt("block layout");
+  block_rows_ = static_cast<uint32_t>(per_block);
+  uint64_t offset = frames_base;
+  auto get_dir = [&](Dir& d) {
+    uint64_t clen, rlen;
+    if (!Varint(in, clen) || !Varint(in, rlen) || clen > file_size || offset > file_size - clen ||
+        rlen > (uint64_t{1} << 31))
+      return false;
+    d.offset = offset;
+    d.clen = static_cast<uint32_t>(clen);
+    d.rlen = static_cast<uint32_t>(rlen);
+    offset += clen;
+    return true;
+  };
+  for (int c = kColUser; c <= kColListVersion; ++c)
+    if (!Varint(in, dict_sizes_[c]) || !get_dir(dict_dirs_[c])) return Corrupt("dictionary directory");
+  if (!get_dir(host_postings_)) return Corrupt("postings directory");
+  blocks_.resize(count);
+  uint64_t first = 0;
+  for (auto& b : blocks_) {
+    uint64_t rows, t0, t1;
+    if (!Varint(in, rows) || rows == 0 || rows > per_block || !GetFixed64(in, t0) || !GetFixed64(in, t1) ||
+        !GetIp(in, b.min_ip) || !GetIp(in, b.max_ip))
+      return Corrupt("block directory");
+    b.first_row = first;
+    b.rows = static_cast<uint32_t>(rows);
+    b.min_time = static_cast<int64_t>(t0);
+    b.max_time = static_cast<int64_t>(t1);
+    first += rows;
+    for (auto& d : b.cols)
+      if (!get_dir(d)) return Corrupt("block directory");
+  }
+  if (first != n || !in.empty() || offset != file_size) return Corrupt("block layout does not cover the file");
+  return Ok();
+}
+
+namespace {
+
+// Pread exactly `len` bytes at `offset`.
+Result<void> PreadAll(int fd, char* out, size_t len, uint64_t offset, const std::string& what) {
+  size_t done = 0;
+  while (done < len) {
+    const ssize_t r = ::pread(fd, out + done, len - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return Error::Internal("cannot read " + what + ": " + std::strerror(errno));
+    if (r == 0) return Corrupt(what + " is truncated");
+    done += static_cast<size_t>(r);
+  }
+  return Ok();
+}
+
+}  // namespace
+
 Result<SegmentData> SegmentData::Parse(std::string file) {
   SegmentData s;
   s.file_ = std::move(file);
   auto idx = ReadSegmentIndex(s.file_);
   if (!idx) return idx.error();
   s.index_ = std::move(*idx);
+  s.version_ = std::string_view(s.file_).substr(0, kMagicV1.size()) == kMagicV1 ? 1 : 2;
   std::string_view in(s.file_);
-  in.remove_prefix(kMagic.size() + 8);
-  uint32_t len, ncols;
+  in.remove_prefix(kMagicV2.size() + 8);
+  uint32_t len;
   GetFixed32(in, len);
   in.remove_prefix(len);
-  if (!GetFixed32(in, ncols) || ncols != kColumnCount) return Error::Internal("corrupt segment: column count");
-  for (uint32_t c = 0; c < ncols; ++c) {
-    Dir d;
-    if (!GetFixed64(in, d.offset) || !GetFixed32(in, d.clen) || !GetFixed32(in, d.rlen))
-      return Error::Internal("corrupt segment: column directory");
-    if (d.offset > s.file_.size() || d.clen > s.file_.size() - d.offset)
-      return Error::Internal("corrupt segment: column out of bounds");
-    s.dir_.push_back(d);
+  const uint64_t file_size = s.file_.size();
+  if (s.version_ == 1) {
+    uint32_t ncols;
+    if (!GetFixed32(in, ncols) || ncols != kColumnCount) return Corrupt("column count");
+    Block block;
+    block.rows = static_cast<uint32_t>(s.index_.count);
+    block.min_time = s.index_.min_time;
+    block.max_time = s.index_.max_time;
+    block.min_ip = s.index_.min_ip;
+    block.max_ip = s.index_.max_ip;
+    for (int c = 0; c < kColumnCount; ++c) {
+      Dir& d = block.cols[c];
+      if (!GetFixed64(in, d.offset) || !GetFixed32(in, d.clen) || !GetFixed32(in, d.rlen))
+        return Corrupt("column directory");
+      if (d.offset > file_size || d.clen > file_size - d.offset) return Corrupt("column out of bounds");
+    }
+    s.block_rows_ = std::max<uint32_t>(block.rows, 1);
+    s.blocks_.push_back(block);
+  } else {
+    uint32_t layout_len;
+    if (!GetFixed32(in, layout_len) || layout_len > in.size()) return Corrupt("short layout");
+    const uint64_t base = file_size - (in.size() - layout_len);
+    ESAFE_TRY(s.ParseLayout(in.substr(0, layout_len), base, file_size));
   }
-  s.loaded_.assign(kColumnCount, false);
-  s.dicts_.resize(kColumnCount);
-  s.ids_.resize(kColumnCount);
+  s.loaded_.assign(s.blocks_.size() * kColumnCount, 0);
   return s;
 }
 
-Result<void> SegmentData::Load(int col) {
-  if (loaded_[col]) return Ok();
-  const auto& d = dir_[col];
-  auto raw = DecompressToScratch(std::string_view(file_).substr(d.offset, d.clen), d.rlen);
+Result<SegmentData> SegmentData::Open(const std::string& path) {
+  Fd fd;
+  fd.value = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd.value < 0) {
+    if (errno == ENOENT) return Error::NotFound("segment " + path + " is missing");
+    return Error::Internal("cannot open " + path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.value, &st) != 0) return Error::Internal("cannot stat " + path + ": " + std::strerror(errno));
+  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  std::string head(20, '\0');
+  ESAFE_TRY(PreadAll(fd.value, head.data(), 20, 0, path));
+  if (std::string_view(head).substr(0, kMagicV1.size()) == kMagicV1) {
+    // The old layout is one frame per column: reading it whole costs little more.
+    auto file = ReadFile(path);
+    if (!file) return file.error();
+    return Parse(std::move(*file));
+  }
+  std::string_view v(head);
+  v.remove_prefix(16);
+  uint32_t index_len = 0;
+  GetFixed32(v, index_len);
+  if (20 + uint64_t{index_len} + 4 > file_size) return Corrupt(path + " has a bad index length");
+  head.resize(20 + size_t{index_len} + 4);
+  ESAFE_TRY(PreadAll(fd.value, head.data() + 20, index_len + 4, 20, path));
+  v = std::string_view(head).substr(20 + index_len);
+  uint32_t layout_len = 0;
+  GetFixed32(v, layout_len);
+  if (head.size() + uint64_t{layout_len} > file_size) return Corrupt(path + " has a bad layout length");
+  const size_t layout_at = head.size();
+  head.resize(layout_at + layout_len);
+  ESAFE_TRY(PreadAll(fd.value, head.data() + layout_at, layout_len, layout_at, path));
+  SegmentData s;
+  auto idx = ReadSegmentIndex(head);
+  if (!idx) return idx.error();
+  s.index_ = std::move(*idx);
+  s.version_ = 2;
+  ESAFE_TRY(s.ParseLayout(std::string_view(head).substr(layout_at), layout_at + layout_len, file_size));
+  s.loaded_.assign(s.blocks_.size() * kColumnCount, 0);
+  s.fd_ = std::move(fd);
+  return s;
+}
+
+Result<std::string_view> SegmentData::Frame(const Dir& d) {
+  if (fd_.value < 0) return std::string_view(file_).substr(d.offset, d.clen);
+  thread_local std::string buffer;
+  if (buffer.size() < d.clen) buffer.resize(d.clen);
+  ESAFE_TRY(PreadAll(fd_.value, buffer.data(), d.clen, d.offset, "segment " + std::to_string(index_.seq)));
+  return std::string_view(buffer.data(), d.clen);
+}
+
+Result<std::string_view> SegmentData::Decoded(const Dir& d) {
+  auto frame = Frame(d);
+  if (!frame) return frame.error();
+  ++frames_decoded_;
+  return DecompressToScratch(*frame, d.rlen);
+}
+
+uint64_t SegmentData::blocks_decoded() const {
+  uint64_t n = 0;
+  for (size_t b = 0; b < blocks_.size(); ++b)
+    n += std::any_of(loaded_.begin() + static_cast<ptrdiff_t>(b * kColumnCount),
+                     loaded_.begin() + static_cast<ptrdiff_t>((b + 1) * kColumnCount), [](uint8_t x) { return x != 0; });
+  return n;
+}
+
+namespace {
+// Parses a dictionary: varint n, n strings. Views point into `bytes`.
+bool ParseDict(std::string_view in, std::string_view& rest, std::vector<std::string_view>& out) {
+  uint64_t n;
+  if (!Varint(in, n) || n > in.size() + 1) return false;
+  out.clear();
+  out.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view v;
+    if (!String(in, v)) return false;
+    out.push_back(v);
+  }
+  rest = in;
+  return true;
+}
+}  // namespace
+
+Result<void> SegmentData::LoadDict(int col) {
+  if (dict_loaded_[col]) return Ok();
+  if (version_ == 1) return LoadBlock(0, col);  // the dictionary shares the column's frame
+  const Dir& d = dict_dirs_[col];
+  auto frame = Frame(d);
+  if (!frame) return frame.error();
+  ++frames_decoded_;
+  dict_bytes_[col] = std::make_unique_for_overwrite<char[]>(d.rlen ? d.rlen : 1);
+  ESAFE_TRY(DecompressInto(*frame, dict_bytes_[col].get(), d.rlen));
+  std::string_view rest;
+  if (!ParseDict(std::string_view(dict_bytes_[col].get(), d.rlen), rest, dicts_[col]) || !rest.empty() ||
+      dicts_[col].size() != dict_sizes_[col])
+    return Corrupt("dictionary of column " + std::to_string(col));
+  dict_loaded_[col] = true;
+  return Ok();
+}
+
+Result<void> SegmentData::HostBlocks(const std::vector<uint8_t>& wanted, std::vector<uint8_t>& wanted_blocks) {
+  wanted_blocks.assign(blocks_.size(), 0);
+  if (version_ == 1) {
+    std::fill(wanted_blocks.begin(), wanted_blocks.end(), 1);
+    return Ok();
+  }
+  auto raw = Decoded(host_postings_);
   if (!raw) return raw.error();
   std::string_view in = *raw;
-  const uint64_t n = index_.count;
-  auto bad = [col] { return Error::Internal("corrupt segment: column " + std::to_string(col)); };
-  if (col == kColTime) {
-    times_.resize(n);
-    int64_t t = index_.min_time;
-    for (uint64_t i = 0; i < n; ++i) {
+  // The postings are in host id order: stop after the last host wanted.
+  size_t end = wanted.size();
+  while (end > 0 && !wanted[end - 1]) --end;
+  const bool whole = wanted.empty();  // LoadAll reads them all, to check them
+  for (size_t h = 0; h < dict_sizes_[kColHost] && (whole || h < end); ++h) {
+    uint64_t k;
+    if (!Varint(in, k) || k > blocks_.size()) return Corrupt("host postings");
+    uint64_t b = 0;
+    const bool want = h < wanted.size() && wanted[h];
+    for (uint64_t i = 0; i < k; ++i) {
       uint64_t delta;
-      if (!GetVarint(in, delta)) return bad();
+      if (!Varint(in, delta) || (b += delta) >= blocks_.size()) return Corrupt("host postings");
+      if (want) wanted_blocks[b] = 1;
+    }
+  }
+  if (whole && !in.empty()) return Corrupt("host postings");
+  return Ok();
+}
+
+Result<void> SegmentData::LoadBlock(size_t b, int col) {
+  uint8_t& loaded = loaded_[b * kColumnCount + static_cast<size_t>(col)];
+  if (loaded == 1) return Ok();
+  if (IsDictColumn(col) && version_ == 2) ESAFE_TRY(LoadDict(col));
+  const Block& block = blocks_[b];
+  auto raw = Decoded(block.cols[col]);
+  if (!raw) return raw.error();
+  std::string_view in = *raw;
+  const uint64_t n = index_.count, first = block.first_row, rows = block.rows;
+  auto bad = [col, b] { return Corrupt("column " + std::to_string(col) + " of block " + std::to_string(b)); };
+  if (col == kColTime) {
+    Ensure(times_, n);
+    int64_t t = block.min_time;
+    for (uint64_t i = 0; i < rows; ++i) {
+      uint64_t delta;
+      if (!Varint(in, delta)) return bad();
       t += static_cast<int64_t>(delta);
-      times_[i] = t;
+      times_[first + i] = t;
     }
+    if (rows && t != block.max_time) return bad();
   } else if (col == kColClient) {
-    if (in.size() != n * 16) return bad();
-    clients_.resize(n);
-    std::memcpy(static_cast<void*>(clients_.data()), in.data(), in.size());
+    if (in.size() != rows * 16) return bad();
+    Ensure(clients_, n * 16);
+    std::memcpy(clients_.get() + first * 16, in.data(), in.size());
+    in.remove_prefix(in.size());
   } else if (IsDictColumn(col)) {
-    uint64_t dn;
-    if (!GetVarint(in, dn) || dn > in.size() + 1) return bad();
-    auto& dict = dicts_[col];
-    dict.resize(dn);
-    for (uint64_t i = 0; i < dn; ++i) {
-      std::string_view v;
-      if (!GetString(in, v)) return bad();
-      dict[i].assign(v);
+    uint64_t dn = dict_sizes_[col];
+    if (version_ == 1) {
+      // The column's frame starts with its dictionary.
+      dict_bytes_[col] = std::make_unique_for_overwrite<char[]>(in.size() ? in.size() : 1);
+      std::memcpy(dict_bytes_[col].get(), in.data(), in.size());
+      if (!ParseDict(std::string_view(dict_bytes_[col].get(), in.size()), in, dicts_[col])) return bad();
+      dn = dict_sizes_[col] = dicts_[col].size();
+      dict_loaded_[col] = true;
     }
-    auto& ids = ids_[col];
-    ids.resize(n);
-    for (uint64_t i = 0; i < n; ++i) {
+    Ensure(ids_[col], n);
+    uint32_t* ids = ids_[col].get() + first;
+    for (uint64_t i = 0; i < rows; ++i) {
       uint64_t id;
-      if (!GetVarint(in, id) || id >= dn) return bad();
+      if (!Varint(in, id) || id >= dn) return bad();
       ids[i] = static_cast<uint32_t>(id);
     }
   } else if (col == kColUrl) {
-    url_off_.resize(n + 1);
+    Ensure(url_start_, n);
+    Ensure(url_len_, n);
+    if (block_urls_.size() != blocks_.size()) block_urls_.resize(blocks_.size());
     uint64_t total = 0;
-    for (uint64_t i = 0; i < n; ++i) {
+    for (uint64_t i = 0; i < rows; ++i) {
       uint64_t len;
-      if (!GetVarint(in, len)) return bad();
-      url_off_[i] = static_cast<uint32_t>(total);
+      if (!Varint(in, len) || len > kMaxUrlBytes) return bad();
+      url_start_[first + i] = static_cast<uint32_t>(total);
+      url_len_[first + i] = static_cast<uint32_t>(len);
       total += len;
     }
-    url_off_[n] = static_cast<uint32_t>(total);
     if (in.size() != total) return bad();
-    url_raw_.assign(in);
+    block_urls_[b].assign(in);
+    in.remove_prefix(in.size());
   } else if (col == kColAction) {
-    if (in.size() != n) return bad();
-    actions_.assign(in.begin(), in.end());
-    for (auto a : actions_)
+    if (in.size() != rows) return bad();
+    Ensure(actions_, n);
+    for (uint64_t i = 0; i < rows; ++i) {
+      const auto a = static_cast<uint8_t>(in[i]);
       if (a > 3) return bad();
+      actions_[first + i] = a;
+    }
+    in.remove_prefix(in.size());
   }
-  if (!in.empty() && col != kColUrl && col != kColClient && col != kColAction) return bad();
-  loaded_[col] = true;
+  if (!in.empty()) return bad();
+  loaded = 1;
+  return Ok();
+}
+
+Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, std::vector<ActivityEvent>& out) {
+  if (rows.empty()) return Ok();
+  const Block& block = blocks_[b];
+  const size_t base = out.size();
+  out.resize(base + rows.size());
+  const uint64_t first = block.first_row, last = rows.back() - first;  // decode through row `last` of the block
+  auto bad = [b](int col) { return Corrupt("column " + std::to_string(col) + " of block " + std::to_string(b)); };
+  for (int col = 0; col < kColumnCount; ++col) {
+    uint8_t& loaded = loaded_[b * kColumnCount + static_cast<size_t>(col)];
+    if (loaded == 1 || version_ == 1) {  // a v1 segment is one block: its arrays are as cheap
+      ESAFE_TRY(LoadBlock(b, col));
+      for (size_t k = 0; k < rows.size(); ++k) {
+        ActivityEvent& e = out[base + k];
+        const uint32_t r = rows[k];
+        if (col == kColTime) e.time_us = time(r);
+        else if (col == kColClient) e.client = client(r);
+        else if (IsDictColumn(col)) DictFieldMut(e, col)->assign(dicts_[col][ids_[col][r]]);
+        else if (col == kColUrl) e.url.assign(url(r));
+        else e.action = action(r);
+      }
+      continue;
+    }
+    if (IsDictColumn(col)) ESAFE_TRY(LoadDict(col));
+    auto raw = Decoded(block.cols[col]);
+    if (!raw) return raw.error();
+    if (!loaded) loaded = 2;
+    std::string_view in = *raw;
+    size_t k = 0;
+    if (col == kColTime) {
+      int64_t t = block.min_time;
+      for (uint64_t i = 0; i <= last; ++i) {
+        uint64_t delta;
+        if (!Varint(in, delta)) return bad(col);
+        t += static_cast<int64_t>(delta);
+        if (first + i == rows[k]) out[base + k++].time_us = t;
+      }
+    } else if (col == kColClient) {
+      if (in.size() != uint64_t{block.rows} * 16) return bad(col);
+      for (; k < rows.size(); ++k) std::memcpy(out[base + k].client.bytes.data(), in.data() + (rows[k] - first) * 16, 16);
+    } else if (IsDictColumn(col)) {
+      const auto& dict = dicts_[col];
+      for (uint64_t i = 0; i <= last; ++i) {
+        uint64_t id;
+        if (!Varint(in, id) || id >= dict.size()) return bad(col);
+        if (first + i == rows[k]) DictFieldMut(out[base + k++], col)->assign(dict[id]);
+      }
+    } else if (col == kColUrl) {
+      // The lengths come first, then the bytes: the offsets of the wanted rows, then their bytes.
+      std::vector<std::pair<uint64_t, uint64_t>> spans;
+      spans.reserve(rows.size());
+      uint64_t total = 0;
+      for (uint64_t i = 0; i < block.rows; ++i) {
+        uint64_t len;
+        if (!Varint(in, len) || len > kMaxUrlBytes) return bad(col);
+        if (k < rows.size() && first + i == rows[k]) {
+          spans.emplace_back(total, len);
+          ++k;
+        }
+        total += len;
+      }
+      if (in.size() != total) return bad(col);
+      for (size_t j = 0; j < spans.size(); ++j) out[base + j].url.assign(in.substr(spans[j].first, spans[j].second));
+      k = spans.size();
+    } else {
+      if (in.size() != block.rows) return bad(col);
+      for (; k < rows.size(); ++k) {
+        const auto a = static_cast<uint8_t>(in[rows[k] - first]);
+        if (a > 3) return bad(col);
+        out[base + k].action = static_cast<Action>(a);
+      }
+    }
+    if (k != rows.size()) return bad(col);
+  }
+  return Ok();
+}
+
+Result<void> SegmentData::Load(int col) {
+  if (IsDictColumn(col)) ESAFE_TRY(LoadDict(col));
+  for (size_t b = 0; b < blocks_.size(); ++b) ESAFE_TRY(LoadBlock(b, col));
   return Ok();
 }
 
 Result<void> SegmentData::LoadAll() {
   for (int c = 0; c < kColumnCount; ++c) ESAFE_TRY(Load(c));
+  if (version_ == 2) {
+    // Verify reads every byte: the postings too.
+    std::vector<uint8_t> none, blocks;
+    ESAFE_TRY(HostBlocks(none, blocks));
+  }
   return Ok();
 }
 
 ActivityEvent SegmentData::Row(size_t r) const {
   ActivityEvent e;
   e.time_us = times_[r];
-  e.client = clients_[r];
-  for (int c = kColUser; c <= kColListVersion; ++c) *DictFieldMut(e, c) = dicts_[c][ids_[c][r]];
+  e.client = client(r);
+  for (int c = kColUser; c <= kColListVersion; ++c) DictFieldMut(e, c)->assign(dicts_[c][ids_[c][r]]);
   e.url.assign(url(r));
   e.action = action(r);
   return e;
@@ -304,6 +793,10 @@ std::vector<ActivityEvent> SegmentData::AllRows() const {
   out.reserve(index_.count);
   for (size_t r = 0; r < index_.count; ++r) out.push_back(Row(r));
   return out;
+}
+
+std::vector<int64_t> SegmentData::Times() const {
+  return std::vector<int64_t>(times_.get(), times_.get() + index_.count);
 }
 
 }  // namespace esafe::activity::internal

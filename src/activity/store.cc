@@ -101,7 +101,9 @@ struct Store::Impl {
   uint64_t wal_gen = 1;
   off_t wal_size = 0;
   ChainState state;
-  std::vector<ActivityEvent> active;
+  // The active part, already in columns: Append interns each event once and the seal
+  // encodes from here (no copy of the events, no second pass of hashing).
+  SegmentBuilder active;
   std::shared_ptr<const BatchObserver> observer;  // swapped under mu, called outside it
   mutable std::mutex mu;
 
@@ -139,7 +141,7 @@ struct Store::Impl {
   Result<void> SealLocked() {
     if (active.empty()) return Ok();
     const uint64_t seq = state.length + 1;
-    auto bytes = EncodeSegment(seq, active, options.segment_zstd_level);
+    auto bytes = active.Encode(seq, options.segment_zstd_level);
     if (!bytes) return bytes.error();
     const std::string name = SegmentFileName(seq);
     ESAFE_TRY(WriteFileDurably(dir, name, *bytes));
@@ -147,8 +149,8 @@ struct Store::Impl {
     body["kind"] = "segment";
     body["file"] = name;
     body["events"] = active.size();
-    body["min_time"] = active.front().time_us;
-    body["max_time"] = active.back().time_us;
+    body["min_time"] = active.min_time();
+    body["max_time"] = active.max_time();
     body["sha256"] = Sha256Hex(*bytes);
     body["wal_gen"] = wal_gen;
     body["sealed_at"] = NowUs();
@@ -158,7 +160,7 @@ struct Store::Impl {
     wal_fd = -1;
     ::unlink((dir + "/" + WalFileName(wal_gen)).c_str());
     ++wal_gen;
-    active.clear();
+    active.Clear();
     return OpenWal();
   }
 };
@@ -201,7 +203,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   if (!wal) return wal.error();
   if (wal->torn && ::truncate(wal_path.c_str(), static_cast<off_t>(wal->good_bytes)) != 0)
     return Sys("truncate " + wal_path);
-  impl->active = std::move(wal->events);
+  for (const auto& e : wal->events) impl->active.Add(e);
 
   impl->chain_fd = ::open((dir + "/chain.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (impl->chain_fd < 0) return Sys("open chain.log");
@@ -228,7 +230,7 @@ Result<void> Store::Append(std::span<const ActivityEvent> batch) {
     return e;
   }
   im.wal_size += static_cast<off_t>(record->size());
-  im.active.insert(im.active.end(), batch.begin(), batch.end());
+  for (const auto& e : batch) im.active.Add(e);
   if (im.active.size() >= im.options.segment_events) ESAFE_TRY(im.SealLocked());
   const auto observer = im.observer;
   lock.unlock();
@@ -255,8 +257,8 @@ Result<RetentionReport> Store::ApplyRetention(const RetentionPolicy& policy, int
   for (const auto& [a, d] : policy.agency_days) min_days = std::min(min_days, d);
   // A quiet log may not fill a segment within the retention period: seal the active
   // part when any of it has expired, so that it is judged like everything else.
-  if (std::any_of(im.active.begin(), im.active.end(), [&](const ActivityEvent& e) {
-        return e.time_us < now_us - policy.DaysFor(e.agency) * kDayUs;
+  if (im.active.AnyRow([&](int64_t time_us, std::string_view agency) {
+        return time_us < now_us - policy.DaysFor(std::string(agency)) * kDayUs;
       }))
     ESAFE_TRY(im.SealLocked());
   std::vector<LegalHold> holds;

@@ -101,7 +101,7 @@ Result<VerifyReport> Verify(const std::string& dir, const std::string& expect_he
       continue;
     }
     const auto& idx = data->index();
-    const auto& times = data->times();
+    const auto times = data->Times();
     if (idx.seq != seq || idx.count != live.events || idx.min_time != live.min_time ||
         idx.max_time != live.max_time || times.front() != idx.min_time || times.back() != idx.max_time ||
         !std::is_sorted(times.begin(), times.end())) {

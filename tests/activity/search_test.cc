@@ -136,26 +136,27 @@ Generated RandomQuery(std::mt19937_64& rng) {
   return g;
 }
 
-class SearchTest : public ::testing::TestWithParam<bool> {};
+// (time-ordered ingest, segments of several 4,096-event blocks)
+class SearchTest : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
 
 TEST_P(SearchTest, MatchesBruteForceReference) {
-  const bool time_ordered = GetParam();
+  const bool time_ordered = std::get<0>(GetParam()), blocks = std::get<1>(GetParam());
   TempDir dir;
   EventGen gen(time_ordered ? 101 : 202);
-  std::vector<ActivityEvent> all = gen.Batch(4000);
+  std::vector<ActivityEvent> all = gen.Batch(blocks ? 20000 : 4000);
   if (time_ordered)
     std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.time_us < b.time_us; });
   {
-    auto store = Store::Open(dir.path(), {.segment_events = 250, .sync = false});
+    auto store = Store::Open(dir.path(), {.segment_events = blocks ? 9000u : 250u, .sync = false});
     ASSERT_TRUE(store.ok());
     for (size_t i = 0; i < all.size(); i += 90)
       ASSERT_TRUE((*store)->Append(std::span(all).subspan(i, std::min<size_t>(90, all.size() - i))).ok());
   }
   auto reader = LogReader::Open(dir.path());
   ASSERT_TRUE(reader.ok());
-  ASSERT_GT(reader->segment_count(), 10u);
+  ASSERT_GT(reader->segment_count(), blocks ? 1u : 10u);
   std::mt19937_64 rng(time_ordered ? 7 : 8);
-  uint64_t nonempty = 0, skipped = 0;
+  uint64_t nonempty = 0, skipped = 0, blocks_skipped = 0;
   for (int i = 0; i < 400; ++i) {
     auto g = RandomQuery(rng);
     std::vector<ActivityEvent> want, got;
@@ -170,6 +171,7 @@ TEST_P(SearchTest, MatchesBruteForceReference) {
     EXPECT_EQ(stats->events_matched, want.size());
     nonempty += !want.empty();
     skipped += stats->segments_total - stats->segments_scanned;
+    blocks_skipped += stats->blocks_total - stats->blocks_read;
     // Counts by a field agree too.
     const Field field = static_cast<Field>(rng() % 10);
     std::map<std::string, uint64_t> want_counts;
@@ -194,12 +196,15 @@ TEST_P(SearchTest, MatchesBruteForceReference) {
     ASSERT_EQ(*counts, want_counts) << "count query " << i << ": " << DescribeQuery(g.query);
   }
   EXPECT_GT(nonempty, 150u);  // the queries are not all trivially empty
-  if (time_ordered) {
+  if (time_ordered && !blocks) {
     EXPECT_GT(skipped, 0u);  // and the indexes do skip segments
+  }
+  if (time_ordered && blocks) {
+    EXPECT_GT(blocks_skipped, 0u);  // and the block ranges skip blocks
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ingest, SearchTest, ::testing::Values(true, false));
+INSTANTIATE_TEST_SUITE_P(Ingest, SearchTest, ::testing::Combine(::testing::Bool(), ::testing::Bool()));
 
 TEST(Search, StopsWhenTheCallbackSaysSo) {
   TempDir dir;
