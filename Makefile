@@ -5,7 +5,12 @@ JOBS      ?= $(shell nproc)
 BUILD     ?= build
 # Optimised without debug information: -g costs a fifth of the build's time, and `make test`
 # builds the tree twice. The sanitizer build keeps line tables (-g1) for readable reports.
-CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DESAFE_WERROR=ON
+# Unity build (cmake/unity.cmake): the heavy headers are parsed once per batch of sources
+# rather than once per file, which takes about 40% off each fresh build. ESAFE_UNITY=OFF
+# for the file-by-file build.
+ESAFE_UNITY ?= ON
+CMAKE_ARGS ?= -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DESAFE_WERROR=ON \
+              -DESAFE_UNITY=$(ESAFE_UNITY)
 LISTEN    ?= 127.0.0.1:8080
 DB        ?= sqlite:var/esafe.db
 FUZZ_SECONDS ?= 20
@@ -35,15 +40,16 @@ deps-bench: deps
 	@scripts/install-deps.sh --bench
 
 # One clang build with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's
-# coverage instrumentation serves both: the unit tests run under the sanitizers, then
-# every libFuzzer target runs for FUZZ_SECONDS from its seed corpus.
+# coverage instrumentation serves both: the unit tests run under the sanitizers, and
+# every libFuzzer target runs for FUZZ_SECONDS from its seed corpus. One ctest run for
+# both, so that the fuzz targets fill the second core while unit.monitoring (the longest
+# under ASan) runs; each fuzz test sets its own ASAN_OPTIONS (no leak check).
 sanitize:
 	CC=clang CXX=clang++ cmake -S . -B build-asan $(CMAKE_ARGS) -DESAFE_SANITIZE=ON -DESAFE_FUZZ=ON \
 	  -DESAFE_BENCH=OFF -DESAFE_FUZZ_SECONDS=$(FUZZ_SECONDS) "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -g1 -DNDEBUG" >/dev/null
 	cmake --build build-asan -j $(JOBS) --target unit_tests fuzz_targets
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'unit|sqlite'
-	ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L fuzz
+	  ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'unit|sqlite|fuzz'
 
 fuzz: sanitize
 

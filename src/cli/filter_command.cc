@@ -48,7 +48,7 @@ struct CheckOptions {
   int64_t agency = 0;  // decide with this agency's overrides; 0: none
 };
 
-[[noreturn]] void Fail(const Error& error) {
+[[noreturn]] void FailFilterCommand(const Error& error) {
   std::cerr << "esafe filter: " << error.message << "\n";
   throw CLI::RuntimeError(error.kind == ErrorKind::kInvalid || error.kind == ErrorKind::kNotFound ? 2 : 1);
 }
@@ -92,7 +92,7 @@ filter::LocalTime ParseAt(const std::string& at) {
       if (hours < 24 && minutes < 60) return {day, hours * 60 + minutes};
     }
   }
-  Fail(Error::Invalid("--at must be a day and time like \"mon 10:00\"", "at"));
+  FailFilterCommand(Error::Invalid("--at must be a day and time like \"mon 10:00\"", "at"));
 }
 
 void RunProfileCheck(const CheckOptions& options) {
@@ -102,21 +102,21 @@ void RunProfileCheck(const CheckOptions& options) {
   auto set = filter::LoadProfileSet(options.profiles, problems);
   if (set && !options.db.empty()) {
     auto opened = store::Open(options.db);
-    if (!opened) Fail(opened.error());
+    if (!opened) FailFilterCommand(opened.error());
     db = std::move(*opened);
     auto overrides = enforce::LoadOverrideSet(*db);
-    if (!overrides) Fail(overrides.error());
+    if (!overrides) FailFilterCommand(overrides.error());
     enforce::MergeOverrides(*overrides, *set);
   }
   auto state = set ? filter::LoadPolicyStateFromSet(std::move(*set), options.lists, report, problems)
                    : Result<std::shared_ptr<const filter::PolicyState>>(set.error());
   for (size_t i = 1; i < problems.size(); ++i) std::cerr << "esafe filter: " << FormatProblem(problems[i]) << "\n";
-  if (!state) Fail(state.error());
+  if (!state) FailFilterCommand(state.error());
   if (report.bad_lines > 0) std::cerr << "esafe filter: skipped " << report.bad_lines << " bad list line(s)\n";
   const filter::LocalTime at = options.at.empty() ? filter::LocalTime::Now() : ParseAt(options.at);
   const filter::PolicyEngine engine(std::move(*state));
   if (!engine.Current()->Find(options.profile)) {
-    Fail(Error::NotFound("no filtering profile '" + options.profile + "' in " + options.profiles +
+    FailFilterCommand(Error::NotFound("no filtering profile '" + options.profile + "' in " + options.profiles +
                          "; profiles: " + engine.Current()->profiles->Names()));
   }
   std::ios::sync_with_stdio(false);
@@ -137,7 +137,7 @@ void RunProfileCheck(const CheckOptions& options) {
       out["list_version"] = decision->state->Version();
       if (decision->reason == filter::DecisionReason::kOverride && db && agency) {
         auto origin = enforce::FindOverrideOrigin(*db, *agency, std::string(decision->entry));
-        if (!origin) Fail(origin.error());
+        if (!origin) FailFilterCommand(origin.error());
         nlohmann::ordered_json o;
         if (*origin) {
           const auto& found = **origin;
@@ -163,18 +163,18 @@ void RunProfileCheck(const CheckOptions& options) {
 void RunCheck(const CheckOptions& options) {
   if (!options.profile.empty()) {
     if (!options.block.empty() || !options.warn.empty()) {
-      Fail(Error::Invalid("give either --profile or --block/--warn, not both", "profile"));
+      FailFilterCommand(Error::Invalid("give either --profile or --block/--warn, not both", "profile"));
     }
     RunProfileCheck(options);
     return;
   }
-  if (options.block.empty()) Fail(Error::Invalid("give --block CATS (with --lists) or --profile P", "block"));
+  if (options.block.empty()) FailFilterCommand(Error::Invalid("give --block CATS (with --lists) or --profile P", "block"));
   filter::CategoryPolicy policy;
   policy.block = options.block;
   policy.warn = options.warn;
   filter::LoadReport report;
   auto state = filter::LoadDirectoryFilter(options.lists, policy, report);
-  if (!state) Fail(state.error());
+  if (!state) FailFilterCommand(state.error());
   if (report.bad_lines > 0) {
     std::cerr << "esafe filter: skipped " << report.bad_lines << " bad list line(s)";
     if (!report.problems.empty()) {

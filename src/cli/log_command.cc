@@ -46,7 +46,7 @@ namespace {
 
 namespace act = esafe::activity;
 
-[[noreturn]] void Fail(const Error& error, int code = 0) {
+[[noreturn]] void FailLogCommand(const Error& error, int code = 0) {
   std::cerr << "esafe log: " << error.message << "\n";
   if (code == 0) code = error.kind == ErrorKind::kInvalid || error.kind == ErrorKind::kNotFound ? 2 : 1;
   throw CLI::RuntimeError(code);
@@ -151,25 +151,25 @@ struct SearchOptions {
 
 void RunSearch(const SearchOptions& o) {
   auto query = BuildQuery(o.query);
-  if (!query) Fail(query.error());
+  if (!query) FailLogCommand(query.error());
   std::optional<act::Field> field;
   if (!o.count_by.empty()) {
     field = act::ParseField(o.count_by);
-    if (!field) Fail(Error::Invalid("--count-by must be user, site, agency, profile, host, category, list, action, client or day"));
+    if (!field) FailLogCommand(Error::Invalid("--count-by must be user, site, agency, profile, host, category, list, action, client or day"));
   }
   std::optional<act::ExportFormat> format;
   if (!o.format.empty()) {
     format = act::ParseExportFormat(o.format);
-    if (!format) Fail(Error::Invalid("--format must be jsonl, csv or xlsx"));
-    if (o.out.empty()) Fail(Error::Invalid("--format needs --out FILE"));
+    if (!format) FailLogCommand(Error::Invalid("--format must be jsonl, csv or xlsx"));
+    if (o.out.empty()) FailLogCommand(Error::Invalid("--format needs --out FILE"));
   }
   auto reader = act::LogReader::Open(o.dir);
-  if (!reader) Fail(reader.error());
+  if (!reader) FailLogCommand(reader.error());
   std::ios::sync_with_stdio(false);
   if (field) {
     act::SearchStats stats;
     auto counts = reader->CountBy(*query, *field, &stats);
-    if (!counts) Fail(counts.error());
+    if (!counts) FailLogCommand(counts.error());
     std::vector<std::pair<std::string, uint64_t>> rows(counts->begin(), counts->end());
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     for (const auto& [key, n] : rows) {
@@ -184,7 +184,7 @@ void RunSearch(const SearchOptions& o) {
   }
   if (format) {
     auto n = act::Export(*reader, *query, *format, o.out);
-    if (!n) Fail(n.error());
+    if (!n) FailLogCommand(n.error());
     std::cerr << Line({{"exported", *n}, {"file", o.out}}) << "\n";
     return;
   }
@@ -194,13 +194,13 @@ void RunSearch(const SearchOptions& o) {
     return o.limit == 0 || ++printed < o.limit;
   });
   std::cout.flush();
-  if (!stats) Fail(stats.error());
+  if (!stats) FailLogCommand(stats.error());
   PrintStats(*stats);
 }
 
 void RunVerify(const std::string& dir, const std::string& head) {
   auto report = act::Verify(dir, head);
-  if (!report) Fail(report.error());
+  if (!report) FailLogCommand(report.error());
   nlohmann::ordered_json j;
   j["ok"] = report->ok;
   j["entries"] = report->entries;
@@ -233,17 +233,17 @@ std::thread StopOnSignal(std::function<void()> stop) {
 }
 
 void RunIngest(const std::string& dir, const std::string& socket, bool from_stdin, size_t segment_events) {
-  if (socket.empty() == !from_stdin) Fail(Error::Invalid("give exactly one of --socket PATH or --stdin"));
+  if (socket.empty() == !from_stdin) FailLogCommand(Error::Invalid("give exactly one of --socket PATH or --stdin"));
   act::StoreOptions options;
   if (segment_events > 0) options.segment_events = segment_events;
   auto store = act::Store::Open(dir, options);
-  if (!store) Fail(store.error());
+  if (!store) FailLogCommand(store.error());
   if (from_stdin) {
     std::vector<act::ActivityEvent> batch;
     uint64_t accepted = 0, rejected = 0, line_no = 0;
     auto flush = [&] {
       if (batch.empty()) return;
-      if (auto r = (*store)->Append(batch); !r) Fail(r.error(), 1);
+      if (auto r = (*store)->Append(batch); !r) FailLogCommand(r.error(), 1);
       accepted += batch.size();
       batch.clear();
     };
@@ -269,7 +269,7 @@ void RunIngest(const std::string& dir, const std::string& socket, bool from_stdi
     return;
   }
   auto server = act::IngestServer::Create(**store, socket);
-  if (!server) Fail(server.error(), 1);
+  if (!server) FailLogCommand(server.error(), 1);
   act::IngestServer* raw = server->get();
   std::thread stopper = StopOnSignal([raw] { raw->Stop(); });
   std::cerr << "esafe log: ingesting on " << socket << "\n";
@@ -284,25 +284,25 @@ void RunIngest(const std::string& dir, const std::string& socket, bool from_stdi
 void RunRetention(const std::string& dir, int64_t default_days, const std::vector<std::string>& agency_days,
                   const std::string& now_text) {
   act::RetentionPolicy policy;
-  if (default_days < 1) Fail(Error::Invalid("--default-days must be at least 1"));
+  if (default_days < 1) FailLogCommand(Error::Invalid("--default-days must be at least 1"));
   policy.default_days = default_days;
   for (const auto& item : agency_days) {
     const auto eq = item.rfind('=');
     auto days = eq == std::string::npos ? std::nullopt : text::ParseInt(item.substr(eq + 1));
-    if (!days || *days < 1 || eq == 0) Fail(Error::Invalid("--agency-days takes AGENCY=DAYS, got " + item));
+    if (!days || *days < 1 || eq == 0) FailLogCommand(Error::Invalid("--agency-days takes AGENCY=DAYS, got " + item));
     policy.agency_days[item.substr(0, eq)] = *days;
   }
   int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::system_clock::now().time_since_epoch()).count();
   if (!now_text.empty()) {
     auto t = act::ParseTime(now_text);
-    if (!t) Fail(t.error());
+    if (!t) FailLogCommand(t.error());
     now = *t;
   }
   auto store = act::Store::Open(dir);
-  if (!store) Fail(store.error());
+  if (!store) FailLogCommand(store.error());
   auto report = (*store)->ApplyRetention(policy, now);
-  if (!report) Fail(report.error());
+  if (!report) FailLogCommand(report.error());
   std::cout << Line({{"segments_deleted", report->segments_deleted},
                      {"segments_rewritten", report->segments_rewritten},
                      {"events_deleted", report->events_deleted},
@@ -335,19 +335,19 @@ nlohmann::ordered_json MirrorJson(const act::PgMirrorReport& r) {
 }
 
 void RunMirror(const MirrorArgs& a) {
-  if (a.dir.empty() == a.log.empty()) Fail(Error::Invalid("give the log directory once: DIR or --log DIR"));
+  if (a.dir.empty() == a.log.empty()) FailLogCommand(Error::Invalid("give the log directory once: DIR or --log DIR"));
   const std::string& dir = a.dir.empty() ? a.log : a.dir;
   act::PgMirrorOptions options;
   options.schema = a.schema;
   auto partition = act::ParsePgPartition(a.partition);
-  if (!partition) Fail(Error::Invalid("--partition must be day or month"));
+  if (!partition) FailLogCommand(Error::Invalid("--partition must be day or month"));
   options.partition = *partition;
-  if (!(a.interval >= 0.1 && a.interval <= 3600)) Fail(Error::Invalid("--interval must be 0.1 to 3600 seconds"));
+  if (!(a.interval >= 0.1 && a.interval <= 3600)) FailLogCommand(Error::Invalid("--interval must be 0.1 to 3600 seconds"));
   if (!a.follow) {
     auto mirror = act::PgMirror::Connect(a.postgres, options);
-    if (!mirror) Fail(mirror.error());
+    if (!mirror) FailLogCommand(mirror.error());
     auto report = (*mirror)->MirrorOnce(dir);
-    if (!report) Fail(report.error());
+    if (!report) FailLogCommand(report.error());
     std::cout << Line(MirrorJson(*report)) << "\n";
     return;
   }
@@ -372,7 +372,7 @@ void RunMirror(const MirrorArgs& a) {
   if (!follower) {
     ::kill(::getpid(), SIGTERM);  // ends the signal thread, which waits for one
     stopper.join();
-    Fail(follower.error());
+    FailLogCommand(follower.error());
   }
   std::cerr << "esafe log: mirroring " << dir << " into schema " << a.schema << " every " << a.interval << " s\n";
   {
@@ -454,14 +454,14 @@ void RegisterLogCommands(CLI::App& app) {
     for (auto [text, slot] : {std::pair{&hold->from, &lh.from_us}, std::pair{&hold->to, &lh.to_us}}) {
       if (text->empty()) continue;
       auto t = act::ParseTime(*text);
-      if (!t) Fail(t.error());
+      if (!t) FailLogCommand(t.error());
       *slot = *t;
     }
     if (!hold->cidr.empty()) lh.cidr = hold->cidr;
     if (!hold->user.empty()) lh.user = hold->user;
     auto store = act::Store::Open(hold->dir);
-    if (!store) Fail(store.error());
-    if (auto placed = (*store)->PlaceHold(lh, hold->by); !placed) Fail(placed.error());
+    if (!store) FailLogCommand(store.error());
+    if (auto placed = (*store)->PlaceHold(lh, hold->by); !placed) FailLogCommand(placed.error());
     std::cout << Line({{"placed", lh.id}, {"head_hash", (*store)->HeadHash()}}) << "\n";
   });
   auto* rel = h->add_subcommand("release", "Release a hold");
@@ -470,15 +470,15 @@ void RegisterLogCommands(CLI::App& app) {
   rel->add_option("--by", hold->by)->required();
   rel->callback([hold] {
     auto store = act::Store::Open(hold->dir);
-    if (!store) Fail(store.error());
-    if (auto released = (*store)->ReleaseHold(hold->id, hold->by); !released) Fail(released.error());
+    if (!store) FailLogCommand(store.error());
+    if (auto released = (*store)->ReleaseHold(hold->id, hold->by); !released) FailLogCommand(released.error());
     std::cout << Line({{"released", hold->id}, {"head_hash", (*store)->HeadHash()}}) << "\n";
   });
   auto* list = h->add_subcommand("list", "List the holds in force");
   list->add_option("dir", hold->dir)->required();
   list->callback([hold] {
     auto store = act::Store::Open(hold->dir);
-    if (!store) Fail(store.error());
+    if (!store) FailLogCommand(store.error());
     for (const auto& x : (*store)->Holds()) {
       nlohmann::ordered_json j;
       j["id"] = x.id;
@@ -506,7 +506,7 @@ void RegisterLogCommands(CLI::App& app) {
   AddQueryOptions(e, ex->query);
   e->callback([ex] {
     auto query = BuildQuery(ex->query);
-    if (!query) Fail(query.error());
+    if (!query) FailLogCommand(query.error());
     act::ExtractRequest request;
     request.query = *query;
     request.who = ex->who;
@@ -514,11 +514,11 @@ void RegisterLogCommands(CLI::App& app) {
     request.formats.clear();
     for (const auto& f : ex->formats) {
       auto format = act::ParseExportFormat(f);
-      if (!format) Fail(Error::Invalid("--formats takes jsonl, csv, xlsx"));
+      if (!format) FailLogCommand(Error::Invalid("--formats takes jsonl, csv, xlsx"));
       request.formats.push_back(*format);
     }
     auto result = act::WriteExtract(ex->dir, request, ex->out);
-    if (!result) Fail(result.error());
+    if (!result) FailLogCommand(result.error());
     nlohmann::ordered_json j;
     j["events"] = result->events;
     j["manifest"] = result->manifest_path;

@@ -18,7 +18,7 @@
 namespace esafe::cli {
 namespace {
 
-[[noreturn]] void Fail(const Error& e) {
+[[noreturn]] void FailMonitorCommand(const Error& e) {
   std::cerr << "esafe: " << e.message << (e.field.empty() ? "" : " (" + e.field + ")") << "\n";
   throw CLI::RuntimeError(e.kind == ErrorKind::kInvalid ? 2 : 1);
 }
@@ -31,35 +31,35 @@ void RunMonitor(const MonitorOptions& o) {
   activity::Query query;
   if (!o.since.empty()) {
     auto t = activity::ParseTime(o.since);
-    if (!t.ok()) Fail(Error::Invalid("--since must be a date or RFC 3339 time", "since"));
+    if (!t.ok()) FailMonitorCommand(Error::Invalid("--since must be a date or RFC 3339 time", "since"));
     query.from_us = *t;
   }
   if (!o.until.empty()) {
     auto t = activity::ParseTime(o.until);
-    if (!t.ok()) Fail(Error::Invalid("--until must be a date or RFC 3339 time", "until"));
+    if (!t.ok()) FailMonitorCommand(Error::Invalid("--until must be a date or RFC 3339 time", "until"));
     query.to_us = *t;
   }
   if (query.from_us && query.to_us && *query.from_us >= *query.to_us) {
-    Fail(Error::Invalid("--since must be before --until", "since"));
+    FailMonitorCommand(Error::Invalid("--since must be before --until", "since"));
   }
   monitoring::RuleSettings settings;
   if (!o.rules.empty()) {
     auto parsed = monitoring::LoadRuleSettings(o.rules);
-    if (!parsed.ok()) Fail(parsed.error());
+    if (!parsed.ok()) FailMonitorCommand(parsed.error());
     settings = std::move(*parsed);
   }
   monitoring::TermsInForce terms;
-  if (auto loaded = terms.Reload(o.terms); !loaded.ok()) Fail(loaded.error());
+  if (auto loaded = terms.Reload(o.terms); !loaded.ok()) FailMonitorCommand(loaded.error());
 
   auto opened = store::Open(o.db);
-  if (!opened.ok()) Fail(opened.error());
+  if (!opened.ok()) FailMonitorCommand(opened.error());
   auto ran = monitoring::RunOverLog(**opened, o.log, query, terms, settings,
                                     [](int64_t id, const monitoring::AlertDraft& d) {
                                       std::cout << "alert " << id << "\t" << monitoring::SeverityName(d.severity)
                                                 << "\t" << monitoring::RuleName(d.rule) << "\t" << d.agency << "\t"
                                                 << d.summary << "\n";
                                     });
-  if (!ran.ok()) Fail(ran.error());
+  if (!ran.ok()) FailMonitorCommand(ran.error());
   const auto& stats = ran->monitor;
   std::cout << "monitored " << stats.events << " events (" << stats.searches << " searches, "
             << stats.search_matches << " matching a term); recorded " << ran->recorded << " alerts ("

@@ -26,14 +26,14 @@
 namespace esafe::cli {
 namespace {
 
-[[noreturn]] void Fail(const Error& e) {
+[[noreturn]] void FailServeCommand(const Error& e) {
   std::cerr << "esafe: " << e.message << (e.field.empty() ? "" : " (" + e.field + ")") << "\n";
   throw CLI::RuntimeError(e.kind == ErrorKind::kInvalid ? 2 : 1);
 }
 
 std::unique_ptr<store::Database> OpenOrFail(const std::string& url) {
   auto db = store::Open(url);
-  if (!db.ok()) Fail(db.error());
+  if (!db.ok()) FailServeCommand(db.error());
   return std::move(*db);
 }
 
@@ -65,14 +65,14 @@ std::string DemoPassword(const std::string& db_url) {
 // objectives, actions and training, and two annual audit rounds. True when it was loaded now.
 bool LoadDemo(store::Database& db, const std::string& password) {
   auto loaded = directory::LoadDemo(db, password);
-  if (!loaded.ok()) Fail(loaded.error());
+  if (!loaded.ok()) FailServeCommand(loaded.error());
   if (*loaded) {
     auto plan = plan::LoadPlanDemo(db);
-    if (!plan.ok()) Fail(plan.error());
+    if (!plan.ok()) FailServeCommand(plan.error());
     auto audit = standards::LoadStandardsDemo(db);
-    if (!audit.ok()) Fail(audit.error());
+    if (!audit.ok()) FailServeCommand(audit.error());
     auto survey_demo = surveys::LoadSurveysDemo(db);
-    if (!survey_demo.ok()) Fail(survey_demo.error());
+    if (!survey_demo.ok()) FailServeCommand(survey_demo.error());
   }
   return *loaded;
 }
@@ -97,7 +97,7 @@ void LoadDemoActivity(store::Database& db, const std::string& dir, monitoring::L
   system.username = "demo-loader";
   system.role = access::Role::kPartnershipAdmin;
   auto sites = directory::Directory(db).List(directory::Kind::kSite, system, {});
-  if (!sites.ok()) Fail(sites.error());
+  if (!sites.ok()) FailServeCommand(sites.error());
   std::vector<activity::DemoSite> demo_sites;
   for (const auto& s : *sites) {
     if (!s.contains("ip_ranges") || !s["ip_ranges"].is_array() || s["ip_ranges"].empty()) continue;
@@ -108,12 +108,12 @@ void LoadDemoActivity(store::Database& db, const std::string& dir, monitoring::L
   if (demo_sites.empty()) return;
   std::filesystem::create_directories(dir);
   auto store = activity::Store::Open(dir, {.segment_events = 4096});
-  if (!store.ok()) Fail(store.error());
+  if (!store.ok()) FailServeCommand(store.error());
   (*store)->SetBatchObserver(live.Observer());
   const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   auto written = activity::WriteDemoLog(**store, demo_sites, now, 14, 40000, 20261123);
-  if (!written.ok()) Fail(written.error());
+  if (!written.ok()) FailServeCommand(written.error());
   std::cout << fmt::format("wrote {} demonstration filtering decisions to the activity log {}", *written, dir)
             << std::endl;
 }
@@ -121,7 +121,7 @@ void LoadDemoActivity(store::Database& db, const std::string& dir, monitoring::L
 // Data every partnership starts with, whether or not it is a demo.
 void EnsureShippedData(store::Database& db) {
   auto audit = standards::Standards(db).EnsureDefaultTemplate();
-  if (!audit.ok()) Fail(audit.error());
+  if (!audit.ok()) FailServeCommand(audit.error());
 }
 
 }  // namespace
@@ -174,21 +174,21 @@ void RegisterServeCommands(CLI::App& app) {
                                "same password", password);
     }
     if (!live_options.ingest_socket.empty() && activity_log.empty()) {
-      Fail(Error::Invalid("--ingest-socket needs --activity-log DIR", "ingest-socket"));
+      FailServeCommand(Error::Invalid("--ingest-socket needs --activity-log DIR", "ingest-socket"));
     }
     if (!activity_postgres.empty() && activity_log.empty()) {
-      Fail(Error::Invalid("--activity-postgres needs --activity-log DIR", "activity-postgres"));
+      FailServeCommand(Error::Invalid("--activity-postgres needs --activity-log DIR", "activity-postgres"));
     }
     std::unique_ptr<monitoring::LiveActivity> live;
     if (!activity_log.empty()) {
       live_options.log_dir = activity_log;
       auto started = monitoring::LiveActivity::Start(*db, live_options);
-      if (!started.ok()) Fail(started.error());
+      if (!started.ok()) FailServeCommand(started.error());
       live = std::move(*started);
     }
     if (demo && live) LoadDemoActivity(*db, activity_log, *live);
     if (live) {
-      if (auto ingest = live->StartIngest(); !ingest.ok()) Fail(ingest.error());
+      if (auto ingest = live->StartIngest(); !ingest.ok()) FailServeCommand(ingest.error());
       if (!live_options.ingest_socket.empty()) {
         std::cout << "accepting filtering decisions on " << live_options.ingest_socket << std::endl;
       }
@@ -207,7 +207,7 @@ void RegisterServeCommands(CLI::App& app) {
                            pass->events_copied, pass->events_removed, pass->events_mirrored);
             }
           });
-      if (!started.ok()) Fail(started.error());
+      if (!started.ok()) FailServeCommand(started.error());
       mirror = std::move(*started);
       std::cout << "copying the activity log's sealed segments to PostgreSQL, schema " << activity_postgres_schema
                 << std::endl;
@@ -226,7 +226,7 @@ void RegisterServeCommands(CLI::App& app) {
     web::App web_app(*db, options);
     web::HttpServer server(web_app, options.max_upload_body);
     auto listening = server.Listen(listen);
-    if (!listening.ok()) Fail(listening.error());
+    if (!listening.ok()) FailServeCommand(listening.error());
     std::string host = listen.substr(0, listen.rfind(':'));
     std::cout << fmt::format("esafe is running at http://{}:{}/", host, server.port()) << std::endl;
     if (!demo_login.empty()) std::cout << demo_login << std::endl;
@@ -247,7 +247,7 @@ void RegisterServeCommands(CLI::App& app) {
   add->callback([] {
     auto db = OpenOrFail(db_url);
     std::string password;
-    if (!std::getline(std::cin, password)) Fail(Error::Invalid("give the password on standard input", "password"));
+    if (!std::getline(std::cin, password)) FailServeCommand(Error::Invalid("give the password on standard input", "password"));
     if (!password.empty() && password.back() == '\r') password.pop_back();
     access::NewAccount a{.username = username, .display_name = display_name, .password = password,
                          .role = *access::ParseRole(role)};
@@ -255,11 +255,11 @@ void RegisterServeCommands(CLI::App& app) {
       try {
         a.agency_id = std::stoll(agency);
       } catch (...) {
-        Fail(Error::Invalid("--agency-id must be a number", "agency-id"));
+        FailServeCommand(Error::Invalid("--agency-id must be a number", "agency-id"));
       }
     }
     auto id = access::AddAccount(*db, a, nullptr);
-    if (!id.ok()) Fail(id.error());
+    if (!id.ok()) FailServeCommand(id.error());
     std::cout << fmt::format("created account {} (id {}) with role {}", username, *id, role) << std::endl;
   });
 

@@ -5,7 +5,7 @@
 namespace esafe::enforce {
 namespace {
 
-std::string_view Trim(std::string_view s) {
+std::string_view TrimBlanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
@@ -26,7 +26,7 @@ Result<std::vector<filter::ClientRange>> LoadSiteRanges(store::Database& db) {
       ranges_text = ranges;
       while (!ranges_text.empty()) {
         const size_t comma = ranges_text.find(',');
-        const std::string_view cidr = Trim(ranges_text.substr(0, comma));
+        const std::string_view cidr = TrimBlanks(ranges_text.substr(0, comma));
         ranges_text.remove_prefix(comma == std::string_view::npos ? ranges_text.size() : comma + 1);
         if (cidr.empty()) continue;
         filter::ClientRange range;

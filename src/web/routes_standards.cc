@@ -30,7 +30,7 @@ Result<Json> Report(store::Database& db, const Call& call) {
   return standards::Standards(db).BoardReport(call.who(), *id, *agency);
 }
 
-Response Download(std::string body, const std::string& type, const std::string& file_name) {
+Response StandardsDownload(std::string body, const std::string& type, const std::string& file_name) {
   Response r;
   r.content_type = type;
   r.body = std::move(body);
@@ -243,7 +243,7 @@ void AddStandardsRoutes(RouteTable& t) {
                         auto pdf = RenderPdf(RenderBoardReportPage(
                             *r, {.round_id = id, .standalone = true, .inline_css = ReportCss()}));
                         if (!pdf.ok()) return ErrorResponse(pdf.error());
-                        return Download(std::move(*pdf), "application/pdf",
+                        return StandardsDownload(std::move(*pdf), "application/pdf",
                                         fmt::format("board-report-{}.pdf", (*r)["round"]["year"].get<int64_t>()));
                       },
                       .summary = "The board report as PDF (headless Chromium on the server)", .tag = tag,
@@ -261,7 +261,7 @@ void AddStandardsRoutes(RouteTable& t) {
                           body += standards::ReportTableCsv(table);
                         }
                         std::string name = tables->size() == 1 ? (*tables)[0].id : std::string("board-report");
-                        return Download(std::move(body), "text/csv; charset=utf-8",
+                        return StandardsDownload(std::move(body), "text/csv; charset=utf-8",
                                         fmt::format("{}-{}.csv", name, (*r)["round"]["year"].get<int64_t>()));
                       },
                       .summary = "Board report tables as CSV (table: one table by id; all when absent)", .tag = tag,
@@ -281,7 +281,7 @@ void AddStandardsRoutes(RouteTable& t) {
                         auto xlsx = standards::ReportXlsx(chosen);
                         if (!xlsx.ok()) return ErrorResponse(xlsx.error());
                         std::string name = tables->size() == 1 ? (*tables)[0].id : std::string("board-report");
-                        return Download(std::move(*xlsx),
+                        return StandardsDownload(std::move(*xlsx),
                                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                         fmt::format("{}-{}.xlsx", name, (*r)["round"]["year"].get<int64_t>()));
                       },

@@ -18,7 +18,7 @@
 namespace esafe::web {
 namespace {
 
-Response Download(Result<std::string> bytes, const std::string& content_type, const std::string& filename) {
+Response SurveysDownload(Result<std::string> bytes, const std::string& content_type, const std::string& filename) {
   if (!bytes.ok()) return ErrorResponse(bytes.error());
   Response r;
   r.content_type = content_type;
@@ -232,14 +232,14 @@ void AddSurveyRoutes(RouteTable& t) {
                       .tag = "surveys", .response_schema = "SurveyIndicators"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/surveys/indicators/export.csv",
                       .handler = [db](const Call& call) {
-                        return Download(surveys::Surveys(*db).IndicatorsCsv(call.who()), "text/csv; charset=utf-8",
+                        return SurveysDownload(surveys::Surveys(*db).IndicatorsCsv(call.who()), "text/csv; charset=utf-8",
                                         "survey-indicators.csv");
                       },
                       .summary = "The survey indicators as CSV", .tag = "surveys", .response_schema = "csv",
                       .response_content = "text/csv"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/surveys/indicators/export.xlsx",
                       .handler = [db](const Call& call) {
-                        return Download(surveys::Surveys(*db).IndicatorsXlsx(call.who()), kXlsx, "survey-indicators.xlsx");
+                        return SurveysDownload(surveys::Surveys(*db).IndicatorsXlsx(call.who()), kXlsx, "survey-indicators.xlsx");
                       },
                       .summary = "The survey indicators as an Excel workbook", .tag = "surveys",
                       .response_schema = "xlsx", .response_content = kXlsx});
@@ -284,7 +284,7 @@ void AddSurveyRoutes(RouteTable& t) {
                       .handler = [db](const Call& call) {
                         auto id = PathId(call);
                         if (!id.ok()) return ErrorResponse(id.error());
-                        return Download(surveys::Surveys(*db).ResultsCsv(call.who(), *id), "text/csv; charset=utf-8",
+                        return SurveysDownload(surveys::Surveys(*db).ResultsCsv(call.who(), *id), "text/csv; charset=utf-8",
                                         fmt::format("survey-{}-results.csv", *id));
                       },
                       .summary = "A survey's results as CSV (no free text)", .tag = "surveys", .response_schema = "csv",
@@ -293,7 +293,7 @@ void AddSurveyRoutes(RouteTable& t) {
                       .handler = [db](const Call& call) {
                         auto id = PathId(call);
                         if (!id.ok()) return ErrorResponse(id.error());
-                        return Download(surveys::Surveys(*db).ResultsXlsx(call.who(), *id), kXlsx,
+                        return SurveysDownload(surveys::Surveys(*db).ResultsXlsx(call.who(), *id), kXlsx,
                                         fmt::format("survey-{}-results.xlsx", *id));
                       },
                       .summary = "A survey's results as an Excel workbook (no free text)", .tag = "surveys",

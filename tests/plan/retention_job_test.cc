@@ -10,7 +10,7 @@
 namespace esafe::plan {
 namespace {
 
-access::Principal Admin() {
+access::Principal RetentionAdmin() {
   access::Principal p;
   p.user_id = 1;
   p.username = "admin";
@@ -107,13 +107,13 @@ class RetentionJobTest : public ::testing::Test {
 };
 
 TEST_F(RetentionJobTest, ScheduleHasADefaultForEachRecordTypeAndThePartnershipSetsItsOwn) {
-  auto s = job().Schedule(Admin());
+  auto s = job().Schedule(RetentionAdmin());
   ASSERT_TRUE(s.ok()) << s.error().message;
   ASSERT_EQ(s->size(), RetentionRecordTypes().size());
   for (const auto& row : *s) {
     EXPECT_NE(row["basis"].get<std::string>().find("default, the partnership sets its own"), std::string::npos);
   }
-  auto set = job().SetPeriod(Admin(), "incident", 120, kNow);
+  auto set = job().SetPeriod(RetentionAdmin(), "incident", 120, kNow);
   ASSERT_TRUE(set.ok()) << set.error().message;
   bool found = false;
   for (const auto& row : *set) {
@@ -124,8 +124,8 @@ TEST_F(RetentionJobTest, ScheduleHasADefaultForEachRecordTypeAndThePartnershipSe
     }
   }
   EXPECT_TRUE(found);
-  EXPECT_EQ(job().SetPeriod(Admin(), "incident", 0, kNow).error().field, "months");
-  EXPECT_EQ(job().SetPeriod(Admin(), "parking_tickets", 12, kNow).error().field, "record_type");
+  EXPECT_EQ(job().SetPeriod(RetentionAdmin(), "incident", 0, kNow).error().field, "months");
+  EXPECT_EQ(job().SetPeriod(RetentionAdmin(), "parking_tickets", 12, kNow).error().field, "record_type");
 }
 
 TEST_F(RetentionJobTest, ExactlyTheDueRecordsAreListedAndHeldOnesApart) {
@@ -140,11 +140,11 @@ TEST_F(RetentionJobTest, ExactlyTheDueRecordsAreListedAndHeldOnesApart) {
   int64_t answered = Disclosure("2027-01-01", "2028-01-10");    // due 2030-01-10
   int64_t unanswered = Disclosure("2028-07-01", std::nullopt);  // from receipt: due 2030-07-01, not yet
 
-  auto hold = job().PlaceHold(Admin(), {{"record_type", "incident"}, {"record_id", held_incident},
+  auto hold = job().PlaceHold(RetentionAdmin(), {{"record_type", "incident"}, {"record_id", held_incident},
                                         {"reason", "civil claim pending"}}, kNow);
   ASSERT_TRUE(hold.ok()) << hold.error().message;
 
-  auto listed = job().ListDue(Admin(), kNow);
+  auto listed = job().ListDue(RetentionAdmin(), kNow);
   ASSERT_TRUE(listed.ok()) << listed.error().message;
   EXPECT_EQ(Keys((*listed)["due"]),
             (std::vector<std::string>{Key("incident", old_incident), Key("incident", edge_incident),
@@ -160,15 +160,15 @@ TEST_F(RetentionJobTest, ExactlyTheDueRecordsAreListedAndHeldOnesApart) {
   (void)unanswered;
 
   // A held record cannot be confirmed for deletion; released, it is due again.
-  auto refused = job().Confirm(Admin(), {{"record_type", "incident"}, {"record_id", held_incident},
+  auto refused = job().Confirm(RetentionAdmin(), {{"record_type", "incident"}, {"record_id", held_incident},
                                          {"action", "delete"}, {"note", "expired"}}, kNow);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);
-  auto released = job().ReleaseHold(Admin(), (*hold)["id"], "claim settled", kNow);
+  auto released = job().ReleaseHold(RetentionAdmin(), (*hold)["id"], "claim settled", kNow);
   ASSERT_TRUE(released.ok()) << released.error().message;
   EXPECT_EQ((*released)["released_by"], "admin");
-  EXPECT_EQ(job().ReleaseHold(Admin(), (*hold)["id"], "again", kNow).error().kind, ErrorKind::kConflict);
-  auto after = job().ListDue(Admin(), kNow);
+  EXPECT_EQ(job().ReleaseHold(RetentionAdmin(), (*hold)["id"], "again", kNow).error().kind, ErrorKind::kConflict);
+  auto after = job().ListDue(RetentionAdmin(), kNow);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ((*after)["due"].size(), 5u);
   EXPECT_TRUE((*after)["held"].empty());
@@ -182,7 +182,7 @@ TEST_F(RetentionJobTest, ConfirmedDeletionsAreRecordedTheRecordIsGoneAndNotListe
   const std::vector<std::pair<std::string, int64_t>> records = {
       {"training_attendance", attendance}, {"disclosure_request", request}, {"incident", incident}};
   for (const auto& [type, id] : records) {
-    auto done = job().Confirm(Admin(), {{"record_type", type}, {"record_id", id}, {"action", "delete"},
+    auto done = job().Confirm(RetentionAdmin(), {{"record_type", type}, {"record_id", id}, {"action", "delete"},
                                         {"note", "period ended; reviewed"}}, kNow);
     ASSERT_TRUE(done.ok()) << type << ": " << done.error().message;
     EXPECT_EQ((*done)["done_by"], "admin");
@@ -196,7 +196,7 @@ TEST_F(RetentionJobTest, ConfirmedDeletionsAreRecordedTheRecordIsGoneAndNotListe
   EXPECT_EQ(Count("incidents WHERE id = ? AND description LIKE '%Pupil A%'", {incident}), 0);
   EXPECT_EQ(Count("incident_people WHERE incident_id = ? AND name IS NOT NULL", {incident}), 0);
 
-  auto actions = job().Actions(Admin());
+  auto actions = job().Actions(RetentionAdmin());
   ASSERT_TRUE(actions.ok());
   ASSERT_EQ(actions->size(), 3u);
   EXPECT_EQ((*actions)[0]["record_type"], "training_attendance");
@@ -207,10 +207,10 @@ TEST_F(RetentionJobTest, ConfirmedDeletionsAreRecordedTheRecordIsGoneAndNotListe
   EXPECT_EQ(Count("audit_events WHERE action LIKE 'retention_%'", {}), 3);
 
   // The next day's run lists none of them again.
-  auto next = job().ListDue(Admin(), "2030-06-16T09:00:00Z");
+  auto next = job().ListDue(RetentionAdmin(), "2030-06-16T09:00:00Z");
   ASSERT_TRUE(next.ok());
   EXPECT_TRUE((*next)["due"].empty()) << (*next)["due"].dump();
-  auto again = job().Confirm(Admin(), {{"record_type", "incident"}, {"record_id", incident}, {"action", "delete"},
+  auto again = job().Confirm(RetentionAdmin(), {{"record_type", "incident"}, {"record_id", incident}, {"action", "delete"},
                                        {"note", "again"}}, kNow);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
@@ -252,7 +252,7 @@ TEST_F(RetentionJobTest, AupAcceptancesFromRetirementAndAuditReturnsByRound) {
   int64_t old_round = round("2024-03-31");  // due 2030-03-31
   round("2024-07-31");                      // not yet
 
-  auto listed = job().ListDue(Admin(), kNow);
+  auto listed = job().ListDue(RetentionAdmin(), kNow);
   ASSERT_TRUE(listed.ok()) << listed.error().message;
   EXPECT_EQ(Keys((*listed)["due"]),
             (std::vector<std::string>{Key("aup_acceptance", due_acceptance), Key("audit_returns", old_round)}));
@@ -260,7 +260,7 @@ TEST_F(RetentionJobTest, AupAcceptancesFromRetirementAndAuditReturnsByRound) {
 
   for (const auto& [type, id] : std::vector<std::pair<std::string, int64_t>>{{"aup_acceptance", due_acceptance},
                                                                             {"audit_returns", old_round}}) {
-    auto done = job().Confirm(Admin(), {{"record_type", type}, {"record_id", id}, {"action", "delete"},
+    auto done = job().Confirm(RetentionAdmin(), {{"record_type", type}, {"record_id", id}, {"action", "delete"},
                                         {"note", "period ended"}}, kNow);
     ASSERT_TRUE(done.ok()) << type << ": " << done.error().message;
   }
@@ -269,7 +269,7 @@ TEST_F(RetentionJobTest, AupAcceptancesFromRetirementAndAuditReturnsByRound) {
   EXPECT_EQ(Count("audit_returns WHERE round_id = ?", {old_round}), 0);
   EXPECT_EQ(Count("audit_returns", {}), 2);
   EXPECT_EQ(Count("audit_rounds WHERE id = ?", {old_round}), 1);  // the round itself stays
-  EXPECT_TRUE((*job().ListDue(Admin(), kNow))["due"].empty());
+  EXPECT_TRUE((*job().ListDue(RetentionAdmin(), kNow))["due"].empty());
 
   // The daily run records what it found and removes nothing.
   auto run = job().Run(nullptr, "2031-01-01T03:00:00Z");
@@ -284,13 +284,13 @@ TEST_F(RetentionJobTest, AupAcceptancesFromRetirementAndAuditReturnsByRound) {
 
 TEST_F(RetentionJobTest, AnExtensionPostponesTheReview) {
   int64_t attendance = Attendance("2020-01-01T00:00:00Z");
-  auto extended = job().Confirm(Admin(), {{"record_type", "training_attendance"}, {"record_id", attendance},
+  auto extended = job().Confirm(RetentionAdmin(), {{"record_type", "training_attendance"}, {"record_id", attendance},
                                           {"action", "extend"}, {"months", 12}, {"note", "needed for the audit"}}, kNow);
   ASSERT_TRUE(extended.ok()) << extended.error().message;
   EXPECT_EQ((*extended)["extended_until"], "2031-06-15");
   EXPECT_EQ(Count("training_attendance WHERE id = ?", {attendance}), 1);
-  EXPECT_TRUE((*job().ListDue(Admin(), "2031-06-14T00:00:00Z"))["due"].empty());
-  EXPECT_EQ((*job().ListDue(Admin(), "2031-06-15T00:00:00Z"))["due"].size(), 1u);
+  EXPECT_TRUE((*job().ListDue(RetentionAdmin(), "2031-06-14T00:00:00Z"))["due"].empty());
+  EXPECT_EQ((*job().ListDue(RetentionAdmin(), "2031-06-15T00:00:00Z"))["due"].size(), 1u);
 }
 
 TEST_F(RetentionJobTest, OnlyPartnershipAdminsAndBadInputIsRefused) {
@@ -304,7 +304,7 @@ TEST_F(RetentionJobTest, OnlyPartnershipAdminsAndBadInputIsRefused) {
                                      {"reason", "x"}}, kNow).error().kind,
             ErrorKind::kForbidden);
 
-  auto confirm = [&](Json in) { return job().Confirm(Admin(), in, kNow); };
+  auto confirm = [&](Json in) { return job().Confirm(RetentionAdmin(), in, kNow); };
   EXPECT_EQ(confirm({{"record_type", "nope"}, {"record_id", attendance}, {"action", "delete"}, {"note", "x"}}).error().field,
             "record_type");
   EXPECT_EQ(confirm({{"record_type", "training_attendance"}, {"record_id", "1"}, {"action", "delete"}, {"note", "x"}})
@@ -317,8 +317,8 @@ TEST_F(RetentionJobTest, OnlyPartnershipAdminsAndBadInputIsRefused) {
                      {"months", 0}, {"note", "x"}}).error().field, "months");
   EXPECT_EQ(confirm({{"record_type", "training_attendance"}, {"record_id", 9999}, {"action", "delete"}, {"note", "x"}})
                 .error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(job().ListDue(Admin(), "yesterday").error().field, "now");
-  EXPECT_EQ(job().PlaceHold(Admin(), {{"record_type", "training_attendance"}, {"record_id", attendance}}, kNow).error().field,
+  EXPECT_EQ(job().ListDue(RetentionAdmin(), "yesterday").error().field, "now");
+  EXPECT_EQ(job().PlaceHold(RetentionAdmin(), {{"record_type", "training_attendance"}, {"record_id", attendance}}, kNow).error().field,
             "reason");
   // Nothing was changed by any of it.
   EXPECT_EQ(Count("training_attendance WHERE id = ?", {attendance}), 1);

@@ -10,7 +10,7 @@
 namespace esafe::plan {
 namespace {
 
-access::Principal Admin() {
+access::Principal TrainingAdmin() {
   access::Principal p;
   p.user_id = 1;
   p.username = "admin";
@@ -18,7 +18,7 @@ access::Principal Admin() {
   return p;
 }
 
-access::Principal Officer(int64_t agency) {
+access::Principal TrainingOfficer(int64_t agency) {
   access::Principal p;
   p.user_id = 2;
   p.username = "officer";
@@ -32,7 +32,7 @@ class TrainingTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(directory::LoadDemo(tdb.db(), "plan-test-password-1").ok()); }
   TrainingRegister reg() { return TrainingRegister(tdb.db()); }
   Json StatusOf(const std::string& name, const std::string& today) {
-    auto all = reg().PeopleStatus(Admin(), std::nullopt, today);
+    auto all = reg().PeopleStatus(TrainingAdmin(), std::nullopt, today);
     EXPECT_TRUE(all.ok());
     for (const auto& p : *all) if (p["full_name"] == name) return p;
     ADD_FAILURE() << name << " not listed";
@@ -44,12 +44,12 @@ class TrainingTest : public ::testing::Test {
                {"audiences", {"those who work with children"}}, {"focuses", {"e-safety awareness"}},
                {"refresher_months", 12}};
     in.update(extra);
-    auto c = reg().CreateCourse(Admin(), in);
+    auto c = reg().CreateCourse(TrainingAdmin(), in);
     EXPECT_TRUE(c.ok()) << c.error().message;
     return (*c)["id"];
   }
   int64_t Session(int64_t course, const std::string& date) {
-    auto s = reg().CreateSession(Admin(), {{"course_id", course}, {"held_on", date}});
+    auto s = reg().CreateSession(TrainingAdmin(), {{"course_id", course}, {"held_on", date}});
     EXPECT_TRUE(s.ok()) << s.error().message;
     return (*s)["id"];
   }
@@ -57,7 +57,7 @@ class TrainingTest : public ::testing::Test {
 };
 
 TEST_F(TrainingTest, MatrixIsSection4sAndEditable) {
-  auto m = reg().Matrix(Admin());
+  auto m = reg().Matrix(TrainingAdmin());
   ASSERT_TRUE(m.ok());
   EXPECT_EQ((*m)["cells"].size(), 36u);
   auto cell = [&](const Json& matrix, const std::string& a, const std::string& f) {
@@ -67,20 +67,20 @@ TEST_F(TrainingTest, MatrixIsSection4sAndEditable) {
   EXPECT_TRUE(cell(*m, "children", "e-safety awareness"));
   EXPECT_FALSE(cell(*m, "children", "assessing risks posed by adults"));
   EXPECT_TRUE(cell(*m, "those who work with children", "assessing risks posed by adults"));
-  auto set = reg().SetMatrixCell(Admin(), {{"audience", "children"}, {"focus", "other safeguarding links"}, {"required", true}});
+  auto set = reg().SetMatrixCell(TrainingAdmin(), {{"audience", "children"}, {"focus", "other safeguarding links"}, {"required", true}});
   ASSERT_TRUE(set.ok());
   EXPECT_TRUE(cell(*set, "children", "other safeguarding links"));
-  auto bad = reg().SetMatrixCell(Admin(), {{"audience", "pets"}, {"focus", "refresher"}, {"required", true}});
+  auto bad = reg().SetMatrixCell(TrainingAdmin(), {{"audience", "pets"}, {"focus", "refresher"}, {"required", true}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().field, "audience");
-  EXPECT_EQ(reg().SetMatrixCell(Officer(3), {{"audience", "children"}, {"focus", "refresher"}, {"required", true}})
+  EXPECT_EQ(reg().SetMatrixCell(TrainingOfficer(3), {{"audience", "children"}, {"focus", "refresher"}, {"required", true}})
                 .error().kind, ErrorKind::kForbidden);
 }
 
 TEST_F(TrainingTest, StatusMovesFromNeverTrainedToUpToDateToRefresherDue) {
   EXPECT_EQ(StatusOf("Helen Price", "2026-01-01")["status"], "never_trained");
   int64_t session = Session(Course(), "2025-06-01");
-  auto recorded = reg().RecordAttendance(Officer(3), session, {{"person_id", PersonId("Helen Price")}});
+  auto recorded = reg().RecordAttendance(TrainingOfficer(3), session, {{"person_id", PersonId("Helen Price")}});
   ASSERT_TRUE(recorded.ok()) << recorded.error().message;
   Json now = StatusOf("Helen Price", "2026-01-01");
   EXPECT_EQ(now["status"], "up_to_date");
@@ -88,27 +88,27 @@ TEST_F(TrainingTest, StatusMovesFromNeverTrainedToUpToDateToRefresherDue) {
   EXPECT_EQ(now["refresher_due_on"], "2026-06-01");
   EXPECT_EQ(StatusOf("Helen Price", "2026-06-01")["status"], "refresher_due");
   // Twice is a conflict; another agency's person is refused for an agency officer.
-  EXPECT_EQ(reg().RecordAttendance(Admin(), session, {{"person_id", PersonId("Helen Price")}}).error().kind,
+  EXPECT_EQ(reg().RecordAttendance(TrainingAdmin(), session, {{"person_id", PersonId("Helen Price")}}).error().kind,
             ErrorKind::kConflict);
-  auto other = reg().RecordAttendance(Officer(3), session, {{"person_id", PersonId("Amira Shah")}});
+  auto other = reg().RecordAttendance(TrainingOfficer(3), session, {{"person_id", PersonId("Amira Shah")}});
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().field, "person_id");
 }
 
 TEST_F(TrainingTest, ACourseForAnotherAudienceDoesNotCount) {
   int64_t tech = Course({{"title", "Network filtering"}, {"audiences", {"those who work with technology"}}});
-  ASSERT_TRUE(reg().RecordAttendance(Admin(), Session(tech, "2025-09-01"), {{"person_id", PersonId("Helen Price")}}).ok());
+  ASSERT_TRUE(reg().RecordAttendance(TrainingAdmin(), Session(tech, "2025-09-01"), {{"person_id", PersonId("Helen Price")}}).ok());
   EXPECT_EQ(StatusOf("Helen Price", "2026-01-01")["status"], "never_trained");
   EXPECT_EQ(StatusOf("Tom Fletcher", "2026-01-01")["audience"], "those who work with technology");
   // Setting her audience makes the course count.
-  ASSERT_TRUE(reg().SetAudience(Admin(), PersonId("Helen Price"), "those who work with technology").ok());
+  ASSERT_TRUE(reg().SetAudience(TrainingAdmin(), PersonId("Helen Price"), "those who work with technology").ok());
   EXPECT_EQ(StatusOf("Helen Price", "2026-01-01")["status"], "up_to_date");
 }
 
 TEST_F(TrainingTest, CoverageCountsByAgencyAndAudience) {
   int64_t session = Session(Course(), "2025-06-01");
-  ASSERT_TRUE(reg().RecordAttendance(Admin(), session, {{"person_id", PersonId("Helen Price")}}).ok());
-  auto cov = reg().Coverage(Admin(), "2026-01-01");
+  ASSERT_TRUE(reg().RecordAttendance(TrainingAdmin(), session, {{"person_id", PersonId("Helen Price")}}).ok());
+  auto cov = reg().Coverage(TrainingAdmin(), "2026-01-01");
   ASSERT_TRUE(cov.ok()) << cov.error().message;
   EXPECT_EQ((*cov)["total"]["total"], 6);
   EXPECT_EQ((*cov)["total"]["up_to_date"], 1);
@@ -130,7 +130,7 @@ TEST_F(TrainingTest, CoverageCountsByAgencyAndAudience) {
 
 TEST_F(TrainingTest, AttendanceImportIsAllOrNothingWithLineNumbers) {
   int64_t session = Session(Course(), "2025-06-01");
-  auto bad = reg().ImportAttendance(Admin(), session,
+  auto bad = reg().ImportAttendance(TrainingAdmin(), session,
                                     "person,agency\nHelen Price,County Library Service\nNobody Known,\nHelen Price,\n");
   ASSERT_TRUE(bad.ok()) << bad.error().message;
   EXPECT_EQ(bad->imported, 0);
@@ -138,7 +138,7 @@ TEST_F(TrainingTest, AttendanceImportIsAllOrNothingWithLineNumbers) {
   EXPECT_EQ(bad->errors[0].rfind("line 3:", 0), 0u) << bad->errors[0];
   EXPECT_EQ(bad->errors[1].rfind("line 4:", 0), 0u) << bad->errors[1];
   EXPECT_EQ(StatusOf("Helen Price", "2026-01-01")["status"], "never_trained");
-  auto good = reg().ImportAttendance(Admin(), session, "person,agency\nHelen Price,County Library Service\nDan Murphy,\n");
+  auto good = reg().ImportAttendance(TrainingAdmin(), session, "person,agency\nHelen Price,County Library Service\nDan Murphy,\n");
   ASSERT_TRUE(good.ok());
   EXPECT_EQ(good->imported, 2) << (good->errors.empty() ? "" : good->errors[0]);
   EXPECT_EQ(StatusOf("Dan Murphy", "2026-01-01")["status"], "up_to_date");

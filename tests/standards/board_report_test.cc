@@ -16,7 +16,7 @@ namespace {
 using access::Principal;
 using access::Role;
 
-Principal Who(Role role, std::optional<int64_t> agency = std::nullopt) {
+Principal BoardReportWho(Role role, std::optional<int64_t> agency = std::nullopt) {
   Principal p;
   p.username = std::string(access::RoleName(role));
   p.role = role;
@@ -35,7 +35,7 @@ const Json* Table(const Json& report, const std::string& id) {
 class BoardReportTest : public ::testing::Test {
  protected:
   testing::TestDatabase tdb;
-  Principal lead = Who(Role::kPartnershipLead);
+  Principal lead = BoardReportWho(Role::kPartnershipLead);
   std::vector<int64_t> agencies;
   std::map<int64_t, int64_t> rounds;  // year -> round id
   const char* kSectors[3] = {"education", "library", "health"};
@@ -75,7 +75,7 @@ class BoardReportTest : public ::testing::Test {
       ASSERT_TRUE(round.ok()) << round.error().message;
       rounds[year] = (*round)["id"];
       for (size_t i = 0; i < agencies.size(); ++i) {
-        Principal officer = Who(Role::kAgencyOfficer, agencies[i]);
+        Principal officer = BoardReportWho(Role::kAgencyOfficer, agencies[i]);
         ASSERT_TRUE(st.SaveDraft(officer, rounds[year], agencies[i], {{"answers", Answers(*t, i, year)}}).ok());
         if (year == 2026 && i == 8) continue;  // one return missing this year
         ASSERT_TRUE(st.Submit(officer, rounds[year], agencies[i]).ok());
@@ -146,12 +146,12 @@ TEST_F(BoardReportTest, FiguresAreComputedFromTheReturnsAndTheIncidentLog) {
 
 TEST_F(BoardReportTest, BoardMembersSeeAggregatesOnlyAndAgenciesNothing) {
   Standards st(tdb.db());
-  auto board = st.BoardReport(Who(Role::kBoardMember), rounds[2026]);
+  auto board = st.BoardReport(BoardReportWho(Role::kBoardMember), rounds[2026]);
   ASSERT_TRUE(board.ok()) << board.error().message;
   EXPECT_TRUE((*board)["agencies"].empty());
   EXPECT_TRUE((*board)["radar_agency"].is_null());
   for (const auto& l : (*board)["levels"]) EXPECT_TRUE(l["agency"].is_null());
-  EXPECT_EQ(st.BoardReport(Who(Role::kAgencyOfficer, agencies[0]), rounds[2026]).error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(st.BoardReport(BoardReportWho(Role::kAgencyOfficer, agencies[0]), rounds[2026]).error().kind, ErrorKind::kForbidden);
 }
 
 TEST_F(BoardReportTest, EveryTableExportsAsCsvAndXlsx) {
@@ -173,7 +173,7 @@ TEST_F(BoardReportTest, EveryTableExportsAsCsvAndXlsx) {
 TEST_F(BoardReportTest, SuggestedActionsAreAcceptedIntoTheActionPlan) {
   Standards st(tdb.db());
   // Agency 3 answered "no" to the AUP in 2026.
-  Principal officer = Who(Role::kAgencyOfficer, agencies[3]);
+  Principal officer = BoardReportWho(Role::kAgencyOfficer, agencies[3]);
   auto gaps = st.SuggestedActions(officer, rounds[2026], agencies[3]);
   ASSERT_TRUE(gaps.ok());
   ASSERT_EQ(gaps->size(), 1u);

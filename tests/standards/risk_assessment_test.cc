@@ -12,7 +12,7 @@ namespace {
 using access::Principal;
 using access::Role;
 
-Principal Who(Role role, std::optional<int64_t> agency = std::nullopt) {
+Principal RiskAssessmentWho(Role role, std::optional<int64_t> agency = std::nullopt) {
   Principal p;
   p.username = std::string(access::RoleName(role));
   p.role = role;
@@ -24,7 +24,7 @@ Principal Who(Role role, std::optional<int64_t> agency = std::nullopt) {
 class RiskAssessmentTest : public ::testing::Test {
  protected:
   testing::TestDatabase tdb;
-  Principal lead = Who(Role::kPartnershipLead);
+  Principal lead = RiskAssessmentWho(Role::kPartnershipLead);
   int64_t library = 0, school = 0, library_site = 0, school_site = 0;
 
   void SetUp() override {
@@ -55,7 +55,7 @@ class RiskAssessmentTest : public ::testing::Test {
 
 TEST_F(RiskAssessmentTest, FiveStepsAreRecordedAsVersionsWithAReviewDate) {
   RiskAssessments ra(tdb.db());
-  Principal officer = Who(Role::kAgencyOfficer, library);
+  Principal officer = RiskAssessmentWho(Role::kAgencyOfficer, library);
   auto empty = ra.Get(officer, library_site, "2026-06-01");
   ASSERT_TRUE(empty.ok()) << empty.error().message;
   EXPECT_TRUE((*empty)["current"].is_null());
@@ -109,10 +109,10 @@ TEST_F(RiskAssessmentTest, BadInputIsRefusedNamingTheField) {
 
 TEST_F(RiskAssessmentTest, AgenciesSeeAndChangeOnlyTheirOwnSites) {
   RiskAssessments ra(tdb.db());
-  Principal officer = Who(Role::kAgencyOfficer, library);
+  Principal officer = RiskAssessmentWho(Role::kAgencyOfficer, library);
   EXPECT_EQ(ra.Get(officer, school_site).error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(ra.Save(officer, school_site, Assessment("2027-01-01")).error().kind, ErrorKind::kNotFound);
-  EXPECT_EQ(ra.Save(Who(Role::kAgencyStaff, library), library_site, Assessment("2027-01-01")).error().kind,
+  EXPECT_EQ(ra.Save(RiskAssessmentWho(Role::kAgencyStaff, library), library_site, Assessment("2027-01-01")).error().kind,
             ErrorKind::kForbidden);
   EXPECT_EQ(ra.List(officer)->size(), 1u);
 }
