@@ -49,7 +49,7 @@ if(TARGET esafe_activity)
 endif()
 if(TARGET activity_test)
   esafe_unity_groups(activity_test
-    "activity/retention_test.cc" "activity/search_test.cc" "activity/store_test.cc")
+    "activity/retention_test.cc" "activity/search_test.cc" "activity/store_test.cc" "activity/segment_test.cc")
 endif()
 
 # src/monitoring/monitor.cc keeps a struct from its anonymous namespace in a member of

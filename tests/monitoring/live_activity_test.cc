@@ -24,7 +24,7 @@ using ::testing::HasSubstr;
 using testing_support::WaitFor;
 namespace fs = std::filesystem;
 
-int64_t NowUs() {
+int64_t WallClockMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
@@ -68,7 +68,7 @@ class LiveActivityTest : public incidents::IncidentFixture {
   void Offer(LiveActivity& live, std::vector<activity::ActivityEvent> events) { live.Observer()(events); }
 
   activity::ActivityEvent Search(int client, const std::string& words) {
-    return testing::Event(NowUs(), 0, client, "https://www.google.com/search?q=" + words, "search",
+    return testing::Event(WallClockMicros(), 0, client, "https://www.google.com/search?q=" + words, "search",
                           activity::Action::kAllow);
   }
 
@@ -110,7 +110,7 @@ TEST_F(LiveActivityTest, EditsToTermsAndRulesTakeEffectAndBrokenOnesAreRefused) 
   auto blocked = [&](int client) {
     std::vector<activity::ActivityEvent> events;
     for (int i = 0; i < 3; ++i) {
-      events.push_back(testing::Event(NowUs() + i, 0, client, "https://adult.example/" + std::to_string(i), "adult",
+      events.push_back(testing::Event(WallClockMicros() + i, 0, client, "https://adult.example/" + std::to_string(i), "adult",
                                       activity::Action::kBlock));
     }
     return events;
