@@ -41,15 +41,11 @@ endfunction()
 esafe_unity_groups(esafe_filter
   "canonical_host.cc" "canonical_url.cc percent_encoding.cc" "list_snapshot.cc" "list_snapshot_builder.cc")
 
-# src/activity and its tests are left as they are (kDayUs, NowUs, DaysFromCivil and
-# CivilFromDays in several files; the tests' Lines helper).
+# src/activity is left as it is (kDayUs, NowUs, DaysFromCivil and CivilFromDays in
+# several files).
 if(TARGET esafe_activity)
   esafe_unity_groups(esafe_activity
     "blocked_summary.cc export.cc" "store.cc event.cc" "demo_log.cc report_jobs.cc" "pg_mirror.cc" "verify.cc")
-endif()
-if(TARGET activity_test)
-  esafe_unity_groups(activity_test
-    "activity/retention_test.cc" "activity/search_test.cc" "activity/store_test.cc" "activity/segment_test.cc")
 endif()
 
 # src/monitoring/monitor.cc keeps a struct from its anonymous namespace in a member of

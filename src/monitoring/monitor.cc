@@ -51,8 +51,8 @@ std::string ReadableTime(int64_t time_us) {
 
 // "at T" for one moment, "between T1 and T2" for a span.
 std::string When(int64_t first_us, int64_t last_us) {
-  if (ReadableTime(first_us) == ReadableTime(last_us)) return "at " + ReadableTime(first_us);
-  return fmt::format("between {} and {}", ReadableTime(first_us), ReadableTime(last_us));
+  const std::string first = ReadableTime(first_us), last = ReadableTime(last_us);
+  return first == last ? "at " + first : fmt::format("between {} and {}", first, last);
 }
 
 // A client: an address and, where the proxy authenticated one, a user.

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,14 @@ inline std::vector<ActivityEvent> All(const std::string& dir) {
     out.push_back(e);
     return true;
   });
+  return out;
+}
+
+// The events as a multiset of JSON lines: compares what a search or the log returns with
+// a reference, whatever the order.
+inline std::multiset<std::string> Lines(const std::vector<ActivityEvent>& events) {
+  std::multiset<std::string> out;
+  for (const auto& e : events) out.insert(FormatEventJson(e));
   return out;
 }
 

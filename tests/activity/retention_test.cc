@@ -12,12 +12,7 @@ using testing::EventGen;
 using testing::kDay;
 using testing::kT0;
 using testing::TempDir;
-
-std::multiset<std::string> Lines(const std::vector<ActivityEvent>& events) {
-  std::multiset<std::string> out;
-  for (const auto& e : events) out.insert(FormatEventJson(e));
-  return out;
-}
+using testing::Lines;
 
 TEST(Retention, DeletesOnlyExpiredAndKeepsHeld) {
   TempDir dir;

@@ -17,6 +17,7 @@ using testing::EventGen;
 using testing::kDay;
 using testing::kT0;
 using testing::TempDir;
+using testing::Lines;
 
 // The reference: written independently of the engine, from the spec in activity.h.
 struct RefQuery {
@@ -66,12 +67,6 @@ bool RefMatches(const ActivityEvent& e, const RefQuery& q) {
       !RefIn(q.categories, e.category))
     return false;
   return !q.action || e.action == *q.action;
-}
-
-std::multiset<std::string> Lines(const std::vector<ActivityEvent>& events) {
-  std::multiset<std::string> out;
-  for (const auto& e : events) out.insert(FormatEventJson(e));
-  return out;
 }
 
 struct Generated {

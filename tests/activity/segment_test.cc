@@ -17,13 +17,8 @@ using testing::EventGen;
 using testing::kDay;
 using testing::kT0;
 using testing::TempDir;
+using testing::Lines;
 using internal::kBlockRows;
-
-std::multiset<std::string> Lines(const std::vector<ActivityEvent>& events) {
-  std::multiset<std::string> out;
-  for (const auto& e : events) out.insert(FormatEventJson(e));
-  return out;
-}
 
 std::vector<ActivityEvent> SearchAll(const LogReader& reader, const Query& q, SearchStats* stats = nullptr) {
   std::vector<ActivityEvent> got;

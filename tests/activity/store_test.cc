@@ -15,12 +15,7 @@ namespace {
 using testing::All;
 using testing::EventGen;
 using testing::TempDir;
-
-std::multiset<std::string> Lines(const std::vector<ActivityEvent>& events) {
-  std::multiset<std::string> out;
-  for (const auto& e : events) out.insert(FormatEventJson(e));
-  return out;
-}
+using testing::Lines;
 
 TEST(Store, AppendSealReopenKeepsEveryEvent) {
   TempDir dir;
