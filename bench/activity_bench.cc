@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
     ingest_s += Seconds(t0, Clock::now());
     ingest_cpu += CpuSeconds() - c0;
     seal_s += Seconds(t0, Clock::now());
-    std::printf("  of which sealing segments (sort, column encode, zstd -3, fsync): %.2f s\n", seal_s);
+    std::printf("  of which sealing segments (sort, column encode, zstd, fsync): %.2f s\n", seal_s);
   }
   const uint64_t esafe_bytes = DirBytes(log_dir, "seg-");
   if (!queries_only) {

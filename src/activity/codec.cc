@@ -6,10 +6,15 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <array>
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "activity/internal.h"
 
@@ -78,6 +83,51 @@ std::string Hex(const unsigned char* d, size_t n) {
   return out;
 }
 }  // namespace
+
+// CRC-32C (Castagnoli), as the SSE4.2 instruction computes it; the table is the fallback
+// for processors without it, and the reference the test checks the instruction against.
+namespace {
+constexpr std::array<uint32_t, 256> kCrc32cTable = [] {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1)));
+    t[i] = c;
+  }
+  return t;
+}();
+
+uint32_t Crc32cBytes(uint32_t c, const unsigned char* p, size_t n) {
+  while (n--) c = kCrc32cTable[(c ^ *p++) & 0xff] ^ (c >> 8);
+  return c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t Crc32cSse42(uint32_t c, const unsigned char* p, size_t n) {
+  uint64_t c64 = c;
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c64 = _mm_crc32_u64(c64, v);
+  }
+  c = static_cast<uint32_t>(c64);
+  for (; n > 0; --n) c = _mm_crc32_u8(c, *p++);
+  return c;
+}
+const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+#endif
+}  // namespace
+
+uint32_t Crc32c(uint32_t crc, std::string_view data, bool portable) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  uint32_t c = ~crc;
+#if defined(__x86_64__)
+  if (kHaveSse42 && !portable) return ~Crc32cSse42(c, p, data.size());
+#else
+  (void)portable;
+#endif
+  return ~Crc32cBytes(c, p, data.size());
+}
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char d[crypto_hash_sha256_BYTES];

@@ -203,7 +203,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   if (!wal) return wal.error();
   if (wal->torn && ::truncate(wal_path.c_str(), static_cast<off_t>(wal->good_bytes)) != 0)
     return Sys("truncate " + wal_path);
-  for (const auto& e : wal->events) impl->active.Add(e);
+  impl->active.Add(wal->events);
 
   impl->chain_fd = ::open((dir + "/chain.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (impl->chain_fd < 0) return Sys("open chain.log");
@@ -216,7 +216,7 @@ Result<void> Store::Append(std::span<const ActivityEvent> batch) {
   for (const auto& e : batch) {
     if (e.url.size() > kMaxUrlBytes) return Error::TooLarge("url over " + std::to_string(kMaxUrlBytes) + " bytes", "url");
   }
-  auto record = EncodeWalBatch(batch, impl_->options.wal_zstd_level);
+  auto record = EncodeWalBatch(batch);
   if (!record) return record.error();
   std::unique_lock lock(impl_->mu);
   auto& im = *impl_;
@@ -230,7 +230,7 @@ Result<void> Store::Append(std::span<const ActivityEvent> batch) {
     return e;
   }
   im.wal_size += static_cast<off_t>(record->size());
-  for (const auto& e : batch) im.active.Add(e);
+  im.active.Add(batch);
   if (im.active.size() >= im.options.segment_events) ESAFE_TRY(im.SealLocked());
   const auto observer = im.observer;
   lock.unlock();

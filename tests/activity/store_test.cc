@@ -114,6 +114,45 @@ TEST(Store, FlippedByteInWalBatchDropsThatBatchOnly) {
   EXPECT_EQ((*store)->ActiveEvents(), 30u);
 }
 
+TEST(Store, WalLeftByTheEarlierCompressedFormatIsReplayedAfterAnUpgrade) {
+  TempDir dir;
+  EventGen gen(5);
+  const auto first = gen.Batch(40), second = gen.Batch(25);
+  {
+    auto v1a = internal::EncodeWalBatchV1(first, 1), v1b = internal::EncodeWalBatchV1(second, 1);
+    ASSERT_TRUE(v1a.ok() && v1b.ok());
+    std::ofstream(dir.sub(internal::WalFileName(1)), std::ios::binary) << *v1a << *v1b;
+  }
+  {
+    auto store = Store::Open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->ActiveEvents(), 65u);
+    ASSERT_TRUE((*store)->Append(gen.Batch(5)).ok());  // a v2 record after the v1 ones
+  }
+  auto wal = internal::ReadWal(dir.sub(internal::WalFileName(1)));
+  ASSERT_TRUE(wal.ok());
+  EXPECT_FALSE(wal->torn);
+  EXPECT_EQ(wal->batches, 3u);
+  std::vector<ActivityEvent> expected = first;
+  expected.insert(expected.end(), second.begin(), second.end());
+  expected.resize(65);
+  EXPECT_EQ(Lines(std::vector<ActivityEvent>(wal->events.begin(), wal->events.begin() + 65)), Lines(expected));
+}
+
+TEST(Store, WalChecksumIsCrc32cAndTheInstructionAgreesWithTheTable) {
+  EXPECT_EQ(internal::Crc32c(0, "123456789"), 0xe3069283u);  // the standard check value
+  EXPECT_EQ(internal::Crc32c(0, "123456789", true), 0xe3069283u);
+  std::string data;
+  for (int i = 0; i < 1000; ++i) data.push_back(static_cast<char>(i * 131 + i / 7));
+  for (size_t len : {0u, 1u, 7u, 8u, 9u, 63u, 1000u}) {
+    const std::string_view part(data.data() + 3, len - (len == 1000u ? 3 : 0));
+    EXPECT_EQ(internal::Crc32c(0, part), internal::Crc32c(0, part, true)) << len;
+    // Continuing from a prefix's CRC gives the CRC of the whole.
+    EXPECT_EQ(internal::Crc32c(internal::Crc32c(0, part.substr(0, len / 2)), part.substr(len / 2)),
+              internal::Crc32c(0, part)) << len;
+  }
+}
+
 TEST(Store, InterruptedSealLeavesNoOrphan) {
   TempDir dir;
   EventGen gen(4);
