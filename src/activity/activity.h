@@ -251,7 +251,7 @@ struct SearchStats {
   uint64_t segments_total = 0;
   uint64_t segments_scanned = 0;  // the rest were skipped by their index
   uint64_t events_scanned = 0;
-  // Within the segments scanned: their blocks (ESAFSEG2 segments hold blocks of 4,096
+  // Within the segments scanned: their blocks (ESAFSEG2 segments hold blocks of 1,024
   // events) and those of which any column was decompressed; the rest were skipped by
   // their time and address ranges or the host postings. Search and CountBy only.
   uint64_t blocks_total = 0;

@@ -79,8 +79,10 @@ struct SegmentIndex {
 };
 
 // Rows per block in an ESAFSEG2 segment: each block's columns are separate zstd frames,
-// so a search decompresses only the blocks that can hold a match.
-inline constexpr uint32_t kBlockRows = 4096;
+// so a search decompresses only the blocks that can hold a match, and a scattered row
+// costs one block of each column (docs/activity.md: why 1,024). Readers take the size
+// from the segment's layout.
+inline constexpr uint32_t kBlockRows = 1024;
 
 // Builds a segment column by column as events arrive: strings are interned to
 // dictionary ids on Add, so sealing neither copies events nor hashes them again.
@@ -94,8 +96,9 @@ class SegmentBuilder {
   int64_t max_time() const { return max_time_; }
   // Whether any row's (time, agency) satisfies `pred`.
   bool AnyRow(const std::function<bool(int64_t, std::string_view)>& pred) const;
-  // The ESAFSEG2 file for the rows so far, sorted by time (stably).
-  Result<std::string> Encode(uint64_t seq, int level) const;
+  // The ESAFSEG2 file for the rows so far, sorted by time (stably). `block_rows` other
+  // than kBlockRows only for the test that reads segments written with another size.
+  Result<std::string> Encode(uint64_t seq, int level, uint32_t block_rows = kBlockRows) const;
   void Clear();
 
  private:
@@ -132,7 +135,8 @@ class SegmentBuilder {
 };
 
 // The encoded file for `events` (sorted by time here, stably) with sequence number `seq`.
-Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level);
+Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level,
+                                  uint32_t block_rows = kBlockRows);
 
 // Parses the header and index of a segment file's bytes (ESAFSEG1 or ESAFSEG2).
 Result<SegmentIndex> ReadSegmentIndex(std::string_view file);

@@ -227,7 +227,7 @@ void SegmentBuilder::Clear() {
   actions_.clear();
 }
 
-Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level) const {
+Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t block_rows) const {
   const size_t n = times_.size();
   if (n == 0) return Error::Internal("empty segment");
   // Rows in time order, as a permutation: the events themselves are never moved.
@@ -268,8 +268,9 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level) const {
   thread_local std::string frames, raw;
   frames.clear();
   std::string layout;
-  const size_t blocks = (n + kBlockRows - 1) / kBlockRows;
-  PutVarint(layout, kBlockRows);
+  if (block_rows == 0) return Error::Internal("zero rows per block");
+  const size_t blocks = (n + block_rows - 1) / block_rows;
+  PutVarint(layout, block_rows);
   PutVarint(layout, blocks);
   auto add_frame = [&](std::string_view bytes) -> Result<void> {
     auto size = CompressAppend(frames, bytes, level);
@@ -292,7 +293,7 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level) const {
     std::vector<uint32_t> last_block(hosts, UINT32_MAX), count(hosts + 1, 0);
     std::vector<std::pair<uint32_t, uint32_t>> pairs;
     for (size_t i = 0; i < n; ++i) {
-      const uint32_t h = host_ids[order[i]], b = static_cast<uint32_t>(i / kBlockRows);
+      const uint32_t h = host_ids[order[i]], b = static_cast<uint32_t>(i / block_rows);
       if (last_block[h] != b) {
         last_block[h] = b;
         pairs.emplace_back(h, b);
@@ -315,7 +316,7 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level) const {
     ESAFE_TRY(add_frame(raw));
   }
   for (size_t b = 0; b < blocks; ++b) {
-    const size_t lo = b * kBlockRows, hi = std::min(n, lo + kBlockRows);
+    const size_t lo = b * block_rows, hi = std::min<size_t>(n, lo + block_rows);
     const int64_t bmin = times_[order[lo]], bmax = times_[order[hi - 1]];
     IpAddress ipmin = clients_[order[lo]], ipmax = ipmin;
     for (size_t i = lo; i < hi; ++i) {
@@ -370,7 +371,7 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level) const {
   return out;
 }
 
-Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level) {
+Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level, uint32_t block_rows) {
   if (events.empty()) return Error::Internal("empty segment");
   auto by_time = [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; };
   if (!std::is_sorted(events.begin(), events.end(), by_time)) {
@@ -386,7 +387,7 @@ Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& even
   }
   SegmentBuilder builder;
   builder.Add(events);
-  return builder.Encode(seq, level);
+  return builder.Encode(seq, level, block_rows);
 }
 
 // ---- Reading ----

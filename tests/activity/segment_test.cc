@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -31,19 +32,21 @@ std::vector<ActivityEvent> SearchAll(const LogReader& reader, const Query& q, Se
   return got;
 }
 
-// One segment of 5 blocks (time-ordered events over 5 days, one day per block) with a
-// rare host in blocks 1 and 3 only.
+// One segment of kBlocks blocks (time-ordered events over 5 days) with a rare host in
+// blocks 1 and 3 only. More rows than a scan thread decodes into events itself (16,384),
+// so that a search of them all is made from the columns.
+constexpr size_t kBlocks = 20;
 class BlockTest : public ::testing::Test {
  protected:
   void SetUp() override {
     EventGen gen(31, 5);
-    events_ = gen.Batch(5 * kBlockRows);
+    events_ = gen.Batch(kBlocks * kBlockRows);
     std::sort(events_.begin(), events_.end(), [](const auto& a, const auto& b) { return a.time_us < b.time_us; });
-    for (size_t row : {kBlockRows + 10, kBlockRows + 11, 3 * kBlockRows + 4000}) {
+    for (size_t row : {kBlockRows + 10, kBlockRows + 11, 4 * kBlockRows - 96}) {
       events_[row].host = "rare.example.org";
       events_[row].url = "http://rare.example.org/x";
     }
-    auto store = Store::Open(dir_.path(), {.segment_events = 5 * kBlockRows, .sync = false});
+    auto store = Store::Open(dir_.path(), {.segment_events = kBlocks * kBlockRows, .sync = false});
     ASSERT_TRUE(store.ok());
     // Appended out of order: the seal sorts.
     std::vector<ActivityEvent> shuffled = events_;
@@ -68,12 +71,12 @@ TEST_F(BlockTest, TheSegmentIsVersion2WithBlocks) {
   EXPECT_EQ(file->substr(0, 8), "ESAFSEG2");
   auto data = internal::SegmentData::Parse(*file);
   ASSERT_TRUE(data.ok());
-  ASSERT_EQ(data->blocks().size(), 5u);
+  ASSERT_EQ(data->blocks().size(), kBlocks);
   ASSERT_TRUE(data->LoadAll().ok());
   std::vector<ActivityEvent> sorted = events_;
   EXPECT_EQ(Lines(data->AllRows()), Lines(sorted));
   EXPECT_EQ(data->Row(0).time_us, events_.front().time_us);
-  EXPECT_EQ(data->Row(5 * kBlockRows - 1).time_us, events_.back().time_us);
+  EXPECT_EQ(data->Row(kBlocks * kBlockRows - 1).time_us, events_.back().time_us);
 }
 
 TEST_F(BlockTest, ARareHostReadsOnlyTheBlocksHoldingIt) {
@@ -87,8 +90,8 @@ TEST_F(BlockTest, ARareHostReadsOnlyTheBlocksHoldingIt) {
     auto got = SearchAll(*reader, q, &stats);
     EXPECT_EQ(Lines(got), Lines(Want([](const ActivityEvent& e) { return e.host == "rare.example.org"; })));
     EXPECT_EQ(got.size(), 3u);
-    EXPECT_EQ(stats.blocks_total, 5u);
-    EXPECT_EQ(stats.blocks_read, 2u) << filter.value;  // blocks 1 and 3, not 0, 2 and 4
+    EXPECT_EQ(stats.blocks_total, kBlocks);
+    EXPECT_EQ(stats.blocks_read, 2u) << filter.value;  // blocks 1 and 3 only
     auto counts = reader->CountBy(q, Field::kHost, &stats);
     ASSERT_TRUE(counts.ok());
     EXPECT_EQ((*counts)["rare.example.org"], 3u);
@@ -100,7 +103,7 @@ TEST_F(BlockTest, ARareHostReadsOnlyTheBlocksHoldingIt) {
   SearchStats stats;
   auto got = SearchAll(*reader, common, &stats);
   EXPECT_EQ(Lines(got), Lines(Want([](const ActivityEvent& e) { return e.host == "example.com"; })));
-  EXPECT_EQ(stats.blocks_read, 5u);
+  EXPECT_EQ(stats.blocks_read, kBlocks);
 }
 
 TEST_F(BlockTest, ABigResultIsMadeFromTheColumnsAndASmallOneOnTheScanThreads) {
@@ -111,7 +114,7 @@ TEST_F(BlockTest, ABigResultIsMadeFromTheColumnsAndASmallOneOnTheScanThreads) {
   auto all = SearchAll(*reader, {}, &stats);
   EXPECT_EQ(Lines(all), Lines(events_));
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.time_us < b.time_us; }));
-  EXPECT_EQ(stats.blocks_read, 5u);
+  EXPECT_EQ(stats.blocks_read, kBlocks);
   // A few rows from each block.
   Query q;
   q.url = TextFilter{"/path/7", Match::kSubstring};
@@ -248,14 +251,15 @@ std::string EncodeSegmentV1(uint64_t seq, std::vector<ActivityEvent> events) {
   return out;
 }
 
-// A log whose first segment was written by the ESAFSEG1 writer (with its chain entry),
-// then opened by today's Store, which appends ESAFSEG2 segments after it.
-TEST(SegmentV1, OldSegmentsAreSearchedVerifiedAndRewrittenByRetention) {
+// A log whose first segment was written by an earlier writer (`encode_old`, with its
+// chain entry), then opened by today's Store, which appends its own segments after it.
+void OldSegmentsAreSearchedVerifiedAndRewrittenByRetention(
+    const std::function<std::string(std::vector<ActivityEvent>)>& encode_old) {
   TempDir dir;
   EventGen gen(77, 10);
   std::vector<ActivityEvent> old_events = gen.Batch(3000);
   std::sort(old_events.begin(), old_events.end(), [](const auto& a, const auto& b) { return a.time_us < b.time_us; });
-  const std::string v1 = EncodeSegmentV1(1, old_events);
+  const std::string v1 = encode_old(old_events);
   std::ofstream(dir.sub(internal::SegmentFileName(1)), std::ios::binary) << v1;
   nlohmann::ordered_json body;
   body["seq"] = 1;
@@ -328,6 +332,22 @@ TEST(SegmentV1, OldSegmentsAreSearchedVerifiedAndRewrittenByRetention) {
   ASSERT_TRUE(again.ok());
   for (const auto& e : SearchAll(*again, {}))
     EXPECT_TRUE(e.user == "u-3" || e.time_us >= kT0 + 9 * kDay + kDay / 2) << FormatEventJson(e);
+}
+
+TEST(OldSegments, Version1SegmentsAreSearchedVerifiedAndRewrittenByRetention) {
+  OldSegmentsAreSearchedVerifiedAndRewrittenByRetention(
+      [](std::vector<ActivityEvent> events) { return EncodeSegmentV1(1, std::move(events)); });
+}
+
+// Segments were written with 4,096-row blocks before the block shrank to 1,024.
+TEST(OldSegments, SegmentsOf4096RowBlocksAreSearchedVerifiedAndRewrittenByRetention) {
+  OldSegmentsAreSearchedVerifiedAndRewrittenByRetention([](std::vector<ActivityEvent> events) {
+    auto bytes = internal::EncodeSegment(1, events, 3, 4096);
+    EXPECT_TRUE(bytes.ok());
+    auto parsed = internal::SegmentData::Parse(bytes.ok() ? *bytes : std::string());
+    EXPECT_TRUE(parsed.ok() && parsed->blocks().size() == 1 && parsed->blocks()[0].rows == 3000);
+    return bytes.ok() ? *bytes : std::string();
+  });
 }
 
 }  // namespace
