@@ -83,6 +83,9 @@ struct SegmentIndex {
 // costs one block of each column (docs/activity.md: why 1,024). Readers take the size
 // from the segment's layout.
 inline constexpr uint32_t kBlockRows = 1024;
+// Values per dictionary chunk: a chunk is one zstd frame, so an exact host or a row's
+// user string costs one chunk (a few KB), not the dictionary (tens of thousands of values).
+inline constexpr uint32_t kDictChunkRows = 256;
 
 // Builds a segment column by column as events arrive: strings are interned to
 // dictionary ids on Add, so sealing neither copies events nor hashes them again.
@@ -96,9 +99,11 @@ class SegmentBuilder {
   int64_t max_time() const { return max_time_; }
   // Whether any row's (time, agency) satisfies `pred`.
   bool AnyRow(const std::function<bool(int64_t, std::string_view)>& pred) const;
-  // The ESAFSEG2 file for the rows so far, sorted by time (stably). `block_rows` other
-  // than kBlockRows only for the test that reads segments written with another size.
-  Result<std::string> Encode(uint64_t seq, int level, uint32_t block_rows = kBlockRows) const;
+  // The ESAFSEG2 file for the rows so far, sorted by time (stably). Other `block_rows`,
+  // and dict_chunk_rows 0 (one unsorted frame per dictionary, as before), only for the
+  // tests that read segments written by earlier versions.
+  Result<std::string> Encode(uint64_t seq, int level, uint32_t block_rows = kBlockRows,
+                             uint32_t dict_chunk_rows = kDictChunkRows) const;
   void Clear();
 
  private:
@@ -136,7 +141,7 @@ class SegmentBuilder {
 
 // The encoded file for `events` (sorted by time here, stably) with sequence number `seq`.
 Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level,
-                                  uint32_t block_rows = kBlockRows);
+                                  uint32_t block_rows = kBlockRows, uint32_t dict_chunk_rows = kDictChunkRows);
 
 // Parses the header and index of a segment file's bytes (ESAFSEG1 or ESAFSEG2).
 Result<SegmentIndex> ReadSegmentIndex(std::string_view file);
@@ -163,9 +168,18 @@ class SegmentData {
   const std::vector<Block>& blocks() const { return blocks_; }
   size_t BlockOf(size_t row) const { return row / block_rows_; }
 
-  // The dictionary of a dictionary column (views into one buffer this object owns).
+  // The whole dictionary of a dictionary column (views into buffers this object owns).
   Result<void> LoadDict(int column);
   const std::vector<std::string_view>& dict(int column) const { return dicts_[column]; }
+  size_t dict_size(int column) const { return dict_sizes_[column]; }
+  // Whether the dictionary is in byte order and chunked (every segment written since
+  // session 6); DictRange needs it.
+  bool dict_sorted(int column) const { return dict_chunk_rows_[column] != 0; }
+  // The value of one id, decompressing only its chunk.
+  Result<std::string_view> DictValue(int column, uint64_t id);
+  // The ids [first, second) whose values equal `key`, or with `prefix` start with it, by
+  // binary search over the chunks' first values and then within one or two chunks.
+  Result<std::pair<uint32_t, uint32_t>> DictRange(int column, std::string_view key, bool prefix);
   // The blocks in which a host dictionary entry occurs, for the ids `wanted` marks:
   // sets wanted_blocks[b]. Without postings (ESAFSEG1) marks every block.
   Result<void> HostBlocks(const std::vector<uint8_t>& wanted, std::vector<uint8_t>& wanted_blocks);
@@ -220,7 +234,16 @@ class SegmentData {
   SegmentIndex index_;
   uint32_t block_rows_ = kBlockRows;
   std::vector<Block> blocks_;
-  std::array<Dir, kColumnCount> dict_dirs_{};
+  Result<void> LoadDictChunk(int column, size_t chunk);
+  Result<uint32_t> DictLowerBound(int column, std::string_view key);
+  std::array<Dir, kColumnCount> dict_dirs_{};  // unsorted single-frame dictionaries
+  struct DictChunk {
+    Dir dir;
+    std::string first;  // its first value, from the layout
+    std::unique_ptr<char[]> bytes;  // decompressed, once loaded
+  };
+  std::array<std::vector<DictChunk>, kColumnCount> dict_chunks_;
+  std::array<uint32_t, kColumnCount> dict_chunk_rows_{};  // 0: one unsorted frame
   std::array<uint64_t, kColumnCount> dict_sizes_{};
   Dir host_postings_;
   std::vector<uint8_t> loaded_;  // block * kColumnCount + column: 1 in the arrays, 2 materialized only

@@ -142,8 +142,28 @@ Result<void> FilterSegment(SegmentData& seg, const Query& q, std::vector<uint32_
     if (passing < dict.size()) filters.push_back(std::move(f));  // one that passes all need not run
     return Ok();
   };
-  if (q.host) {
+  // An exact or prefix match on a sorted dictionary is an id range found by binary
+  // search, without decompressing the dictionary: for one host, the segment's tens of
+  // thousands of hosts were a fifth of a 90-day search.
+  auto add_range_filter = [&](int col, const std::vector<std::pair<std::string_view, bool>>& keys) -> Result<void> {
+    if (none) return Ok();
+    DictFilter f{col, std::vector<uint8_t>(seg.dict_size(col))};
+    size_t passing = 0;
+    for (const auto& [key, prefix] : keys) {
+      auto range = seg.DictRange(col, key, prefix);
+      if (!range) return range.error();
+      for (uint32_t id = range->first; id < range->second; ++id) passing += f.ok[id] ? 0 : (f.ok[id] = 1);
+    }
+    if (passing == 0) none = true;
+    if (passing < f.ok.size()) filters.push_back(std::move(f));
+    return Ok();
+  };
+  if (q.host && q.host->match != Match::kSubstring && seg.dict_sorted(kColHost)) {
+    ESAFE_TRY(add_range_filter(kColHost, {{q.host->value, q.host->match == Match::kPrefix}}));
+  } else if (q.host) {
     ESAFE_TRY(add_filter(kColHost, [&](std::string_view v) { return TextMatches(v, *q.host); }));
+  }
+  if (q.host) {
     if (!none && !filters.empty() && filters.back().col == kColHost) {
       std::vector<uint8_t> host_blocks;
       ESAFE_TRY(seg.HostBlocks(filters.back().ok, host_blocks));
@@ -153,7 +173,13 @@ Result<void> FilterSegment(SegmentData& seg, const Query& q, std::vector<uint32_
   auto any_of = [](const std::vector<std::string>& wanted) {
     return [&wanted](std::string_view v) { return std::find(wanted.begin(), wanted.end(), v) != wanted.end(); };
   };
-  if (!q.users.empty()) ESAFE_TRY(add_filter(kColUser, any_of(q.users)));
+  if (!q.users.empty() && seg.dict_sorted(kColUser)) {
+    std::vector<std::pair<std::string_view, bool>> keys;
+    for (const auto& u : q.users) keys.emplace_back(u, false);
+    ESAFE_TRY(add_range_filter(kColUser, keys));
+  } else if (!q.users.empty()) {
+    ESAFE_TRY(add_filter(kColUser, any_of(q.users)));
+  }
   if (!q.sites.empty()) ESAFE_TRY(add_filter(kColSite, any_of(q.sites)));
   if (!q.agencies.empty()) ESAFE_TRY(add_filter(kColAgency, any_of(q.agencies)));
   if (!q.categories.empty()) ESAFE_TRY(add_filter(kColCategory, any_of(q.categories)));
@@ -268,6 +294,12 @@ Result<ScannedSegment> ScanSegment(const std::string& dir, const LiveSegment& li
   const auto& rows = out.rows;
   constexpr size_t kMaterializeRows = 16384;
   if (column < 0 && rows.size() > kMaterializeRows) column = kAllColumns;
+  // The caller reads these dictionaries whole (Row, CountBy); Materialize reads chunks.
+  if (!rows.empty() && column == kAllColumns) {
+    for (int c = kColUser; c <= kColListVersion; ++c) ESAFE_TRY(seg->LoadDict(c));
+  } else if (!rows.empty() && column >= kColUser && column <= kColListVersion) {
+    ESAFE_TRY(seg->LoadDict(column));
+  }
   for (size_t i = 0; i < rows.size();) {
     const size_t b = seg->BlockOf(rows[i]);
     size_t j = i;

@@ -227,7 +227,8 @@ void SegmentBuilder::Clear() {
   actions_.clear();
 }
 
-Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t block_rows) const {
+Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t block_rows,
+                                           uint32_t dict_chunk_rows) const {
   const size_t n = times_.size();
   if (n == 0) return Error::Internal("empty segment");
   // Rows in time order, as a permutation: the events themselves are never moved.
@@ -279,13 +280,41 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
     PutVarint(layout, bytes.size());
     return Ok();
   };
+  // Dictionaries. Chunked (dict_chunk_rows > 0): the values in byte order, so that an
+  // exact or prefix match is a binary search, in frames of dict_chunk_rows values with
+  // each chunk's first value in the layout, so that the search and a row's strings
+  // open one small frame instead of the whole dictionary. The layout entry is
+  // `count | 0 | chunk rows | (clen, rlen, first value) per chunk`: the 0 tells it from
+  // the single frame of earlier segments (`count | clen | rlen`), as a zstd frame is never
+  // empty. Ids in the blocks and the postings are then ranks in that order.
+  std::array<std::vector<uint32_t>, kColumnCount> rank;
   for (int c = kColUser; c <= kColListVersion; ++c) {
-    raw.clear();
-    PutVarint(raw, dicts_[c].values.size());
-    for (const auto& v : dicts_[c].values) PutString(raw, v);
-    PutVarint(layout, dicts_[c].values.size());
-    ESAFE_TRY(add_frame(raw));
+    const auto& values = dicts_[c].views;
+    PutVarint(layout, values.size());
+    if (dict_chunk_rows == 0) {
+      raw.clear();
+      PutVarint(raw, values.size());
+      for (const auto& v : values) PutString(raw, v);
+      ESAFE_TRY(add_frame(raw));
+      continue;
+    }
+    std::vector<uint32_t> sorted(values.size());
+    std::iota(sorted.begin(), sorted.end(), 0u);
+    std::sort(sorted.begin(), sorted.end(), [&values](uint32_t a, uint32_t b) { return values[a] < values[b]; });
+    rank[c].resize(values.size());
+    for (uint32_t k = 0; k < sorted.size(); ++k) rank[c][sorted[k]] = k;
+    PutVarint(layout, 0);
+    PutVarint(layout, dict_chunk_rows);
+    for (size_t first = 0; first < sorted.size(); first += dict_chunk_rows) {
+      raw.clear();
+      const size_t end = std::min<size_t>(sorted.size(), first + dict_chunk_rows);
+      for (size_t k = first; k < end; ++k) PutString(raw, values[sorted[k]]);
+      ESAFE_TRY(add_frame(raw));
+      PutString(layout, values[sorted[first]]);
+    }
   }
+  // A dictionary column's id as written: its rank when the dictionary is sorted.
+  auto written_id = [&rank](int c, uint32_t id) { return rank[c].empty() ? id : rank[c][id]; };
   // Host postings: (host, block) pairs, first occurrences only, counting-sorted by host.
   {
     const auto& host_ids = ids_[kColHost];
@@ -293,7 +322,7 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
     std::vector<uint32_t> last_block(hosts, UINT32_MAX), count(hosts + 1, 0);
     std::vector<std::pair<uint32_t, uint32_t>> pairs;
     for (size_t i = 0; i < n; ++i) {
-      const uint32_t h = host_ids[order[i]], b = static_cast<uint32_t>(i / block_rows);
+      const uint32_t h = written_id(kColHost, host_ids[order[i]]), b = static_cast<uint32_t>(i / block_rows);
       if (last_block[h] != b) {
         last_block[h] = b;
         pairs.emplace_back(h, b);
@@ -341,7 +370,7 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
         for (size_t i = lo; i < hi; ++i) raw.append(reinterpret_cast<const char*>(clients_[order[i]].bytes.data()), 16);
       } else if (IsDictColumn(c)) {
         const auto& ids = ids_[c];
-        for (size_t i = lo; i < hi; ++i) PutVarint(raw, ids[order[i]]);
+        for (size_t i = lo; i < hi; ++i) PutVarint(raw, written_id(c, ids[order[i]]));
       } else if (c == kColUrl) {
         for (size_t i = lo; i < hi; ++i) {
           const uint32_t r = order[i];
@@ -371,7 +400,8 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
   return out;
 }
 
-Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level, uint32_t block_rows) {
+Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level, uint32_t block_rows,
+                                  uint32_t dict_chunk_rows) {
   if (events.empty()) return Error::Internal("empty segment");
   auto by_time = [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; };
   if (!std::is_sorted(events.begin(), events.end(), by_time)) {
@@ -387,7 +417,7 @@ Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& even
   }
   SegmentBuilder builder;
   builder.Add(events);
-  return builder.Encode(seq, level, block_rows);
+  return builder.Encode(seq, level, block_rows, dict_chunk_rows);
 }
 
 // ---- Reading ----
@@ -449,8 +479,27 @@ Result<void> SegmentData::ParseLayout(std::string_view in, uint64_t frames_base,
     offset += clen;
     return true;
   };
-  for (int c = kColUser; c <= kColListVersion; ++c)
-    if (!Varint(in, dict_sizes_[c]) || !get_dir(dict_dirs_[c])) return Corrupt("dictionary directory");
+  for (int c = kColUser; c <= kColListVersion; ++c) {
+    if (!Varint(in, dict_sizes_[c]) || dict_sizes_[c] > UINT32_MAX) return Corrupt("dictionary directory");
+    const std::string_view before = in;
+    uint64_t marker, per_chunk;
+    if (!Varint(in, marker)) return Corrupt("dictionary directory");
+    if (marker != 0) {  // one unsorted frame
+      in = before;
+      if (!get_dir(dict_dirs_[c])) return Corrupt("dictionary directory");
+      continue;
+    }
+    if (!Varint(in, per_chunk) || per_chunk == 0 || per_chunk > (1u << 20)) return Corrupt("dictionary directory");
+    const uint64_t chunks = (dict_sizes_[c] + per_chunk - 1) / per_chunk;
+    if (chunks > in.size()) return Corrupt("dictionary directory");  // each entry takes bytes
+    dict_chunk_rows_[c] = static_cast<uint32_t>(per_chunk);
+    dict_chunks_[c].resize(chunks);
+    for (auto& chunk : dict_chunks_[c]) {
+      std::string_view first;
+      if (!get_dir(chunk.dir) || !String(in, first)) return Corrupt("dictionary directory");
+      chunk.first.assign(first);
+    }
+  }
   if (!get_dir(host_postings_)) return Corrupt("postings directory");
   blocks_.resize(count);
   uint64_t first = 0;
@@ -611,9 +660,89 @@ bool ParseDict(std::string_view in, std::string_view& rest, std::vector<std::str
 }
 }  // namespace
 
+Result<void> SegmentData::LoadDictChunk(int col, size_t k) {
+  DictChunk& chunk = dict_chunks_[col][k];
+  if (chunk.bytes) return Ok();
+  const size_t size = dict_sizes_[col], per = dict_chunk_rows_[col];
+  const size_t first = k * per, end = std::min(size, first + per);
+  auto frame = Frame(chunk.dir);
+  if (!frame) return frame.error();
+  ++frames_decoded_;
+  auto bytes = std::make_unique_for_overwrite<char[]>(chunk.dir.rlen ? chunk.dir.rlen : 1);
+  ESAFE_TRY(DecompressInto(*frame, bytes.get(), chunk.dir.rlen));
+  auto& views = dicts_[col];
+  if (views.size() != size) views.resize(size);
+  std::string_view in(bytes.get(), chunk.dir.rlen);
+  auto bad = [col, k] { return Corrupt("dictionary chunk " + std::to_string(k) + " of column " + std::to_string(col)); };
+  for (size_t i = first; i < end; ++i)
+    if (!String(in, views[i]) || (i > first && !(views[i - 1] < views[i]))) return bad();
+  if (!in.empty() || views[first] != chunk.first) return bad();
+  chunk.bytes = std::move(bytes);
+  return Ok();
+}
+
+Result<std::string_view> SegmentData::DictValue(int col, uint64_t id) {
+  if (id >= dict_sizes_[col]) return Corrupt("id " + std::to_string(id) + " of column " + std::to_string(col));
+  if (!dict_loaded_[col]) {
+    if (dict_chunk_rows_[col] == 0) {
+      ESAFE_TRY(LoadDict(col));
+    } else {
+      ESAFE_TRY(LoadDictChunk(col, id / dict_chunk_rows_[col]));
+    }
+  }
+  return dicts_[col][id];
+}
+
+Result<uint32_t> SegmentData::DictLowerBound(int col, std::string_view key) {
+  const auto& chunks = dict_chunks_[col];
+  // The last chunk whose first value is not after the key holds the key's place.
+  auto after = std::upper_bound(chunks.begin(), chunks.end(), key,
+                                [](std::string_view k, const DictChunk& c) { return k < std::string_view(c.first); });
+  if (after == chunks.begin()) return 0u;
+  const size_t k = static_cast<size_t>(after - chunks.begin()) - 1;
+  ESAFE_TRY(LoadDictChunk(col, k));
+  const size_t first = k * dict_chunk_rows_[col], end = std::min<size_t>(dict_sizes_[col], first + dict_chunk_rows_[col]);
+  const auto& views = dicts_[col];
+  const auto it = std::lower_bound(views.begin() + static_cast<ptrdiff_t>(first),
+                                   views.begin() + static_cast<ptrdiff_t>(end), key);
+  return static_cast<uint32_t>(it - views.begin());
+}
+
+Result<std::pair<uint32_t, uint32_t>> SegmentData::DictRange(int col, std::string_view key, bool prefix) {
+  if (dict_chunk_rows_[col] == 0) return Error::Internal("the dictionary of column " + std::to_string(col) + " is not sorted");
+  auto lo = DictLowerBound(col, key);
+  if (!lo) return lo.error();
+  const auto size = static_cast<uint32_t>(dict_sizes_[col]);
+  if (!prefix) {
+    if (*lo == size) return std::pair{*lo, *lo};
+    auto value = DictValue(col, *lo);
+    if (!value) return value.error();
+    return std::pair{*lo, *lo + (*value == key ? 1u : 0u)};
+  }
+  // The first value after every one that starts with `key`: the key with its last byte
+  // below 0xff raised by one (bytes compare unsigned, as string_view does).
+  std::string end(key);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) return std::pair{*lo, size};
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  auto hi = DictLowerBound(col, end);
+  if (!hi) return hi.error();
+  return std::pair{*lo, *hi};
+}
+
 Result<void> SegmentData::LoadDict(int col) {
   if (dict_loaded_[col]) return Ok();
   if (version_ == 1) return LoadBlock(0, col);  // the dictionary shares the column's frame
+  if (dict_chunk_rows_[col] != 0) {
+    const auto& views = dicts_[col];
+    for (size_t k = 0; k < dict_chunks_[col].size(); ++k) {
+      ESAFE_TRY(LoadDictChunk(col, k));
+      const size_t first = k * dict_chunk_rows_[col];
+      if (k > 0 && !(views[first - 1] < views[first])) return Corrupt("dictionary of column " + std::to_string(col) + " is out of order");
+    }
+    dict_loaded_[col] = true;
+    return Ok();
+  }
   const Dir& d = dict_dirs_[col];
   auto frame = Frame(d);
   if (!frame) return frame.error();
@@ -659,7 +788,6 @@ Result<void> SegmentData::HostBlocks(const std::vector<uint8_t>& wanted, std::ve
 Result<void> SegmentData::LoadBlock(size_t b, int col) {
   uint8_t& loaded = loaded_[b * kColumnCount + static_cast<size_t>(col)];
   if (loaded == 1) return Ok();
-  if (IsDictColumn(col) && version_ == 2) ESAFE_TRY(LoadDict(col));
   const Block& block = blocks_[b];
   auto raw = Decoded(block.cols[col]);
   if (!raw) return raw.error();
@@ -764,13 +892,16 @@ Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, 
         const uint32_t r = rows[k];
         if (col == kColTime) e.time_us = time(r);
         else if (col == kColClient) e.client = client(r);
-        else if (IsDictColumn(col)) DictFieldMut(e, col)->assign(dicts_[col][ids_[col][r]]);
+        else if (IsDictColumn(col)) {
+          auto v = DictValue(col, ids_[col][r]);
+          if (!v) return v.error();
+          DictFieldMut(e, col)->assign(*v);
+        }
         else if (col == kColUrl) e.url.assign(url(r));
         else e.action = action(r);
       }
       continue;
     }
-    if (IsDictColumn(col)) ESAFE_TRY(LoadDict(col));
     auto raw = decoded(block.cols[col]);
     if (!raw) return raw.error();
     if (!loaded) loaded = 2;
@@ -788,11 +919,14 @@ Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, 
       if (in.size() != uint64_t{block.rows} * 16) return bad(col);
       for (; k < rows.size(); ++k) std::memcpy(out[base + k].client.bytes.data(), in.data() + (rows[k] - first) * 16, 16);
     } else if (IsDictColumn(col)) {
-      const auto& dict = dicts_[col];
       for (uint64_t i = 0; i <= last; ++i) {
         uint64_t id;
-        if (!Varint(in, id) || id >= dict.size()) return bad(col);
-        if (first + i == rows[k]) DictFieldMut(out[base + k++], col)->assign(dict[id]);
+        if (!Varint(in, id) || id >= dict_sizes_[col]) return bad(col);
+        if (first + i == rows[k]) {
+          auto v = DictValue(col, id);
+          if (!v) return v.error();
+          DictFieldMut(out[base + k++], col)->assign(*v);
+        }
       }
     } else if (col == kColUrl) {
       // The lengths come first, then the bytes: the offsets of the wanted rows, then their bytes.

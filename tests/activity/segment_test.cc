@@ -339,15 +339,90 @@ TEST(OldSegments, Version1SegmentsAreSearchedVerifiedAndRewrittenByRetention) {
       [](std::vector<ActivityEvent> events) { return EncodeSegmentV1(1, std::move(events)); });
 }
 
-// Segments were written with 4,096-row blocks before the block shrank to 1,024.
-TEST(OldSegments, SegmentsOf4096RowBlocksAreSearchedVerifiedAndRewrittenByRetention) {
+// Segments were written with 4,096-row blocks and one unsorted frame per dictionary
+// before session 6.
+TEST(OldSegments, SegmentsOf4096RowBlocksAndWholeDictionariesAreSearchedVerifiedAndRewritten) {
   OldSegmentsAreSearchedVerifiedAndRewrittenByRetention([](std::vector<ActivityEvent> events) {
-    auto bytes = internal::EncodeSegment(1, events, 3, 4096);
+    auto bytes = internal::EncodeSegment(1, events, 3, 4096, 0);
     EXPECT_TRUE(bytes.ok());
     auto parsed = internal::SegmentData::Parse(bytes.ok() ? *bytes : std::string());
     EXPECT_TRUE(parsed.ok() && parsed->blocks().size() == 1 && parsed->blocks()[0].rows == 3000);
+    EXPECT_TRUE(parsed.ok() && !parsed->dict_sorted(internal::kColHost) && !parsed->dict_sorted(internal::kColUser));
     return bytes.ok() ? *bytes : std::string();
   });
+}
+
+// Dictionaries are sorted and chunked: an exact or prefix host or user is found by
+// binary search, opening a chunk or two, and answers equal the brute-force reference
+// across chunk boundaries, for values absent, first and last in order, and bytes 0xff.
+TEST(SortedDictionaries, LookupsOpenAChunkOrTwoAndEqualTheReference) {
+  TempDir dir;
+  EventGen gen(91, 3);
+  std::vector<ActivityEvent> events = gen.Batch(6000);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].host = "h" + std::to_string(i % 3000) + (i % 2 ? ".example.org" : ".example.com");
+    events[i].url = "https://" + events[i].host + "/";
+    events[i].user = "user-" + std::to_string(i % 2000);
+  }
+  events[7].user = "zz\xff";
+  events[8].user = "zz\xff\xff";
+  events[9].user = "zz\xff" "a";
+  events[10].user = "zz";
+  {
+    auto store = Store::Open(dir.path(), {.segment_events = 100000, .sync = false});
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Append(events).ok());
+    ASSERT_TRUE((*store)->Seal().ok());
+  }
+  auto seg = internal::SegmentData::Open(dir.sub(internal::SegmentFileName(1)));
+  ASSERT_TRUE(seg.ok());
+  ASSERT_TRUE(seg->dict_sorted(internal::kColHost));
+  ASSERT_GT(seg->dict_size(internal::kColHost), 3 * internal::kDictChunkRows);
+  auto range = seg->DictRange(internal::kColHost, "h1234.example.com", false);
+  ASSERT_TRUE(range.ok());
+  ASSERT_EQ(range->second - range->first, 1u);
+  EXPECT_EQ(*seg->DictValue(internal::kColHost, range->first), "h1234.example.com");
+  EXPECT_LE(seg->frames_decoded(), 2u);  // the chunk, and at most the next one
+  range = seg->DictRange(internal::kColUser, "zz\xff", true);
+  ASSERT_TRUE(range.ok());
+  EXPECT_EQ(range->second - range->first, 3u);  // zz\xff, zz\xff\xff, zz\xffa; not zz
+  range = seg->DictRange(internal::kColUser, "a", false);  // before the first value
+  ASSERT_TRUE(range.ok());
+  EXPECT_EQ(range->first, range->second);
+  ASSERT_TRUE(seg->LoadDict(internal::kColHost).ok());
+  const auto& hosts = seg->dict(internal::kColHost);
+  EXPECT_TRUE(std::is_sorted(hosts.begin(), hosts.end()));
+  EXPECT_EQ(hosts.size(), 3000u);
+
+  auto reader = LogReader::Open(dir.path());
+  ASSERT_TRUE(reader.ok());
+  auto check = [&](const Query& q, const std::function<bool(const ActivityEvent&)>& want) {
+    std::vector<ActivityEvent> expected;
+    for (const auto& e : events)
+      if (want(e)) expected.push_back(e);
+    EXPECT_EQ(Lines(SearchAll(*reader, q)), Lines(expected));
+    return expected.size();
+  };
+  for (const std::string host : {"h0.example.com", "h999.example.org", "h2999.example.org", "h3000.example.com",
+                                 "a.example.com", "zzz.example.com"}) {
+    Query q;
+    q.host = TextFilter{host, Match::kExact};
+    check(q, [&](const ActivityEvent& e) { return e.host == host; });
+  }
+  for (const std::string prefix : {"h12", "h2", "h29", "zz", "h1234.example.c"}) {
+    Query q;
+    q.host = TextFilter{prefix, Match::kPrefix};
+    check(q, [&](const ActivityEvent& e) { return e.host.rfind(prefix, 0) == 0; });
+  }
+  Query users;
+  users.users = {"user-5", "user-1999", "zz\xff\xff", "nobody"};
+  EXPECT_GT(check(users, [](const ActivityEvent& e) {
+              return e.user == "user-5" || e.user == "user-1999" || e.user == "zz\xff\xff";
+            }),
+            3u);
+  auto counts = reader->CountBy(users, Field::kUser);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->size(), 3u);
 }
 
 }  // namespace
