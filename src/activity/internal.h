@@ -216,7 +216,9 @@ class SegmentData {
   SegmentData() = default;
   Result<void> ParseLayout(std::string_view head, uint64_t frames_base, uint64_t file_size);
   Result<std::string_view> Frame(const Dir& d);  // the compressed bytes of a frame
-  Result<std::string_view> Decoded(const Dir& d);
+  // The decompressed frame; from `read` (bytes of the file from offset `read_at`, holding
+  // the frame) when given, else read for it.
+  Result<std::string_view> Decoded(const Dir& d, std::string_view read = {}, uint64_t read_at = 0);
   template <typename T>
   static void Ensure(std::unique_ptr<T[]>& a, size_t n) {
     if (!a) a = std::make_unique_for_overwrite<T[]>(n ? n : 1);

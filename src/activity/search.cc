@@ -131,6 +131,11 @@ Result<void> FilterSegment(SegmentData& seg, const Query& q, std::vector<uint32_
   };
   std::vector<DictFilter> filters;
   bool none = false;
+  // A filter no id passes empties the segment; one that passes every id need not run.
+  auto keep_filter = [&](DictFilter f, size_t passing) {
+    if (passing == 0) none = true;
+    if (passing < f.ok.size()) filters.push_back(std::move(f));
+  };
   auto add_filter = [&](int col, auto accepts) -> Result<void> {
     if (none) return Ok();
     ESAFE_TRY(seg.LoadDict(col));
@@ -138,8 +143,7 @@ Result<void> FilterSegment(SegmentData& seg, const Query& q, std::vector<uint32_
     DictFilter f{col, std::vector<uint8_t>(dict.size())};
     size_t passing = 0;
     for (size_t i = 0; i < dict.size(); ++i) passing += (f.ok[i] = accepts(dict[i]) ? 1 : 0);
-    if (passing == 0) none = true;
-    if (passing < dict.size()) filters.push_back(std::move(f));  // one that passes all need not run
+    keep_filter(std::move(f), passing);
     return Ok();
   };
   // An exact or prefix match on a sorted dictionary is an id range found by binary
@@ -154,8 +158,7 @@ Result<void> FilterSegment(SegmentData& seg, const Query& q, std::vector<uint32_
       if (!range) return range.error();
       for (uint32_t id = range->first; id < range->second; ++id) passing += f.ok[id] ? 0 : (f.ok[id] = 1);
     }
-    if (passing == 0) none = true;
-    if (passing < f.ok.size()) filters.push_back(std::move(f));
+    keep_filter(std::move(f), passing);
     return Ok();
   };
   if (q.host && q.host->match != Match::kSubstring && seg.dict_sorted(kColHost)) {

@@ -316,18 +316,16 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
     std::sort(keys.begin(), keys.end(), [&values](const Key& a, const Key& b) {
       return a.head != b.head ? a.head < b.head : values[a.id] < values[b.id];
     });
-    std::vector<uint32_t> sorted(values.size());
-    for (size_t k = 0; k < keys.size(); ++k) sorted[k] = keys[k].id;
     rank[c].resize(values.size());
-    for (uint32_t k = 0; k < sorted.size(); ++k) rank[c][sorted[k]] = k;
+    for (uint32_t k = 0; k < keys.size(); ++k) rank[c][keys[k].id] = k;
     PutVarint(layout, 0);
     PutVarint(layout, dict_chunk_rows);
-    for (size_t first = 0; first < sorted.size(); first += dict_chunk_rows) {
+    for (size_t first = 0; first < keys.size(); first += dict_chunk_rows) {
       raw.clear();
-      const size_t end = std::min<size_t>(sorted.size(), first + dict_chunk_rows);
-      for (size_t k = first; k < end; ++k) PutString(raw, values[sorted[k]]);
+      const size_t end = std::min<size_t>(keys.size(), first + dict_chunk_rows);
+      for (size_t k = first; k < end; ++k) PutString(raw, values[keys[k].id]);
       ESAFE_TRY(add_frame(raw));
-      PutString(layout, values[sorted[first]]);
+      PutString(layout, values[keys[first].id]);
     }
   }
   // A dictionary column's id as written: its rank when the dictionary is sorted.
@@ -645,8 +643,8 @@ Result<std::string_view> SegmentData::Frame(const Dir& d) {
   return std::string_view(buffer.data(), d.clen);
 }
 
-Result<std::string_view> SegmentData::Decoded(const Dir& d) {
-  auto frame = Frame(d);
+Result<std::string_view> SegmentData::Decoded(const Dir& d, std::string_view read, uint64_t read_at) {
+  auto frame = read.empty() ? Frame(d) : Result<std::string_view>(read.substr(d.offset - read_at, d.clen));
   if (!frame) return frame.error();
   ++frames_decoded_;
   return DecompressToScratch(*frame, d.rlen);
@@ -895,11 +893,7 @@ Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, 
       ESAFE_TRY(PreadAll(fd_.value, span.data(), span.size(), span_lo, "segment " + std::to_string(index_.seq)));
     }
   }
-  auto decoded = [&](const Dir& d) -> Result<std::string_view> {
-    if (span_lo >= span_hi) return Decoded(d);
-    ++frames_decoded_;
-    return DecompressToScratch(std::string_view(span).substr(d.offset - span_lo, d.clen), d.rlen);
-  };
+  const std::string_view read = span_lo < span_hi ? std::string_view(span) : std::string_view();
   for (int col = 0; col < kColumnCount; ++col) {
     uint8_t& loaded = loaded_[b * kColumnCount + static_cast<size_t>(col)];
     if (loaded == 1 || version_ == 1) {  // a v1 segment is one block: its arrays are as cheap
@@ -919,7 +913,7 @@ Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, 
       }
       continue;
     }
-    auto raw = decoded(block.cols[col]);
+    auto raw = Decoded(block.cols[col], read, span_lo);
     if (!raw) return raw.error();
     if (!loaded) loaded = 2;
     std::string_view in = *raw;
