@@ -28,16 +28,21 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 Result<void> EnsureShippedFlowcharts(Connection& c) {
-  auto rows = c.Query("SELECT DISTINCT flowchart_key FROM flowchart_versions");
+  // A shipped version is published when it is newer than every version of its
+  // id in the database: a release that corrects a flowchart puts the correction
+  // in force, while a partnership's own higher version stays in force.
+  auto rows = c.Query("SELECT flowchart_key, MAX(version) AS v FROM flowchart_versions GROUP BY flowchart_key");
   if (!rows.ok()) return rows.error();
-  std::set<std::string> present;
-  for (const auto& r : *rows) present.insert(r.Text("flowchart_key"));
+  std::map<std::string, int64_t> newest;
+  for (const auto& r : *rows) newest[r.Text("flowchart_key")] = r.Int("v");
   for (const auto& file : flowchart::ShippedFiles()) {
     auto loaded = flowchart::Load(file.text, file.name);
     if (!loaded.ok()) {
       return Error::Internal(fmt::format("shipped flowchart {}", loaded.problems.front().ToString()));
     }
-    if (present.count(loaded.flowchart.id)) continue;
+    if (auto it = newest.find(loaded.flowchart.id); it != newest.end() && it->second >= loaded.flowchart.version) {
+      continue;
+    }
     ESAFE_TRY(c.Execute(
         "INSERT INTO flowchart_versions (flowchart_key, version, title, source, source_name, sha256, published_at, "
         "published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -56,7 +61,9 @@ Result<flowchart::Flowchart> LoadFlowchart(Connection& c, const std::string& key
                 "ORDER BY version DESC LIMIT 1", {key});
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return Error::NotFound(fmt::format("no flowchart '{}'", key.substr(0, 64)));
-  auto loaded = flowchart::Load((*rows)[0].Text("source"), (*rows)[0].Text("source_name"));
+  // A version published under earlier rules still walks: incidents recorded with
+  // it are walked against it. Only the structure is checked again.
+  auto loaded = flowchart::Load((*rows)[0].Text("source"), (*rows)[0].Text("source_name"), flowchart::Rules::kStored);
   if (!loaded.ok()) return Error::Internal("a published flowchart no longer loads: " + loaded.problems[0].ToString());
   return std::move(loaded.flowchart);
 }

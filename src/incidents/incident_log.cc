@@ -109,13 +109,32 @@ Result<void> Touch(Connection& c, int64_t incident_id) {
   return Ok();
 }
 
+Result<void> AddRequiredTells(Connection& c, int64_t incident_id, const std::string& reported_at,
+                              const std::vector<std::pair<std::string, std::string>>& who_and_why) {
+  auto max = c.Query("SELECT COALESCE(MAX(position), 0) AS p FROM incident_actions WHERE incident_id = ?",
+                     {incident_id});
+  if (!max.ok()) return max.error();
+  int64_t position = (*max)[0].Int("p");
+  for (const auto& [target, why] : who_and_why) {
+    ESAFE_TRY(c.Execute("INSERT INTO incident_actions (incident_id, position, what, notify, due_at, required, "
+                        "source, created_at) VALUES (?, ?, ?, ?, ?, 1, 'risk', ?)",
+                        {incident_id, ++position, "Tell " + Label(EscalationTargets(), target) + ": " + why, target,
+                         reported_at, Now()}));
+  }
+  return Ok();
+}
+
 Result<void> ApplyOutcome(Connection& c, const Principal& who, int64_t incident_id, const std::string& reported_at,
                           const flowchart::Flowchart& chart, const flowchart::Walk& walk) {
   const flowchart::Outcome& o = *walk.outcome;
   int64_t base = ToUnix(reported_at);
-  ESAFE_TRY(c.Execute("UPDATE incidents SET risk_level = ?, must_not = ?, flowchart_outcome = ?, updated_at = ? "
-                      "WHERE id = ?",
-                      {o.risk, Json(o.must_not).dump(), walk.outcome_node, Now(), incident_id}));
+  // The outcome decides the mark, except that a category of suspected illegal
+  // material keeps it (the category and the walk are two people's words).
+  ESAFE_TRY(c.Execute("UPDATE incidents SET risk_level = ?, must_not = ?, flowchart_outcome = ?, updated_at = ?, "
+                      "illegal_material = CASE WHEN ? = 1 OR category IN ('accidental_illegal', 'deliberate_illegal', "
+                      "'self_generated_images') THEN 1 ELSE 0 END WHERE id = ?",
+                      {o.risk, Json(o.must_not).dump(), walk.outcome_node, Now(),
+                       int64_t{o.illegal_material ? 1 : 0}, incident_id}));
   auto max = c.Query("SELECT COALESCE(MAX(position), 0) AS p FROM incident_actions WHERE incident_id = ?",
                      {incident_id});
   if (!max.ok()) return max.error();
@@ -153,6 +172,14 @@ using internal::Visible;
 
 namespace {
 
+// The escalation target that a member agency of `sector` is (directory Sectors()).
+std::string TargetForSector(const std::string& sector) {
+  if (sector == "police") return "police";
+  if (sector == "children's social care") return "childrens_social_care";
+  if (sector == "health") return "health";
+  return "";
+}
+
 Json ParseJsonText(const store::Row& row, std::string_view column, Json fallback) {
   if (row.IsNull(column)) return fallback;
   auto parsed = Json::parse(row.Text(column), nullptr, false);
@@ -170,12 +197,24 @@ Result<void> NormaliseTimeField(Json& input, const char* field) {
   return Ok();
 }
 
-Json ActionJson(const store::Row& r, const std::string& now) {
+// An action due "at once" (at the moment the incident was reported) is given
+// an hour before it counts as overdue: a referral made by phone within the
+// hour is on time, and the page must not shout at the person still making it.
+constexpr int64_t kAtOnceGraceSeconds = 3600;
+
+std::string GraceCutoff(const std::string& now) { return clock::Iso8601(internal::ToUnix(now) - kAtOnceGraceSeconds); }
+
+bool IsOverdue(const std::string& due_at, const std::string& reported_at, const std::string& now) {
+  if (due_at.empty() || !(due_at < now)) return false;
+  return due_at > reported_at || due_at < GraceCutoff(now);
+}
+
+Json ActionJson(const store::Row& r, const std::string& now, const std::string& reported_at) {
   Json a = internal::FromRow(ActionSchema(), r);
   a["notify_label"] = r.IsNull("notify") ? Json(nullptr) : Json(Label(EscalationTargets(), r.Text("notify")));
   bool open = r.IsNull("done_at") && r.IsNull("not_done_reason");
   a["open"] = open;
-  a["overdue"] = open && !r.IsNull("due_at") && r.Text("due_at") < now;
+  a["overdue"] = open && !r.IsNull("due_at") && IsOverdue(r.Text("due_at"), reported_at, now);
   return a;
 }
 
@@ -193,9 +232,7 @@ Result<Json> IncidentJson(Connection& c, const Visible& v, bool full) {
   out["flowchart_answers"] = ParseJsonText(row, "flowchart_answers", Json(nullptr));
   out["must_not"] = ParseJsonText(row, "must_not", Json::array());
   out["shared"] = v.reach == Reach::kShared;
-  if (IsSuspectedIllegalMaterial(row.Text("category")) || row.Text("flowchart_key") == "suspected-illegal-content") {
-    out["illegal_material_instruction"] = kIllegalMaterialInstruction;
-  }
+  out["illegal_material_instruction"] = out["illegal_material"] == true ? Json(kIllegalMaterialInstruction) : Json(nullptr);
   if (!full) return out;
 
   std::string now = internal::Now();
@@ -210,7 +247,7 @@ Result<Json> IncidentJson(Connection& c, const Visible& v, bool full) {
   auto actions = c.Query("SELECT * FROM incident_actions WHERE incident_id = ? ORDER BY position, id", {id});
   if (!actions.ok()) return actions.error();
   out["actions"] = Json::array();
-  for (const auto& a : *actions) out["actions"].push_back(ActionJson(a, now));
+  for (const auto& a : *actions) out["actions"].push_back(ActionJson(a, now, row.Text("reported_at")));
   auto referrals = c.Query(
       "SELECT r.*, a.name AS agency_name FROM incident_referrals r LEFT JOIN agencies a ON a.id = r.agency_id "
       "WHERE r.incident_id = ? ORDER BY r.referred_at, r.id", {id});
@@ -354,6 +391,17 @@ Result<Json> IncidentLog::Create(const Principal& who, const Json& raw) {
       columns.push_back("reported_by");
       values.emplace_back(who.display_name.empty() ? who.username : who.display_name);
     }
+    if (!chart && (!valid->contains("risk_level") || (*valid)["risk_level"].is_null())) {
+      return Error::Invalid("without a flowchart, say how serious it is: choose the risk level (Annex D: little or "
+                            "no danger, encourage safe behaviour, or significant risk)", "risk_level");
+    }
+    bool illegal = IsSuspectedIllegalMaterial((*valid)["category"].get<std::string>());
+    if (chart) {
+      illegal |= walk->complete() ? walk->outcome->illegal_material
+                                  : flowchart::MayReachIllegalMaterial(*chart, walk->next_question);
+    }
+    columns.push_back("illegal_material");
+    values.emplace_back(int64_t{illegal ? 1 : 0});
     std::map<std::string, std::string> path_answers;
     if (chart) {
       for (const auto& s : walk->path) path_answers[s.node] = s.answer;
@@ -376,6 +424,14 @@ Result<Json> IncidentLog::Create(const Principal& who, const Json& raw) {
         chart ? Json{{"flowchart", chart->id}, {"version", chart->version}, {"answers", path_answers}} : Json()));
     if (walk && walk->complete()) {
       ESAFE_TRY(internal::ApplyOutcome(c, who, id, (*valid)["reported_at"].get<std::string>(), *chart, *walk));
+    }
+    if (!chart && (*valid)["risk_level"] == "significant_risk") {
+      // No flowchart fitted, but the reporter judged the child at significant
+      // risk: Annex E's first two steps apply whatever the kind of concern.
+      ESAFE_TRY(internal::AddRequiredTells(
+          c, id, (*valid)["reported_at"].get<std::string>(),
+          {{"designated_safeguarding_lead", "the designated lead decides on the referral at once"},
+           {"childrens_social_care", "a child at significant risk is referred to children's social care at once"}}));
     }
     ESAFE_TRY(access::RecordAudit(c, &who, "create", "incident", id, "incident recorded"));
     return Reload(c, who, id);
@@ -405,8 +461,11 @@ Result<Json> IncidentLog::RecordAnswers(const Principal& who, int64_t id,
     if (!walk.ok()) return walk.error();
     std::map<std::string, std::string> path_answers;
     for (const auto& s : walk->path) path_answers[s.node] = s.answer;
-    ESAFE_TRY(c.Execute("UPDATE incidents SET flowchart_answers = ?, updated_at = ? WHERE id = ?",
-                        {Json(path_answers).dump(), internal::Now(), id}));
+    bool may_be_illegal = !walk->complete() && flowchart::MayReachIllegalMaterial(*chart, walk->next_question);
+    ESAFE_TRY(c.Execute("UPDATE incidents SET flowchart_answers = ?, updated_at = ?, illegal_material = CASE WHEN ? = 1 "
+                        "OR category IN ('accidental_illegal', 'deliberate_illegal', 'self_generated_images') THEN 1 "
+                        "ELSE 0 END WHERE id = ?",
+                        {Json(path_answers).dump(), internal::Now(), int64_t{may_be_illegal ? 1 : 0}, id}));
     ESAFE_TRY(internal::AppendEvent(c, &who, id, "answers",
                                     fmt::format("{} flowchart answers recorded", path_answers.size()),
                                     {{"answers", path_answers}}));
@@ -469,9 +528,9 @@ Result<Json> IncidentLog::List(const Principal& who, const ListQuery& q) {
       auto j = IncidentJson(c, v, false);
       if (!j.ok()) return j.error();
       auto open = c.Query(
-          "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END), 0) AS late "
-          "FROM incident_actions WHERE incident_id = ? AND required = 1 AND done_at IS NULL "
-          "AND not_done_reason IS NULL", {now, id});
+          "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN due_at < ? AND (due_at > ? OR due_at < ?) THEN 1 ELSE 0 END), "
+          "0) AS late FROM incident_actions WHERE incident_id = ? AND required = 1 AND done_at IS NULL "
+          "AND not_done_reason IS NULL", {now, r.Text("reported_at"), GraceCutoff(now), id});
       if (!open.ok()) return open.error();
       (*j)["open_actions"] = (*open)[0].Int("n");
       (*j)["overdue_actions"] = (*open)[0].Int("late");
@@ -516,6 +575,9 @@ Result<Json> IncidentLog::Update(const Principal& who, int64_t id, const Json& i
       changed[f.name] = {{"from", before[f.name]}, {"to", (*valid)[f.name]}};
     }
     if (sets.empty()) return IncidentJson(c, *v, true);
+    if (changed.contains("category") && IsSuspectedIllegalMaterial((*valid)["category"].get<std::string>())) {
+      sets.push_back("illegal_material = 1");
+    }
     sets.push_back("updated_at = ?");
     values.emplace_back(internal::Now());
     values.emplace_back(id);
@@ -627,16 +689,31 @@ Result<Json> IncidentLog::AddReferral(const Principal& who, int64_t id, const Js
   if (to_agency && !has_agency) return Error::Invalid("choose the member agency to refer to", "agency_id");
   if (!to_agency && has_agency) return Error::Invalid("agency_id is only for a referral to a member agency", "agency_id");
   return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
-    auto v = internal::LoadWritable(c, who, id);
+    auto v = internal::LoadVisible(c, who, id);
     if (!v.ok()) return v.error();
+    // The member of staff who reported it may record the referral they made
+    // themselves ("phoned 101, ref …"); sharing with another agency stays with
+    // the agency's officers.
+    bool reporter_recording = v->reach == Reach::kReporter && !to_agency;
+    if (!v->can_write() && !reporter_recording) {
+      return Error::Forbidden(to_agency ? "only the agency's e-safety officers escalate to another agency"
+                                        : "you may not change this incident");
+    }
+    if (v->status() != "open") {
+      return Error::Conflict(fmt::format("this incident is {}; it can no longer be changed", v->status()));
+    }
     std::string label = Label(ReferralTargets(), target);
+    // The escalation target an agency of this sector stands for: escalating to the
+    // police team's or social care's own agency is telling the police or social care.
+    std::string agency_stands_for;
     if (to_agency) {
       int64_t agency = (*valid)["agency_id"].get<int64_t>();
       if (agency == v->agency_id()) return Error::Invalid("the incident already belongs to that agency", "agency_id");
-      auto found = c.Query("SELECT name FROM agencies WHERE id = ?", {agency});
+      auto found = c.Query("SELECT name, sector FROM agencies WHERE id = ?", {agency});
       if (!found.ok()) return found.error();
       if (found->empty()) return Error::Invalid("no agency has that id", "agency_id");
       label = (*found)[0].Text("name");
+      agency_stands_for = TargetForSector((*found)[0].Text("sector"));
     }
     std::string referred_at = valid->value("referred_at", Json()).is_null()
                                   ? internal::Now()
@@ -655,11 +732,14 @@ Result<Json> IncidentLog::AddReferral(const Principal& who, int64_t id, const Js
     ESAFE_TRY(internal::AppendEvent(c, &who, id, "referral", fmt::format("referred to {}{}", label, ref),
                                     {{"target", target}, {"referral_id", referral_id}}));
     // A referral satisfies the flowchart's open 'tell' actions for the same target.
-    auto satisfied = c.Execute(
-        "UPDATE incident_actions SET done_at = ?, done_by = ?, done_note = ? WHERE incident_id = ? AND notify = ? "
-        "AND done_at IS NULL AND not_done_reason IS NULL",
-        {referred_at, who.username, fmt::format("referral {}", referral_id), id, target});
-    if (!satisfied.ok()) return satisfied.error();
+    for (const std::string& told : {target, agency_stands_for}) {
+      if (told.empty()) continue;
+      auto satisfied = c.Execute(
+          "UPDATE incident_actions SET done_at = ?, done_by = ?, done_note = ? WHERE incident_id = ? AND notify = ? "
+          "AND done_at IS NULL AND not_done_reason IS NULL",
+          {referred_at, who.username, fmt::format("referral {} ({})", referral_id, label), id, told});
+      if (!satisfied.ok()) return satisfied.error();
+    }
     if (to_agency) {
       int64_t agency = (*valid)["agency_id"].get<int64_t>();
       auto existing = c.Query("SELECT id FROM incident_shares WHERE incident_id = ? AND agency_id = ?", {id, agency});
@@ -745,10 +825,11 @@ Result<Json> IncidentLog::AttachEvidenceFile(const Principal& who, int64_t id, i
   auto result = db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
     auto v = internal::LoadWritable(c, who, id);
     if (!v.ok()) return v.error();
-    if (IsSuspectedIllegalMaterial(v->row.Text("category")) ||
-        v->row.Text("flowchart_key") == "suspected-illegal-content") {
+    // Keyed on the incident's mark (set from the outcome reached, the outcomes
+    // still ahead of an unfinished walk, and the category), never on one chart.
+    if (v->row.Int("illegal_material") != 0 || IsSuspectedIllegalMaterial(v->row.Text("category"))) {
       refused = true;
-      return Error::Forbidden(kIllegalMaterialInstruction);
+      return Error::Conflict(kIllegalMaterialInstruction, "file");
     }
     if (bytes.size() > kMaxFileBytes) return Error::TooLarge("an evidence file may be at most 10 MiB", "file");
     std::string name(text::Trim(file_name.substr(0, 200)));
@@ -873,8 +954,8 @@ Result<Json> IncidentLog::Overdue(const Principal& who, std::optional<int64_t> a
       "SELECT x.id AS action_id, x.what, x.notify, x.due_at, i.id AS incident_id, i.agency_id, a.name AS agency_name, "
       "i.category, i.risk_level FROM incident_actions x JOIN incidents i ON i.id = x.incident_id "
       "JOIN agencies a ON a.id = i.agency_id WHERE i.status = 'open' AND x.required = 1 AND x.done_at IS NULL "
-      "AND x.not_done_reason IS NULL AND x.due_at < ?";
-  std::vector<Value> params = {now};
+      "AND x.not_done_reason IS NULL AND x.due_at < ? AND (x.due_at > i.reported_at OR x.due_at < ?)";
+  std::vector<Value> params = {now, GraceCutoff(now)};
   if (who.IsPartnershipManager()) {
     if (agency_id) { sql += " AND i.agency_id = ?"; params.emplace_back(*agency_id); }
   } else if (who.role == access::Role::kAgencyOfficer && who.agency_id) {

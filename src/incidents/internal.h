@@ -59,6 +59,11 @@ Result<flowchart::Flowchart> LoadFlowchart(Connection& c, const std::string& key
 // Publishes any shipped flowchart whose id has no version in the database yet.
 Result<void> EnsureShippedFlowcharts(Connection& c);
 
+// Adds a required "tell" action per (escalation target, why), due at
+// reported_at (at once).
+Result<void> AddRequiredTells(Connection& c, int64_t incident_id, const std::string& reported_at,
+                              const std::vector<std::pair<std::string, std::string>>& who_and_why);
+
 // Stores the outcome of a completed walk on the incident: risk level,
 // must-not list, outcome node, required actions and who-to-tell actions due
 // from reported_at.

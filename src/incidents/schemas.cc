@@ -41,6 +41,7 @@ const RecordSchema& IncidentSchema() {
        {.name = "risk_level", .type = FieldType::kChoice, .choices = Keys(RiskLevels()),
         .description = "set by the flowchart outcome when one is used"},
        ReadOnly("flowchart_id"), ReadOnly("flowchart_version", FieldType::kInteger), ReadOnly("flowchart_outcome"),
+       ReadOnly("illegal_material", FieldType::kBoolean),
        {.name = "conclusion", .type = FieldType::kText, .max_length = 10000},
        {.name = "outcome", .type = FieldType::kText, .max_length = 10000},
        {.name = "lessons_learned", .type = FieldType::kText, .max_length = 10000},

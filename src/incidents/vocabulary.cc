@@ -5,11 +5,12 @@
 namespace esafe::incidents {
 
 const char* const kIllegalMaterialInstruction =
-    "Files are never attached to an incident about suspected illegal material. Do not open, copy, print, "
-    "forward or show the material to anyone: each of those is itself an offence. Secure the device or e-mail "
-    "as it is, describe the evidence here (what it is, where it is held, who secured it and when), and report "
-    "the material to the Internet Watch Foundation (www.iwf.org.uk) or the police, who are licensed to "
-    "investigate it.";
+    "Files are never attached to an incident that may involve illegal material. Annex B Chart 3: \"Opening an "
+    "attachment or URL that proves to hold illegal content is an illegal act\"; showing it to anyone, printing it "
+    "or passing it on is too. Do not open, copy, print, forward or show the material to anyone. Secure the device "
+    "or e-mail as it is, describe the evidence here (what it is, where it is held, who secured it and when), and "
+    "report the material to the Internet Watch Foundation (www.iwf.org.uk) or the police: \"They are licensed to "
+    "investigate, you are not.\"";
 
 const std::vector<Term>& Categories() {
   static const std::vector<Term> v = {
@@ -90,6 +91,16 @@ const std::vector<Term>& ReferralTargets() {
     out.push_back({"member_agency", "another member agency of the partnership"});
     return out;
   }();
+  return v;
+}
+
+const std::vector<Term>& OutcomeConcerns() {
+  static const std::vector<Term> v = {
+      {"grooming", "a child may be being groomed"},
+      {"sexual_images_of_child", "sexual images of a child"},
+      {"abuse_disclosure", "a child has disclosed, or is strongly suspected to suffer, abuse"},
+      {"adult_working_with_children", "an adult who works with children"},
+  };
   return v;
 }
 

@@ -41,6 +41,15 @@ const std::vector<Term>& EscalationTargets();
 // EscalationTargets() plus "member_agency" (another agency of the partnership).
 const std::vector<Term>& ReferralTargets();
 
+// What a flowchart outcome may be about, each with the rule it brings
+// (flowchart Validate()): grooming, sexual_images_of_child and
+// abuse_disclosure must tell children's social care (Annex E: the designated
+// person "should immediately refer the matter to the LA children's social care
+// department"); sexual_images_of_child is also illegal material (Annex B
+// Chart 3); adult_working_with_children must tell the LADO (Section 3
+// 'Responding to allegations made online').
+const std::vector<Term>& OutcomeConcerns();
+
 // Roles of the people involved: child (with age), staff_volunteer,
 // parent_carer, unknown_adult.
 const std::vector<Term>& PersonRoles();

@@ -912,6 +912,18 @@ ALTER TABLE monitoring_alerts ADD COLUMN fingerprint TEXT;
 CREATE UNIQUE INDEX monitoring_alerts_fingerprint ON monitoring_alerts (fingerprint);
 )sql",
      "", ""},
+    // 13: incidents (src/incidents). Whether the incident may involve illegal material,
+    // from the flowchart outcome reached (Annex B Chart 3): no evidence file is then
+    // accepted, whatever the category. Incidents recorded before are marked from their
+    // category and flowchart as the earlier rule did.
+    {13, "incidents: illegal material flag from the flowchart outcome",
+     R"sql(
+ALTER TABLE incidents ADD COLUMN illegal_material INTEGER NOT NULL DEFAULT 0;
+UPDATE incidents SET illegal_material = 1
+  WHERE category IN ('accidental_illegal', 'deliberate_illegal', 'self_generated_images')
+     OR flowchart_key = 'suspected-illegal-content';
+)sql",
+     "", ""},
 };
 
 std::string Expand(std::string sql, Dialect d) {

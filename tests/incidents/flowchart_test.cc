@@ -21,7 +21,7 @@ std::string Problems(const Loaded& l) {
   return out;
 }
 
-TEST(ShippedFlowcharts, AllSixAreShippedAndValid) {
+TEST(ShippedFlowcharts, AllEightAreShippedAndValid) {
   std::set<std::string> ids;
   for (const auto& f : ShippedFiles()) {
     auto loaded = Load(f.text, f.name);
@@ -29,7 +29,90 @@ TEST(ShippedFlowcharts, AllSixAreShippedAndValid) {
     ids.insert(loaded.flowchart.id);
   }
   EXPECT_EQ(ids, (std::set<std::string>{"suspected-illegal-content", "inappropriate-content-child", "staff-misuse",
-                                        "suspicious-email", "child-discloses-abuse", "cyberbullying"}));
+                                        "suspicious-email", "child-discloses-abuse", "cyberbullying", "mobile-phone",
+                                        "online-safety-concern"}));
+}
+
+// A one-outcome chart whose outcome is given as YAML lines (indented for 'outcome:').
+std::string OneOutcome(const std::string& outcome_lines, const std::string& question = "") {
+  return "id: t\ntitle: T\nversion: 1\nnodes:\n"
+         "  - id: q\n    question: What happened?\n    answers:\n"
+         "      - {value: a, text: A, next: o}\n" + question +
+         "  - id: o\n    outcome:\n" + outcome_lines;
+}
+
+// Issue 16 finding 1: an outcome that forbids opening or copying the material
+// must say it may involve illegal material, so that no file is ever accepted.
+TEST(SafeguardingRules, AMustNotAboutHandlingMaterialNeedsTheIllegalMaterialFlag) {
+  const std::string body =
+      "      risk: significant_risk\n      tell:\n        - {who: police, within: immediately}\n"
+      "      must_not:\n        - Do not open, copy or forward the pictures.\n";
+  auto refused = Load(OneOutcome(body), "t.yaml");
+  EXPECT_THAT(Problems(refused), HasSubstr("add 'illegal_material: true'"));
+  EXPECT_THAT(Problems(refused), HasSubstr("t.yaml:"));
+  auto flagged = Load(OneOutcome("      illegal_material: true\n" + body), "t.yaml");
+  EXPECT_TRUE(flagged.ok()) << Problems(flagged);
+  EXPECT_TRUE(flagged.flowchart.nodes[1].outcome->illegal_material);
+  EXPECT_FALSE(Load(OneOutcome("      illegal_material: perhaps\n" + body), "t.yaml").ok());
+  // Prohibitions about other things need no flag.
+  EXPECT_TRUE(Load(OneOutcome("      risk: little_or_no_danger\n      tell:\n        - {who: parents_carers, within: 7d}\n"
+                              "      must_not:\n        - Do not reply to the text.\n"), "t.yaml").ok());
+}
+
+// Issue 16 finding 5: a prohibition inside an action is refused; it belongs in must_not.
+TEST(SafeguardingRules, AProhibitionInsideAnActionIsRefused) {
+  auto refused = Load(OneOutcome("      risk: little_or_no_danger\n      actions:\n"
+                                 "        - {do: 'Write the address down; do not copy and paste it.', within: 1h}\n"), "t.yaml");
+  EXPECT_THAT(Problems(refused), HasSubstr("is a prohibition; list it under 'must_not'"));
+  EXPECT_TRUE(IsProhibition("Never open it"));
+  EXPECT_TRUE(IsProhibition("Don't reply"));
+  EXPECT_FALSE(IsProhibition("Write the web address down by hand."));
+}
+
+// Issue 16 findings 2 and 3: the concerns an outcome is about bring who must be told.
+TEST(SafeguardingRules, ConcernsBringTheirPartiesToTell) {
+  auto grooming = Load(OneOutcome("      risk: significant_risk\n      concerns: [grooming]\n"
+                                  "      tell:\n        - {who: ceop, within: 24h}\n"), "t.yaml");
+  EXPECT_THAT(Problems(grooming), HasSubstr("must tell childrens_social_care"));
+  auto staff = Load(OneOutcome("      risk: significant_risk\n      concerns: [adult_working_with_children]\n"
+                               "      tell:\n        - {who: police, within: 24h}\n"), "t.yaml");
+  EXPECT_THAT(Problems(staff), HasSubstr("must tell the lado"));
+  auto images = Load(OneOutcome("      risk: significant_risk\n      concerns: [sexual_images_of_child]\n"
+                                "      tell:\n        - {who: childrens_social_care, within: immediately}\n"), "t.yaml");
+  EXPECT_THAT(Problems(images), HasSubstr("must carry 'illegal_material: true'"));
+  auto unknown = Load(OneOutcome("      risk: little_or_no_danger\n      concerns: [weather]\n"
+                                 "      tell:\n        - {who: parents_carers, within: 7d}\n"), "t.yaml");
+  EXPECT_THAT(Problems(unknown), HasSubstr("unknown concern 'weather'"));
+}
+
+// Issue 16 finding 4: a question that parts possibly illegal material from other
+// material must offer "not sure", leading where the material is treated as illegal.
+TEST(SafeguardingRules, AQuestionAboutTheKindOfMaterialNeedsNotSure) {
+  auto chart = [](const std::string& extra_answer) {
+    return "id: t\ntitle: T\nversion: 1\nnodes:\n"
+           "  - id: q\n    question: What is it?\n    answers:\n"
+           "      - {value: illegal, text: Illegal, next: bad}\n"
+           "      - {value: rude, text: Rude, next: fine}\n" +
+           extra_answer +
+           "  - id: bad\n    outcome:\n      risk: significant_risk\n      illegal_material: true\n"
+           "      tell:\n        - {who: iwf, within: 24h}\n"
+           "  - id: fine\n    outcome:\n      risk: little_or_no_danger\n      tell:\n"
+           "        - {who: parents_carers, within: 7d}\n";
+  };
+  EXPECT_THAT(Problems(Load(chart(""), "t.yaml")), HasSubstr("add an answer 'not_sure'"));
+  EXPECT_THAT(Problems(Load(chart("      - {value: not_sure, text: Not sure, next: fine}\n"), "t.yaml")),
+              HasSubstr("add an answer 'not_sure'"));
+  auto with = Load(chart("      - {value: not_sure, text: Not sure, next: bad}\n"), "t.yaml");
+  EXPECT_TRUE(with.ok()) << Problems(with);
+}
+
+// Versions published before these rules still load as stored, so incidents
+// recorded with them can be walked; publishing them again is refused.
+TEST(SafeguardingRules, StoredVersionsKeepLoadingUnderTheStructuralRules) {
+  const std::string old = OneOutcome("      risk: significant_risk\n      tell:\n        - {who: police, within: 1h}\n"
+                                     "      must_not:\n        - Do not open the attachment.\n");
+  EXPECT_FALSE(Load(old, "t.yaml").ok());
+  EXPECT_TRUE(Load(old, "t.yaml", Rules::kStored).ok());
 }
 
 TEST(ShippedFlowcharts, EveryPathOfEveryFlowchartIsWalked) {

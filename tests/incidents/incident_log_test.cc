@@ -18,7 +18,7 @@ TEST_F(IncidentLogTest, RecordingThroughAFlowchartStoresVersionAnswersAndDueTime
   auto teacher = Staff(school);
   Json inc = Record(teacher, "child-discloses-abuse", {{"danger", "no"}, {"what_told", "abuse"}});
   EXPECT_EQ(inc["flowchart_id"], "child-discloses-abuse");
-  EXPECT_EQ(inc["flowchart_version"], 1);
+  EXPECT_EQ(inc["flowchart_version"], 2);
   EXPECT_EQ(inc["flowchart_answers"], (Json{{"danger", "no"}, {"what_told", "abuse"}}));
   EXPECT_EQ(inc["category"], "grooming");  // from the flowchart when not given
   EXPECT_EQ(inc["risk_level"], "significant_risk");
@@ -56,7 +56,7 @@ TEST_F(IncidentLogTest, AnswersCanBeRecordedStepByStepUntilAnOutcome) {
 
 constexpr const char* kNewEmailFlowchart = R"(id: suspicious-email
 title: Suspicious e-mail (local version)
-version: 2
+version: 3
 nodes:
   - id: content
     question: Is it spam?
@@ -76,7 +76,7 @@ TEST_F(IncidentLogTest, PublishingKeepsTheOldVersionInForceWhenTheNewOneIsInvali
   auto lead = Lead();
   auto officer = Officer(school);
   Json before = Record(officer, "suspicious-email", {{"content", "scam"}});
-  EXPECT_EQ(before["flowchart_version"], 1);
+  EXPECT_EQ(before["flowchart_version"], 2);
 
   std::string broken = std::string(kNewEmailFlowchart);
   broken.replace(broken.find("who: esafety_officer"), 20, "who: the_newspaper");
@@ -85,21 +85,21 @@ TEST_F(IncidentLogTest, PublishingKeepsTheOldVersionInForceWhenTheNewOneIsInvali
   EXPECT_EQ(refused.error().kind, ErrorKind::kInvalid);
   EXPECT_THAT(refused.error().message, HasSubstr("email-v2.yaml:15: "));
   EXPECT_THAT(refused.error().message, HasSubstr("unknown escalation target 'the_newspaper'"));
-  EXPECT_EQ((*log.GetFlowchart(lead, "suspicious-email"))["version"], 1);
+  EXPECT_EQ((*log.GetFlowchart(lead, "suspicious-email"))["version"], 2);
 
   EXPECT_EQ(log.PublishFlowchart(officer, kNewEmailFlowchart, "v2.yaml").error().kind, ErrorKind::kForbidden);
   auto published = log.PublishFlowchart(lead, kNewEmailFlowchart, "v2.yaml");
   ASSERT_TRUE(published.ok()) << published.error().message;
-  EXPECT_EQ((*published)["version"], 2);
+  EXPECT_EQ((*published)["version"], 3);
   EXPECT_EQ(log.PublishFlowchart(lead, kNewEmailFlowchart, "v2.yaml").error().kind, ErrorKind::kConflict);
 
   // Version 2 names no category, so the incident must give one.
   Json after = Record(officer, "suspicious-email", {{"content", "yes"}}, {{"category", "email_misuse"}});
-  EXPECT_EQ(after["flowchart_version"], 2);
+  EXPECT_EQ(after["flowchart_version"], 3);
   EXPECT_EQ(after["risk_level"], "little_or_no_danger");
   // The earlier incident still names the version it was walked with.
-  EXPECT_EQ((*log.Get(officer, before["id"]))["flowchart_version"], 1);
-  EXPECT_EQ((*log.GetFlowchart(lead, "suspicious-email", 1))["version"], 1);
+  EXPECT_EQ((*log.Get(officer, before["id"]))["flowchart_version"], 2);
+  EXPECT_EQ((*log.GetFlowchart(lead, "suspicious-email", 2))["version"], 2);
 }
 
 TEST_F(IncidentLogTest, AgencyScopingNamesAndAuditedReads) {
@@ -195,7 +195,7 @@ TEST_F(IncidentLogTest, EvidenceFilesAreRefusedForSuspectedIllegalMaterial) {
   EXPECT_EQ((*described)["evidence"][0]["custody"].size(), 1u);
   auto refused = log.AttachEvidenceFile(officer, id, evidence, "image.jpg", "bytes");
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);
   EXPECT_THAT(refused.error().message, HasSubstr("Do not open, copy, print, forward or show"));
   EXPECT_THAT(refused.error().message, HasSubstr("Internet Watch Foundation"));
   EXPECT_EQ(CountAudit("refused", "incident", id), 1);
@@ -270,8 +270,10 @@ TEST_F(IncidentLogTest, OverdueActionsForTheAgencyAndThePartnership) {
   Json inc = Record(officer, "child-discloses-abuse", {{"danger", "no"}, {"what_told", "abuse"}},
                     {{"reported_at", "2024-01-01T09:00:00Z"}});
   Record(library_officer, "suspicious-email", {{"content", "scam"}}, {{"reported_at", "2024-01-01T09:00:00Z"}});
-  // An hour after reporting: only the 'immediately' actions are overdue.
-  auto early = log.Overdue(officer, std::nullopt, "2024-01-01T10:00:00Z");
+  // Within the first hour nothing due 'at once' is overdue yet (the referral by
+  // phone may be in progress); after it, only the 'immediately' actions are.
+  EXPECT_TRUE(log.Overdue(officer, std::nullopt, "2024-01-01T09:45:00Z")->empty());
+  auto early = log.Overdue(officer, std::nullopt, "2024-01-01T10:30:00Z");
   ASSERT_TRUE(early.ok()) << early.error().message;
   for (const auto& row : *early) {
     EXPECT_EQ(row["agency_id"], school);

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "annex_cases.h"
+#include "core/clock.h"
 #include "directory/directory.h"
 #include "support/test_database.h"
 #include "web/app.h"
@@ -149,7 +150,7 @@ TEST_F(IncidentRoutes, AnnexFCaseStudiesThroughTheApi) {
     Json inc = RecordCase(i == 2 ? nurse : officer, c);
     annex::ExpectOutcome(inc, c);
     EXPECT_EQ(inc["flowchart_id"], c.flowchart);
-    EXPECT_EQ(inc["flowchart_version"], 1);
+    EXPECT_EQ(inc["flowchart_version"], 2);
   }
 }
 
@@ -184,8 +185,9 @@ TEST_F(IncidentRoutes, EscalationToAnotherAgencyIsSharedAndAcknowledged) {
   int64_t evidence = with_evidence["evidence"][0]["id"];
   auto refused = As(school, "PUT", Path(id, "/evidence/" + std::to_string(evidence) + "/file?file_name=video.avi"),
                     std::string("not the images"), "application/octet-stream");
-  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.status, 409);
   EXPECT_THAT(Json::parse(refused.body)["error"].get<std::string>(), HasSubstr("Internet Watch Foundation"));
+  EXPECT_THAT(Json::parse(refused.body)["error"].get<std::string>(), HasSubstr("Chart 3"));
   Expect(201, school, "POST", Path(id, "/evidence/" + std::to_string(evidence) + "/custody"),
          {{"from_holder", "police"}, {"to_holder", "police digital forensics"}, {"purpose", "examination"}});
 
@@ -254,7 +256,7 @@ TEST_F(IncidentRoutes, ClosingWithdrawingAndSeriousReview) {
   Expect(409, school, "PATCH", Path(id), {{"description", "too late"}});
 
   // Withdrawn with a reason, never deleted.
-  Json other = RecordCase(school, annex::AnnexDCards()[0]);
+  Json other = RecordCase(school, annex::Named("Felix: "));
   int64_t other_id = other["id"];
   EXPECT_EQ(Expect(400, school, "POST", Path(other_id, "/withdraw"), Json::object())["field"], "reason");
   EXPECT_EQ(Expect(200, school, "POST", Path(other_id, "/withdraw"), {{"reason", "recorded twice"}})["status"],
@@ -262,7 +264,7 @@ TEST_F(IncidentRoutes, ClosingWithdrawingAndSeriousReview) {
   EXPECT_EQ(Expect(200, school, "GET", Path(other_id))["withdrawn_reason"], "recorded twice");
 
   // Serious: the review opens; the list and its CSV name it; board members see statistics only.
-  Json serious = RecordCase(school, annex::AnnexDCards()[7]);
+  Json serious = RecordCase(school, annex::Named("Jack: "));
   int64_t serious_id = serious["id"];
   Expect(400, school, "POST", Path(serious_id, "/serious"), Json::object());
   Expect(200, school, "POST", Path(serious_id, "/serious"), {{"reason", "a child was to meet a stranger"}});
@@ -311,8 +313,8 @@ class IncidentStatisticsRoutes : public IncidentRoutes {
     auto library = SignIn("library.eslo");
     const auto& bullying = annex::AnnexFCases()[2];
     for (int i = 0; i < 5; ++i) RecordCase(school, bullying, {{"reported_at", "2024-02-10"}});
-    RecordCase(school, annex::AnnexDCards()[5], {{"reported_at", "2024-05-02T10:00:00Z"}});  // grooming, Q2
-    const auto& email = annex::AnnexDCards()[8];
+    RecordCase(school, annex::Named("David: "), {{"reported_at", "2024-05-02T10:00:00Z"}});  // grooming, Q2
+    const auto& email = annex::Named("Ahmed: ");
     for (const char* day : {"2024-01-05", "2024-03-05", "2024-03-06", "2024-03-07"}) {
       RecordCase(library, email, {{"reported_at", day}});  // four: the most that is still suppressed
     }
@@ -412,9 +414,9 @@ TEST_F(IncidentRoutes, PublishingAFlowchartKeepsTheOldVersionWhenTheNewOneIsInva
   auto lead = SignIn("lead");
   auto officer = SignIn("school.dsl");
   Json charts = Expect(200, officer, "GET", "/api/v1/flowcharts");
-  ASSERT_EQ(charts.size(), 6u);
+  ASSERT_EQ(charts.size(), 8u);
   Json chart = Expect(200, officer, "GET", "/api/v1/flowcharts/suspicious-email");
-  EXPECT_EQ(chart["version"], 1);
+  EXPECT_EQ(chart["version"], 2);
   Expect(400, officer, "GET", "/api/v1/flowcharts/Not_A_Key");
   Expect(404, officer, "GET", "/api/v1/flowcharts/no-such-chart");
 
@@ -425,10 +427,10 @@ TEST_F(IncidentRoutes, PublishingAFlowchartKeepsTheOldVersionWhenTheNewOneIsInva
   text << in.rdbuf();
   std::string yaml = text.str();
   ASSERT_FALSE(yaml.empty());
-  auto version_at = yaml.find("version: 1");
+  auto version_at = yaml.find("version: 2");
   ASSERT_NE(version_at, std::string::npos);
-  std::string v2 = yaml;
-  v2.replace(version_at, 10, "version: 2");
+  std::string v2 = yaml;  // the partnership's next version: 3
+  v2.replace(version_at, 10, "version: 3");
 
   // A dangling answer: refused with file, line and reason; version 1 stays.
   std::string broken = v2 + "\n  - id: orphan\n    question: Is this reachable?\n    answers:\n"
@@ -436,7 +438,7 @@ TEST_F(IncidentRoutes, PublishingAFlowchartKeepsTheOldVersionWhenTheNewOneIsInva
   auto bad = As(lead, "POST", "/api/v1/flowcharts?file_name=suspicious-email.yaml", broken, "application/yaml");
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_THAT(Json::parse(bad.body)["error"].get<std::string>(), HasSubstr("suspicious-email.yaml:"));
-  EXPECT_EQ(Expect(200, officer, "GET", "/api/v1/flowcharts/suspicious-email")["version"], 1);
+  EXPECT_EQ(Expect(200, officer, "GET", "/api/v1/flowcharts/suspicious-email")["version"], 2);
   // Not YAML at all, and the wrong content type.
   EXPECT_EQ(As(lead, "POST", "/api/v1/flowcharts", std::string("id: [unclosed"), "application/yaml").status, 400);
   EXPECT_EQ(As(lead, "POST", "/api/v1/flowcharts", Json{{"id", "x"}}).status, 400);
@@ -444,9 +446,9 @@ TEST_F(IncidentRoutes, PublishingAFlowchartKeepsTheOldVersionWhenTheNewOneIsInva
   EXPECT_EQ(As(officer, "POST", "/api/v1/flowcharts", v2, "application/yaml").status, 403);
   auto ok = As(lead, "POST", "/api/v1/flowcharts?file_name=suspicious-email.yaml", v2, "application/yaml");
   ASSERT_EQ(ok.status, 201) << ok.body;
-  EXPECT_EQ(Json::parse(ok.body)["previous_version"], 1);
-  EXPECT_EQ(Expect(200, officer, "GET", "/api/v1/flowcharts/suspicious-email")["version"], 2);
-  EXPECT_EQ(Expect(200, officer, "GET", "/api/v1/flowcharts/suspicious-email?version=1")["version"], 1);
+  EXPECT_EQ(Json::parse(ok.body)["previous_version"], 2);
+  EXPECT_EQ(Expect(200, officer, "GET", "/api/v1/flowcharts/suspicious-email")["version"], 3);
+  EXPECT_EQ(Expect(200, officer, "GET", "/api/v1/flowcharts/suspicious-email?version=2")["version"], 2);
   EXPECT_EQ(As(lead, "POST", "/api/v1/flowcharts", v2, "application/yaml").status, 409);  // not newer
 
   // A walk with an answer the question does not offer is refused by name.
@@ -455,6 +457,92 @@ TEST_F(IncidentRoutes, PublishingAFlowchartKeepsTheOldVersionWhenTheNewOneIsInva
   Json first = Expect(200, officer, "POST", "/api/v1/flowcharts/suspicious-email/walk", Json::object());
   EXPECT_TRUE(first["outcome"].is_null());
   EXPECT_FALSE(first["next"]["question"].get<std::string>().empty());
+}
+
+// Issue 16 finding 4: "None of these fits" no longer records an incident with no
+// risk, no actions and no escalation. The reporter grades it; at significant risk
+// the designated lead and children's social care become required actions, at once.
+TEST_F(IncidentRoutes, WithoutAFlowchartTheReporterGradesTheRisk) {
+  auto school = SignIn("school.dsl");
+  Json worry = {{"how_identified", "staff_report"}, {"category", "grooming"},
+                {"description", "a child's webcam is reachable by a man who may harm children"},
+                {"reported_at", annex::kReportedAt}};
+  Json refused = Expect(400, school, "POST", "/api/v1/incidents", worry);
+  EXPECT_EQ(refused["field"], "risk_level");
+  worry["risk_level"] = "significant_risk";
+  Json inc = Expect(201, school, "POST", "/api/v1/incidents", worry);
+  auto told = annex::Told(inc);
+  EXPECT_THAT(told, Contains("designated_safeguarding_lead"));
+  EXPECT_THAT(told, Contains("childrens_social_care"));
+  EXPECT_EQ(annex::DueFor(inc, "childrens_social_care"), annex::kReportedAt);
+  worry["risk_level"] = "encourage_safe_behaviour";
+  EXPECT_TRUE(Expect(201, school, "POST", "/api/v1/incidents", worry)["actions"].empty());
+}
+
+// Issue 16 finding 7: escalating to the member agency that is the police (or
+// children's social care) is telling them, and closes that "tell" action.
+TEST_F(IncidentRoutes, EscalatingToThePoliceOrSocialCareAgencyClosesTellingThem) {
+  auto school = SignIn("school.dsl");
+  Json inc = RecordCase(school, annex::AnnexFCases()[1]);  // social care at once, police within 24h
+  int64_t id = inc["id"];
+  auto open_for = [](const Json& incident, const std::string& who) {
+    for (const auto& a : incident["actions"]) {
+      if (a["notify"] == who) return a["open"].get<bool>();
+    }
+    ADD_FAILURE() << "no action to tell " << who;
+    return false;
+  };
+  ASSERT_TRUE(open_for(inc, "police"));
+  Json after = Expect(201, school, "POST", Path(id, "/referrals"), {{"target", "member_agency"}, {"agency_id", kPolice}});
+  EXPECT_FALSE(open_for(after, "police"));
+  EXPECT_TRUE(open_for(after, "childrens_social_care"));
+  after = Expect(201, school, "POST", Path(id, "/referrals"), {{"target", "member_agency"}, {"agency_id", social_care}});
+  EXPECT_FALSE(open_for(after, "childrens_social_care"));
+}
+
+// Issue 16 finding 7: the member of staff who reported it records the referral
+// they made themselves; escalating to another agency stays with the officers.
+TEST_F(IncidentRoutes, TheReporterRecordsTheReferralTheyMade) {
+  auto nurse = SignIn("school.nurse");
+  Json inc = RecordCase(nurse, annex::AnnexFCases()[1]);
+  int64_t id = inc["id"];
+  Json after = Expect(201, nurse, "POST", Path(id, "/referrals"),
+                      {{"target", "police"}, {"reference_number", "101-2024-0301"}, {"notes", "phoned 101"}});
+  bool police_open = true;
+  for (const auto& a : after["actions"]) {
+    if (a["notify"] == "police") police_open = a["open"];
+  }
+  EXPECT_FALSE(police_open);
+  ASSERT_EQ(after["referrals"].size(), 1u);
+  EXPECT_EQ(after["referrals"][0]["reference_number"], "101-2024-0301");
+  Expect(403, nurse, "POST", Path(id, "/referrals"), {{"target", "member_agency"}, {"agency_id", social_care}});
+}
+
+// Issue 16 finding 7: an action due "at once" is not shown as overdue in the first hour.
+TEST_F(IncidentRoutes, AnActionDueAtOnceIsNotOverdueInTheFirstHour) {
+  auto school = SignIn("school.dsl");
+  auto at_once_overdue = [&](int64_t seconds_ago) {
+    Json inc = RecordCase(school, annex::AnnexFCases()[1],
+                          {{"reported_at", clock::Iso8601(clock::NowSeconds() - seconds_ago)}});
+    bool any = false;
+    for (const auto& a : inc["actions"]) {
+      if (a["due_at"] == inc["reported_at"]) any |= a["overdue"].get<bool>();
+    }
+    bool listed = false;
+    for (const auto& o : Expect(200, school, "GET", "/api/v1/incidents/overdue")) {
+      listed |= o["incident_id"] == inc["id"];
+    }
+    EXPECT_EQ(any, listed) << "the incident and the overdue list agree";
+    Json list = Expect(200, school, "GET", "/api/v1/incidents");
+    for (const auto& row : list) {
+      if (row["id"] == inc["id"]) {
+        EXPECT_EQ(row["overdue_actions"].get<int64_t>() > 0, any);
+      }
+    }
+    return any;
+  };
+  EXPECT_FALSE(at_once_overdue(30 * 60));
+  EXPECT_TRUE(at_once_overdue(2 * 3600));
 }
 
 TEST_F(IncidentRoutes, BadInputIsRefusedByField) {

@@ -33,7 +33,8 @@ TEST_F(Scenarios, AnnexFCase1ChildAbuseImages) {
                                                        {"secured_by", "police"}, {"secured_at", "2024-04-01"}});
   ASSERT_TRUE(evidence.ok());
   auto refused = log.AttachEvidenceFile(agency_officer, id, (*evidence)["evidence"][0]["id"], "video.avi", "x");
-  EXPECT_EQ(refused.error().kind, ErrorKind::kForbidden);
+  EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);
+  EXPECT_THAT(refused.error().message, HasSubstr("Chart 3"));
   // Referring to social care (a member agency) and the police; social care acknowledges.
   ASSERT_TRUE(log.AddReferral(agency_officer, id, {{"target", "childrens_social_care"}}).ok());
   ASSERT_TRUE(log.AddReferral(agency_officer, id, {{"target", "police"}, {"reference_number", "CAIT/0001"}}).ok());
@@ -61,6 +62,12 @@ TEST_F(Scenarios, AnnexFCase3Cyberbullying) {
   annex::ExpectOutcome(Record(Staff(school), c.flowchart, c.answers, c.extra), c);
 }
 
+// Annex E, the steps a teacher follows when a child confides abuse.
+TEST_F(Scenarios, AnnexEDisclosureSteps) {
+  const auto& c = annex::AnnexEDisclosureSteps();
+  annex::ExpectOutcome(Record(Staff(school), c.flowchart, c.answers, c.extra), c);
+}
+
 TEST_F(Scenarios, AnnexDDilemmaCards) {
   auto officer = Officer(school);
   for (const auto& card : annex::AnnexDCards()) {
@@ -79,6 +86,7 @@ TEST_F(Scenarios, InfrastructureStaffSuspectedPreserveLogsIndependently) {
   EXPECT_THAT(MustNot(inc), HasSubstr("Do not ask the suspected person"));
   Json other = Record(Officer(school), "staff-misuse", {{"what", "contact_with_child"}});
   EXPECT_THAT(Told(other), Contains("lado"));
+  EXPECT_TRUE(HasAction(other, "independent of the person"));
 }
 
 }  // namespace

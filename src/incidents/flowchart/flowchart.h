@@ -71,6 +71,13 @@ struct Outcome {
   std::vector<RequiredAction> actions;
   std::vector<Notification> tell;
   std::vector<std::string> must_not;  // Annex B Chart 3: what must not be done
+  // The outcome may involve material that is illegal to open, copy or pass on
+  // (Annex B Chart 3): no evidence file is ever accepted for such an incident.
+  bool illegal_material = false;
+  int illegal_material_line = 0;
+  // What the outcome is about, from incidents::OutcomeConcerns(): each concern
+  // brings rules on who must be told (Validate()).
+  std::vector<std::string> concerns;
 };
 
 struct Answer {
@@ -104,6 +111,19 @@ struct Flowchart {
   const Node* Find(std::string_view id) const;
 };
 
+// True when `must_not` text forbids opening, viewing, copying, printing or
+// forwarding material (pictures, videos, files, attachments): such an outcome
+// must carry illegal_material.
+bool ForbidsHandlingMaterial(std::string_view must_not);
+
+// True when an action's text is a prohibition ("Do not …", "… never …"):
+// prohibitions belong in must_not, where the page shows them as "Do not".
+bool IsProhibition(std::string_view action);
+
+// True when some outcome reachable from node `from` (the start when empty)
+// carries illegal_material. Expects a validated chart.
+bool MayReachIllegalMaterial(const Flowchart& chart, std::string_view from = {});
+
 // The result of loading a file: the flowchart as far as it could be read and
 // every problem found. Only a flowchart with no problems may be used.
 struct Loaded {
@@ -120,12 +140,22 @@ inline constexpr size_t kMaxAnswers = 20;
 inline constexpr size_t kMaxListItems = 40;
 inline constexpr size_t kMaxTextLength = 2000;
 
+// Which rules a file is held to. kPublish: every rule, for a file about to be
+// published or shipped. kStored: the structure only (graph, vocabulary, due
+// times), for a version already published under earlier rules, so that the
+// incidents recorded with it can still be walked.
+enum class Rules { kPublish, kStored };
+
 // Parses `yaml` (named `file` in problems) and, when it parsed, validates it.
 // Never throws; every problem carries the file, a line and a reason.
-Loaded Load(std::string_view yaml, std::string_view file);
+Loaded Load(std::string_view yaml, std::string_view file, Rules rules = Rules::kPublish);
 
-// The graph and vocabulary rules (see above) for a parsed flowchart.
-std::vector<Problem> Validate(const Flowchart& chart, std::string_view file);
+// The graph and vocabulary rules (see above) for a parsed flowchart; with
+// kPublish also the safeguarding rules: illegal_material where a must_not
+// forbids handling the material, prohibitions only in must_not, the tell rules
+// of each concern, and a not_sure answer where a question parts possibly
+// illegal material from other material.
+std::vector<Problem> Validate(const Flowchart& chart, std::string_view file, Rules rules = Rules::kPublish);
 
 // One answered question on a path.
 struct Step {

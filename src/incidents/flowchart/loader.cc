@@ -195,10 +195,26 @@ class Reader {
       Fail(o.Mark(), fmt::format("{}: 'outcome' must be a map with risk, actions, tell and must_not", where));
       return node;
     }
-    CheckKeys(o, {"risk", "summary", "actions", "tell", "must_not"}, where + " outcome");
+    CheckKeys(o, {"risk", "summary", "illegal_material", "concerns", "actions", "tell", "must_not"},
+              where + " outcome");
     Outcome outcome;
     outcome.risk = Text(o, "risk", where + " outcome", true);
     outcome.summary = Text(o, "summary", where + " outcome", false, true);
+    if (YAML::Node flag = o["illegal_material"]; flag && !flag.IsNull()) {
+      outcome.illegal_material_line = flag.Mark().line + 1;
+      if (!flag.IsScalar() || (flag.Scalar() != "true" && flag.Scalar() != "false")) {
+        Fail(flag.Mark(), fmt::format("{}: 'illegal_material' must be true or false", where));
+      } else {
+        outcome.illegal_material = flag.Scalar() == "true";
+      }
+    }
+    for (const auto& c : List(o, "concerns", where + " outcome", false, kMaxListItems)) {
+      if (!c.IsScalar()) {
+        Fail(c.Mark(), fmt::format("{}: each entry of 'concerns' must be a key", where));
+        continue;
+      }
+      outcome.concerns.push_back(c.Scalar());
+    }
     for (const auto& a : List(o, "actions", where + " outcome", false, kMaxListItems)) {
       if (!a.IsMap()) {
         Fail(a.Mark(), fmt::format("{}: each action must be a map with 'do' and 'within'", where));
@@ -249,7 +265,7 @@ class Reader {
 
 }  // namespace
 
-Loaded Load(std::string_view yaml, std::string_view file) {
+Loaded Load(std::string_view yaml, std::string_view file, Rules rules) {
   Loaded out;
   if (yaml.size() > kMaxSourceBytes) {
     out.problems.push_back({std::string(file), 0, fmt::format("the file is larger than {} KiB", kMaxSourceBytes / 1024)});
@@ -269,7 +285,7 @@ Loaded Load(std::string_view yaml, std::string_view file) {
     reader.Fail(0, std::string("the file could not be read: ") + e.what());
   }
   out.problems = reader.TakeProblems();
-  if (out.problems.empty()) out.problems = Validate(out.flowchart, file);
+  if (out.problems.empty()) out.problems = Validate(out.flowchart, file, rules);
   return out;
 }
 

@@ -5,6 +5,7 @@
 // and escalation targets the partnership knows.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <functional>
 #include <set>
 
@@ -13,6 +14,50 @@
 
 namespace esafe::incidents::flowchart {
 namespace {
+
+// Lower-case words of `text`, letters and digits only ("look at" is two words).
+std::vector<std::string> Words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '\'') {
+      word += static_cast<char>(std::tolower(c));
+    } else if (!word.empty()) {
+      out.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) out.push_back(std::move(word));
+  return out;
+}
+
+// For each node of an acyclic chart: may some outcome below carry
+// illegal_material, and do all of them? Memoised, so a 300-node file costs
+// one pass. Depth is bounded by the node cap.
+struct IllegalBelow {
+  bool some = false;
+  bool all = true;
+};
+IllegalBelow Classify(const std::map<std::string, const Node*>& by_id, const std::string& id,
+                      std::map<std::string, IllegalBelow>& memo) {
+  if (auto it = memo.find(id); it != memo.end()) return it->second;
+  IllegalBelow out;
+  auto node = by_id.find(id);
+  if (node == by_id.end()) {
+    out.all = false;
+  } else if (node->second->is_outcome()) {
+    out.some = out.all = node->second->outcome->illegal_material;
+  } else {
+    for (const auto& a : node->second->answers) {
+      IllegalBelow below = Classify(by_id, a.next, memo);
+      out.some |= below.some;
+      out.all &= below.all;
+    }
+  }
+  memo[id] = out;
+  return out;
+}
 
 bool IsKey(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
@@ -24,7 +69,31 @@ bool IsKey(std::string_view s) {
 
 }  // namespace
 
-std::vector<Problem> Validate(const Flowchart& chart, std::string_view file_view) {
+bool ForbidsHandlingMaterial(std::string_view must_not) {
+  static const std::set<std::string> verbs = {"open", "view", "copy", "print", "forward", "download", "save"};
+  static const std::set<std::string> objects = {
+      "material", "image",  "images",      "picture",     "pictures",  "photo",  "photos", "photograph",
+      "photographs", "video", "videos", "attachment", "attachments", "recording", "recordings", "file", "files"};
+  auto words = Words(must_not);
+  bool verb = false, object = false;
+  for (size_t i = 0; i < words.size(); ++i) {
+    verb |= verbs.count(words[i]) > 0 || (words[i] == "look" && i + 1 < words.size() && words[i + 1] == "at");
+    object |= objects.count(words[i]) > 0;
+  }
+  return verb && object;
+}
+
+bool IsProhibition(std::string_view action) {
+  auto words = Words(action);
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i] == "never" || words[i] == "don't" || words[i] == "mustn't") return true;
+    if ((words[i] == "do" || words[i] == "must") && i + 1 < words.size() && words[i + 1] == "not") return true;
+  }
+  return false;
+}
+
+std::vector<Problem> Validate(const Flowchart& chart, std::string_view file_view, Rules rules) {
+  const bool publish = rules == Rules::kPublish;
   std::string file(file_view);
   std::vector<Problem> problems;
   auto fail = [&](int line, std::string reason) { problems.push_back({file, line, std::move(reason)}); };
@@ -64,6 +133,10 @@ std::vector<Problem> Validate(const Flowchart& chart, std::string_view file_view
                                  fmt::join(Keys(RiskLevels()), ", ")));
       }
       for (const auto& a : o.actions) {
+        if (publish && IsProhibition(a.text)) {
+          fail(a.line, fmt::format("{}: the action '{}' is a prohibition; list it under 'must_not', where the page "
+                                   "shows it in the 'Do not' box", where, a.text.substr(0, 60)));
+        }
         if (!ParseDueWithin(a.within)) {
           fail(a.line, fmt::format("{}: action due time '{}' must be 'immediately' or a number with m, h or d "
                                    "(e.g. 12h)", where, a.within.substr(0, 30)));
@@ -82,6 +155,36 @@ std::vector<Problem> Validate(const Flowchart& chart, std::string_view file_view
                                    "or d", where, t.within.substr(0, 30), t.who.substr(0, 60)));
         }
         if (Contains(ReferralTargets(), t.who)) escalated = true;
+      }
+      for (const auto& m : o.must_not) {
+        if (publish && ForbidsHandlingMaterial(m) && !o.illegal_material) {
+          fail(n.line, fmt::format("{}: '{}' forbids handling the material, so the outcome may involve illegal "
+                                   "material: add 'illegal_material: true' (Annex B Chart 3)", where, m.substr(0, 60)));
+        }
+      }
+      std::set<std::string> concerns;
+      for (const auto& concern : o.concerns) {
+        if (!Contains(OutcomeConcerns(), concern)) {
+          fail(n.line, fmt::format("{}: unknown concern '{}' (expected one of: {})", where, concern.substr(0, 60),
+                                   fmt::join(Keys(OutcomeConcerns()), ", ")));
+        } else if (!concerns.insert(concern).second) {
+          fail(n.line, fmt::format("{}: the concern '{}' is listed twice", where, concern));
+        }
+      }
+      for (const char* about : {"grooming", "sexual_images_of_child", "abuse_disclosure"}) {
+        if (publish && concerns.count(about) && !told.count("childrens_social_care")) {
+          fail(n.line, fmt::format("{}: an outcome about {} must tell childrens_social_care (Annex E: the designated "
+                                   "person refers immediately to children's social care)", where,
+                                   Label(OutcomeConcerns(), about)));
+        }
+      }
+      if (publish && concerns.count("sexual_images_of_child") && !o.illegal_material) {
+        fail(n.line, fmt::format("{}: an outcome about sexual images of a child must carry 'illegal_material: true'",
+                                 where));
+      }
+      if (publish && concerns.count("adult_working_with_children") && !told.count("lado")) {
+        fail(n.line, fmt::format("{}: an outcome about an adult who works with children must tell the lado within "
+                                 "one working day (Section 3 'Responding to allegations made online')", where));
       }
       if (o.actions.empty() && o.tell.empty()) {
         fail(n.line, fmt::format("{}: an outcome must say what to do ('actions') or who to tell ('tell')", where));
@@ -148,6 +251,28 @@ std::vector<Problem> Validate(const Flowchart& chart, std::string_view file_view
     if (!n.id.empty() && colour[n.id] == 0) {
       fail(n.line, fmt::format("node '{}': no answer leads here from the start node '{}' (unreachable)",
                                n.id.substr(0, 60), chart.start));
+    }
+  }
+  if (!problems.empty() || !publish) return problems;  // the rule below needs an acyclic, complete graph
+
+  // A question whose answers part outcomes that may involve illegal material
+  // from outcomes that cannot must offer "not_sure", leading only where the
+  // material is treated as illegal: a person who cannot tell must never be
+  // sent down a branch that lets them open or upload it.
+  std::map<std::string, IllegalBelow> memo;
+  for (const auto& n : chart.nodes) {
+    if (n.is_outcome()) continue;
+    bool some_illegal_only = false, some_clean_only = false, not_sure_illegal_only = false;
+    for (const auto& a : n.answers) {
+      IllegalBelow below = Classify(by_id, a.next, memo);
+      if (below.all) some_illegal_only = true;
+      if (!below.some) some_clean_only = true;
+      if (a.value == "not_sure" && below.all) not_sure_illegal_only = true;
+    }
+    if (some_illegal_only && some_clean_only && !not_sure_illegal_only) {
+      fail(n.line, fmt::format("node '{}': some answers lead only to outcomes with illegal material and others only "
+                               "to outcomes without it; add an answer 'not_sure' that leads where the material is "
+                               "treated as illegal", n.id));
     }
   }
   return problems;

@@ -1,6 +1,8 @@
 // WalkAnswers() and EnumeratePaths(): following a validated flowchart.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "incidents/contacts.h"
 #include "incidents/flowchart/flowchart.h"
 #include "incidents/vocabulary.h"
@@ -36,6 +38,22 @@ Result<Walk> WalkAnswers(const Flowchart& chart, const std::map<std::string, std
     node = chart.Find(chosen->next);
   }
   return Error::Invalid("the flowchart does not lead to an outcome; check it with esafe flowchart check");
+}
+
+bool MayReachIllegalMaterial(const Flowchart& chart, std::string_view from) {
+  std::vector<const Node*> stack{chart.Find(from.empty() ? std::string_view(chart.start) : from)};
+  std::set<std::string> seen;
+  while (!stack.empty()) {
+    const Node* x = stack.back();
+    stack.pop_back();
+    if (!x || !seen.insert(x->id).second) continue;
+    if (x->is_outcome()) {
+      if (x->outcome->illegal_material) return true;
+      continue;
+    }
+    for (const auto& a : x->answers) stack.push_back(chart.Find(a.next));
+  }
+  return false;
 }
 
 std::vector<Path> EnumeratePaths(const Flowchart& chart, size_t limit) {
@@ -97,7 +115,9 @@ Json ToJson(const Outcome& o) {
           {"summary", o.summary},
           {"actions", actions},
           {"tell", tell},
-          {"must_not", o.must_not}};
+          {"must_not", o.must_not},
+          {"illegal_material", o.illegal_material},
+          {"concerns", o.concerns}};
 }
 
 Json ToJson(const Flowchart& chart) {
@@ -130,6 +150,12 @@ Json ToJson(const Flowchart& chart, const Walk& walk) {
     path.push_back({{"node", s.node}, {"question", s.question}, {"answer", s.answer}, {"answer_text", s.answer_text}});
   }
   Json out = {{"flowchart_id", chart.id}, {"flowchart_version", chart.version}, {"path", path}};
+  // Until an outcome is reached the material is treated as illegal if any
+  // outcome still ahead may involve it: nothing is uploaded on a guess.
+  bool illegal = walk.complete() ? walk.outcome->illegal_material
+                                 : MayReachIllegalMaterial(chart, walk.next_question);
+  out["illegal_material"] = illegal;
+  out["illegal_material_instruction"] = illegal ? Json(kIllegalMaterialInstruction) : Json(nullptr);
   if (walk.complete()) {
     out["outcome_node"] = walk.outcome_node;
     out["outcome"] = ToJson(*walk.outcome);

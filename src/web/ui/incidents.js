@@ -182,6 +182,8 @@ function outcomePanel(outcome) {
     h('h2', { id: 'h-outcome' }, 'What to do now'),
     h('p', {}, riskBadge(outcome.risk, outcome.risk_label)),
     h('p', { class: 'outcome__summary' }, outcome.summary),
+    outcome.illegal_material ? h('p', { class: 'notice notice--warn', id: 'outcome-illegal', role: 'note' },
+      'This may involve illegal material. Nothing is uploaded to esafe: describe the evidence and where it is held, and leave the material itself to the IWF or the police.') : null,
     outcome.must_not.length ? h('div', { class: 'notice notice--error must-not', role: 'note' },
       h('h3', {}, 'Do not'), h('ul', {}, outcome.must_not.map((m) => h('li', {}, m)))) : null,
     h('h3', {}, 'Do these'),
@@ -228,6 +230,10 @@ async function recordForm(main, ctx, words, chart, walk) {
     partnership ? field('inc-agency_id', 'Agency', select('inc-agency_id', agencies.map((a) => ({ key: a.id, label: a.name })), { empty: 'Choose an agency…', required: true })) : null,
     field('inc-category', 'Category', select('inc-category', words.categories, { value: chartCategory, empty: 'Choose…', required: true })),
     field('inc-how_identified', 'How it came to light', select('inc-how_identified', words.how_identified, { empty: 'Choose…', required: true })),
+    // Without a flowchart the reporter grades it (Annex D's three levels); a significant
+    // risk brings the designated lead and children's social care as required actions.
+    walk ? null : field('inc-risk_level', 'How serious is it?', select('inc-risk_level', words.risk_levels, { empty: 'Choose…', required: true }),
+      'If a child may be at significant risk, choose the last: the designated lead and children’s social care are then told at once.'),
     field('inc-occurred_at', 'When it happened', h('input', { type: 'datetime-local', id: 'inc-occurred_at', max: now, class: 'input--date' }), 'Leave empty if you do not know.'),
     field('inc-description', 'What happened', h('textarea', { id: 'inc-description', rows: 5, required: true, maxlength: 10000, 'aria-describedby': 'inc-description-hint' }),
       'In plain words: what was seen or said, by whom, and what has been done so far. Use references such as “Child A” rather than names.'),
@@ -243,13 +249,13 @@ async function recordForm(main, ctx, words, chart, walk) {
     e.preventDefault();
     const value = (name) => { const el = form.querySelector(`#inc-${name}`); return el ? el.value.trim() : ''; };
     const body = { how_identified: value('how_identified'), category: value('category'), description: value('description') };
-    for (const name of ['technology', 'service', 'device_owner']) if (value(name)) body[name] = value(name);
+    for (const name of ['technology', 'service', 'device_owner', 'risk_level']) if (value(name)) body[name] = value(name);
     if (value('agency_id')) body.agency_id = Number(value('agency_id'));
     if (value('site_id')) body.site_id = Number(value('site_id'));
     if (value('occurred_at')) body.occurred_at = new Date(value('occurred_at')).toISOString();
     if (walk) { body.flowchart_id = chart.id; body.answers = walkState.answers; }
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-    const missing = [['category', 'Choose the category'], ['how_identified', 'Say how it came to light'], ['description', 'Say what happened']]
+    const missing = [['category', 'Choose the category'], ['how_identified', 'Say how it came to light'], ...(walk ? [] : [['risk_level', 'Say how serious it is']]), ['description', 'Say what happened']]
       .find(([k]) => !body[k]) || (partnership && !body.agency_id ? ['agency_id', 'Choose the agency'] : null);
     if (missing) {
       showError(err, new Error(`${missing[1]}.`));
@@ -555,7 +561,7 @@ function evidencePanel(inc, writable) {
         e.file_name ? [h('dt', {}, 'File'), h('dd', {}, `${e.file_name} (${e.file_size} bytes)`)] : null),
       h('h4', {}, 'Chain of custody'),
       h('ol', { class: 'custody' }, (e.custody || []).map((c) => h('li', {}, `${formatDateTime(c.at)}: ${c.from_holder ? `${c.from_holder} → ` : ''}${c.to_holder}${c.purpose ? ` (${c.purpose})` : ''}`))),
-      writable && !e.file_name ? h('div', { class: 'attach' }, err, field(`evidence-file-${e.id}`, 'Attach a file', file), attach) : null));
+      writable && !e.file_name && !inc.illegal_material ? h('div', { class: 'attach' }, err, field(`evidence-file-${e.id}`, 'Attach a file', file), attach) : null));
   }
   if (writable) {
     const today = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
