@@ -63,7 +63,8 @@ int RunPaths(const std::string& file) {
     const auto* node = loaded.flowchart.Find(path.outcome_node);
     nlohmann::json line = {{"answers", path.answers},
                            {"outcome", path.outcome_node},
-                           {"risk", node && node->outcome ? node->outcome->risk : ""}};
+                           {"risk", node && node->outcome ? node->outcome->risk : ""},
+                           {"illegal_material", node && node->outcome && node->outcome->illegal_material}};
     std::cout << line.dump() << "\n";
   }
   return 0;

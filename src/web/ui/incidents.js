@@ -368,7 +368,10 @@ export async function renderIncident(main, id, params, ctx) {
   }
   main.append(summaryPanel(inc, words));
   main.append(actionsPanel(inc, writable));
-  main.append(referralsPanel(inc, writable, words));
+  // The member of staff who reported it records the referral they made themselves
+  // (a call to 101, to social care); escalating to another agency stays with officers.
+  const reporter = !inc.shared && inc.status === 'open' && ctx.user.role === 'agency_staff';
+  main.append(referralsPanel(inc, writable, words, reporter));
   main.append(peoplePanel(inc, writable, words));
   if (!inc.shared) main.append(evidencePanel(inc, writable));
   if (!inc.shared && WRITERS.includes(ctx.user.role)) append(main, [seriousPanel(inc)]);
@@ -455,7 +458,7 @@ function actionStatus(inc, a, writable) {
   return b;
 }
 
-function referralsPanel(inc, writable, words) {
+function referralsPanel(inc, writable, words, reporter = false) {
   const panel = h('section', { class: 'panel', id: 'referrals', 'aria-labelledby': 'h-referrals' },
     h('h2', { id: 'h-referrals' }, 'Referrals and escalation'));
   const refs = inc.referrals || [];
@@ -472,12 +475,13 @@ function referralsPanel(inc, writable, words) {
       s.acknowledged_at ? h('span', { class: 'badge badge--good' }, `Acknowledged by ${s.acknowledged_by}`)
         : h('span', { class: 'badge badge--warn' }, 'Waiting for acknowledgement')))));
   }
-  if (writable) {
+  if (writable || reporter) {
     const agencySel = select('referral-agency', [], { empty: 'Choose the agency…' });
     agencySel.name = 'agency_id';
     const agencyField = field('referral-agency', 'Member agency', agencySel, 'The agency’s e-safety officers will see the incident (without names) and acknowledge it.');
     agencyField.hidden = true;
-    const target = select('referral-target', words.referral_targets.map((t) => ({ key: t.key, label: sentence(t.label) })), { empty: 'Choose…', required: true });
+    const targets = words.referral_targets.filter((t) => writable || t.key !== 'member_agency');
+    const target = select('referral-target', targets.map((t) => ({ key: t.key, label: sentence(t.label) })), { empty: 'Choose…', required: true });
     target.name = 'target';
     target.addEventListener('change', async () => {
       agencyField.hidden = target.value !== 'member_agency';
@@ -488,7 +492,7 @@ function referralsPanel(inc, writable, words) {
         } catch (e) { announce(e.message, 'bad'); }
       }
     });
-    panel.append(miniForm({ id: 'add-referral', title: 'Refer or escalate', button: 'Record the referral',
+    panel.append(miniForm({ id: 'add-referral', title: writable ? 'Refer or escalate' : 'Record a referral you made', button: 'Record the referral',
       fields: [field('referral-target', 'Referred to', target), agencyField,
         field('referral-ref', 'Their reference number', h('input', { type: 'text', id: 'referral-ref', name: 'reference_number', maxlength: 100 })),
         field('referral-notes', 'Notes', h('textarea', { id: 'referral-notes', name: 'notes', rows: 2, maxlength: 2000 }))],
