@@ -4,11 +4,14 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
+
+#include "incidents/vocabulary.h"
 
 namespace esafe::incidents::contacts {
 
@@ -30,9 +33,19 @@ std::vector<Contact> ContactMap::ReportingRoutes() const {
   return out;
 }
 
+const Contact* ContactMap::ForTarget(std::string_view target) const {
+  for (const auto& k : kinds) {
+    for (const auto& c : k.contacts) {
+      if (std::find(c.serves.begin(), c.serves.end(), target) != c.serves.end()) return &c;
+    }
+  }
+  return nullptr;
+}
+
 namespace {
 
 constexpr size_t kMaxText = 500;
+constexpr std::string_view kPlaceholder = "set by your partnership";
 
 class Reader {
  public:
@@ -96,7 +109,10 @@ Contact ReadContact(Reader& r, const YAML::Node& n, const std::string& where) {
     r.Fail(n.Mark(), where + ": each contact must be a mapping (name, role, scope, ...)");
     return c;
   }
-  r.CheckKeys(n, {"name", "role", "scope", "phone", "hours", "out_of_hours", "web", "reporting_route", "source"}, where);
+  r.CheckKeys(n,
+              {"name", "role", "scope", "phone", "hours", "out_of_hours", "web", "reporting_route", "source",
+               "serves"},
+              where);
   c.name = r.Text(n, "name", true, where);
   const std::string at = c.name.empty() ? where : where + " '" + c.name + "'";
   c.role = r.Text(n, "role", true, at);
@@ -117,6 +133,28 @@ Contact ReadContact(Reader& r, const YAML::Node& n, const std::string& where) {
       r.Fail(rr.Mark(), at + ": 'reporting_route' must be true or false");
     } else {
       c.reporting_route = rr.Scalar() == "true";
+    }
+  }
+  if (const YAML::Node sv = n["serves"]) {
+    if (!sv.IsSequence()) {
+      r.Fail(sv.Mark(), at + ": 'serves' must be a list of escalation targets, such as [iwf, police]");
+    } else {
+      for (const auto& t : sv) {
+        if (!t.IsScalar()) {
+          r.Fail(t.Mark(), at + ": each of 'serves' must be an escalation target key");
+          continue;
+        }
+        const std::string key = t.Scalar();
+        if (!Contains(EscalationTargets(), key)) {
+          r.Fail(t.Mark(),
+                 fmt::format("{}: 'serves' lists '{}', which is not an escalation target (expected one of: {})", at,
+                             key.substr(0, 40), fmt::join(Keys(EscalationTargets()), ", ")));
+        } else if (std::find(c.serves.begin(), c.serves.end(), key) != c.serves.end()) {
+          r.Fail(t.Mark(), fmt::format("{}: 'serves' lists '{}' twice", at, key));
+        } else {
+          c.serves.push_back(key);
+        }
+      }
     }
   }
   if (c.scope == "national" && c.phone.empty() && c.web.empty() && c.name.find("provider") == std::string::npos) {
@@ -220,6 +258,11 @@ std::vector<std::string> KindsForTarget(std::string_view target) {
   if (target == "iwf") return {"illegal_content"};
   if (target == "ceop" || target == "childrens_social_care" || target == "police") return {"child_at_risk"};
   if (target == "lado") return {"staff_allegation"};
+  if (target == "partnership_esafety_lead" || target == "filtering_provider" || target == "health" ||
+      target == "esafety_officer" || target == "service_provider" || target == "parents_carers" ||
+      target == "young_person") {
+    return {"partners"};
+  }
   return {};
 }
 
@@ -227,7 +270,8 @@ Json ToJson(const Contact& c) {
   auto opt = [](const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); };
   return {{"name", c.name},       {"role", c.role},         {"scope", c.scope},
           {"phone", opt(c.phone)}, {"hours", c.hours},      {"out_of_hours", opt(c.out_of_hours)},
-          {"web", opt(c.web)},     {"reporting_route", c.reporting_route}, {"source", opt(c.source)}};
+          {"web", opt(c.web)},     {"reporting_route", c.reporting_route}, {"source", opt(c.source)},
+          {"serves", c.serves}};
 }
 
 Json ToJson(const Kind& k) {
@@ -252,6 +296,74 @@ Json KindsJson(const ContactMap& m, const std::vector<std::string>& ids) {
     if (k && seen.insert(id).second) out.push_back(ToJson(*k));
   }
   return out;
+}
+
+namespace {
+bool Serves(const Kind& k, std::string_view target) {
+  for (const auto& c : k.contacts) {
+    if (std::find(c.serves.begin(), c.serves.end(), target) != c.serves.end()) return true;
+  }
+  return false;
+}
+}  // namespace
+
+Json ForOutcome(const ContactMap& m, const std::vector<std::string>& tell_in_order, bool illegal_material,
+                std::string_view category) {
+  // Never the fraud kind for possibly illegal material: its first contact is the ICT
+  // support or filtering provider, who must not be sent child abuse images.
+  auto allowed = [&](std::string_view id) { return !(illegal_material && id == "fraud"); };
+  std::vector<std::string> ids;
+  auto add = [&](const std::string& id) {
+    if (allowed(id) && m.Find(id) && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  };
+  if (illegal_material) add("illegal_content");
+  for (const auto& target : tell_in_order) {
+    std::string chosen;
+    for (const auto& id : KindsForTarget(target)) {
+      const Kind* k = m.Find(id);
+      if (k && allowed(id) && Serves(*k, target)) {
+        chosen = id;
+        break;
+      }
+    }
+    if (chosen.empty()) {
+      for (const auto& k : m.kinds) {
+        if (allowed(k.id) && Serves(k, target)) {
+          chosen = k.id;
+          break;
+        }
+      }
+    }
+    if (!chosen.empty()) add(chosen);
+  }
+  for (const auto& id : KindsForCategory(category)) add(id);
+  return KindsJson(m, ids);
+}
+
+std::vector<Unfinished> UnfinishedSetUp(const ContactMap& m) {
+  std::vector<Unfinished> out;
+  for (const auto& k : m.kinds) {
+    for (const auto& c : k.contacts) {
+      if (c.scope != "local") continue;
+      std::string fields;
+      for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"phone", &c.phone},
+                                        {"hours", &c.hours},
+                                        {"out_of_hours", &c.out_of_hours}}) {
+        if (value->find(kPlaceholder) != std::string::npos) fields += (fields.empty() ? "" : ", ") + std::string(name);
+      }
+      if (!fields.empty()) out.push_back({k.id, k.title, c.name, fields, c.line});
+    }
+  }
+  return out;
+}
+
+Json ToJson(const std::vector<Unfinished>& unfinished) {
+  Json list = Json::array();
+  for (const auto& u : unfinished) {
+    list.push_back({{"kind", u.kind_id}, {"kind_title", u.kind_title}, {"name", u.name}, {"fields", u.field},
+                    {"line", u.line}});
+  }
+  return {{"unfinished", list}, {"count", unfinished.size()}};
 }
 
 }  // namespace esafe::incidents::contacts

@@ -227,10 +227,26 @@ void AddFilterRoutes(RouteTable& t) {
   t.schemas["ContactMap"] = {
       {"type", "object"},
       {"description", "kinds: [{id, title, when, contacts: [{name, role, scope (local|national), phone, hours, "
-                      "out_of_hours, web, reporting_route, source}]}]; reporting_routes: the national routes "
-                      "shown on the block page"},
+                      "out_of_hours, web, reporting_route, source, serves (escalation target keys)}]}]; "
+                      "reporting_routes: the national routes shown on the block page"},
       {"properties", {{"kinds", {{"type", "array"}, {"items", {{"type", "object"}}}}},
                       {"reporting_routes", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
+  t.schemas["UnfinishedContacts"] = {
+      {"type", "object"},
+      {"description", "unfinished: the local contacts still carrying a 'set by your partnership' placeholder, one "
+                      "per contact in file order; count: how many"},
+      {"properties",
+       {{"unfinished",
+         {{"type", "array"},
+          {"items",
+           {{"type", "object"},
+            {"properties",
+             {{"kind", {{"type", "string"}}},
+              {"kind_title", {{"type", "string"}}},
+              {"name", {{"type", "string"}}},
+              {"fields", {{"type", "string"}, {"description", "the placeholder fields, e.g. 'phone, hours'"}}},
+              {"line", {{"type", "integer"}, {"description", "the contact's line in the contacts file"}}}}}}}}},
+        {"count", {{"type", "integer"}}}}}};
   t.schemas["ReviewRequestInput"] = {
       {"type", "object"},
       {"required", {"url"}},
@@ -325,6 +341,19 @@ void AddFilterRoutes(RouteTable& t) {
                       .summary = "The help and contacts map: kinds of concern, their local and national contacts, "
                                  "and the national reporting routes",
                       .tag = "incidents", .response_schema = "ContactMap"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/contacts/unfinished",
+                      .handler = [](const Call& call) {
+                        const auto role = call.who().role;
+                        if (role != access::Role::kPartnershipAdmin && role != access::Role::kPartnershipLead) {
+                          return ErrorResponse(Error::Forbidden(
+                              "the contacts map's set-up is kept by the partnership administrators and lead"));
+                        }
+                        return JsonResponse(200, incidents::contacts::ToJson(incidents::contacts::UnfinishedSetUp(
+                                                     incidents::contacts::Active())));
+                      },
+                      .summary = "Unfinished set-up: the local contacts whose phone, hours or out-of-hours still say "
+                                 "'set by your partnership' (partnership admins and lead)",
+                      .tag = "incidents", .response_schema = "UnfinishedContacts"});
 
   // ---- the public pages the block page links to ----
   t.routes.push_back({.method = "GET", .pattern = "/blocked", .needs_session = false,

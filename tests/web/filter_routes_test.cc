@@ -172,7 +172,7 @@ TEST_F(FilterRoutes, HelpAndContacts) {
   auto contacts = Send("GET", "/api/v1/contacts", "", {{"cookie", cookie}});
   ASSERT_EQ(contacts.status, 200);
   const Json map = Json::parse(contacts.body);
-  ASSERT_EQ(map["kinds"].size(), 5u);
+  ASSERT_EQ(map["kinds"].size(), 6u);
   EXPECT_EQ(map["kinds"][0]["id"], "illegal_content");
   EXPECT_FALSE(map["reporting_routes"].empty());
 }

@@ -72,6 +72,8 @@ export async function renderDashboard(main, params, ctx) {
   }
   const overdue = await overduePanel(ctx);
   if (overdue) main.append(overdue);
+  const unfinished = await unfinishedContactsPanel(ctx);
+  if (unfinished) main.append(unfinished);
   const ag = s.agencies || {}; const al = s.access_locations || {};
   const sites = Object.values(s.sites_by_type || {}).reduce((a, b) => a + b, 0);
   main.append(h('ul', { class: 'stats', 'aria-label': 'Key figures' },
@@ -100,6 +102,26 @@ export async function renderDashboard(main, params, ctx) {
       `${ag.total - ag.with_esafety_lead} of ${ag.total} agencies have no e-safety lead (ESLO / champion) recorded.`));
   }
   return title;
+}
+
+// The partnership's unfinished set-up: local contacts of the help and contacts map that still
+// say "set by your partnership" (shown beside every flowchart outcome and on /help).
+async function unfinishedContactsPanel(ctx) {
+  if (!['partnership_admin', 'partnership_lead'].includes(ctx.user.role)) return null;
+  let r;
+  try { r = await api('GET', '/api/v1/contacts/unfinished'); } catch { return null; }
+  if (!r || !r.count) return null;
+  const noun = r.count === 1 ? 'local contact still says' : 'local contacts still say';
+  return h('section', { class: 'panel notice notice--warn', id: 'unfinished-contacts',
+    'aria-labelledby': 'h-unfinished-contacts' },
+    h('h2', { id: 'h-unfinished-contacts' }, `Unfinished set-up: ${r.count} ${noun} ‘set by your partnership’`),
+    h('p', {}, 'Staff see these beside every response flowchart outcome. Fill in your local numbers and hours in '
+      + 'the partnership’s contacts file (data/contacts/contacts.yaml), then check them on ',
+      h('a', { href: '/help' }, 'Help and contacts'), '.'),
+    h('details', {},
+      h('summary', {}, `The ${r.count} ${r.count === 1 ? 'contact' : 'contacts'} to finish`),
+      h('ul', {}, r.unfinished.map((u) => h('li', {},
+        h('strong', {}, u.name), ` — ${u.kind_title}: ${u.fields} (line ${u.line})`)))));
 }
 
 async function agencySummary() {
