@@ -104,11 +104,15 @@ Json ToJson(const Outcome& o) {
   Json tell = Json::array();
   int order = 1;
   for (const auto& t : o.tell) {
+    // Every party told has its contact entry (the partnership's map), so the page
+    // says how to reach them, not only who they are.
+    const contacts::Contact* contact = contacts::Active().ForTarget(t.who);
     tell.push_back({{"order", order++},
                     {"who", t.who},
                     {"label", Label(EscalationTargets(), t.who)},
                     {"within", t.within},
-                    {"why", t.why.empty() ? Json(nullptr) : Json(t.why)}});
+                    {"why", t.why.empty() ? Json(nullptr) : Json(t.why)},
+                    {"contact", contact ? contacts::ToJson(*contact) : Json(nullptr)}});
   }
   return {{"risk", o.risk},
           {"risk_label", Label(RiskLevels(), o.risk)},
@@ -159,13 +163,12 @@ Json ToJson(const Flowchart& chart, const Walk& walk) {
   if (walk.complete()) {
     out["outcome_node"] = walk.outcome_node;
     out["outcome"] = ToJson(*walk.outcome);
-    // Who to contact, beside the outcome (issue 8 'Help and contacts'): the kinds of
-    // concern for the chart's category and for each escalation target it names.
-    std::vector<std::string> kinds = contacts::KindsForCategory(chart.category);
-    for (const auto& n : walk.outcome->tell) {
-      for (auto& k : contacts::KindsForTarget(n.who)) kinds.push_back(std::move(k));
-    }
-    out["contacts"] = contacts::KindsJson(contacts::Active(), kinds);
+    // Who to contact, beside the outcome: ordered by the outcome, not the chart's
+    // category, so the first contact fits (for possibly illegal material the IWF and
+    // police, never "your ICT support", who would be handed the material).
+    std::vector<std::string> told;
+    for (const auto& n : walk.outcome->tell) told.push_back(n.who);
+    out["contacts"] = contacts::ForOutcome(contacts::Active(), told, walk.outcome->illegal_material, chart.category);
     out["next"] = nullptr;
   } else {
     const Node* n = chart.Find(walk.next_question);
