@@ -545,6 +545,31 @@ TEST_F(IncidentRoutes, AnActionDueAtOnceIsNotOverdueInTheFirstHour) {
   EXPECT_TRUE(at_once_overdue(2 * 3600));
 }
 
+// Issue 16 findings 1 and 5 through the publishing route: a flowchart whose
+// outcome forbids handling the material without the illegal_material flag, or
+// hides a prohibition inside an action, is refused with its line.
+TEST_F(IncidentRoutes, PublishingRefusesAnOutcomeThatMisleadsOnTheCrucialStep) {
+  auto lead = SignIn("lead");
+  auto publish = [&](const std::string& outcome_lines) {
+    std::string yaml = "id: local-images\ntitle: Local\nversion: 1\nnodes:\n"
+                       "  - id: q\n    question: What happened?\n    answers:\n"
+                       "      - {value: a, text: Pictures were shared, next: o}\n"
+                       "  - id: o\n    outcome:\n      risk: significant_risk\n"
+                       "      tell:\n        - {who: police, within: immediately}\n" + outcome_lines;
+    return As(lead, "POST", "/api/v1/flowcharts?file_name=local.yaml", yaml, "application/yaml");
+  };
+  auto unflagged = publish("      must_not:\n        - Do not look at or copy the pictures.\n");
+  EXPECT_EQ(unflagged.status, 400);
+  EXPECT_THAT(unflagged.body, HasSubstr("local.yaml:"));
+  EXPECT_THAT(unflagged.body, HasSubstr("illegal_material: true"));
+  auto buried = publish("      actions:\n        - {do: 'Write the address down; do not copy and paste it.', within: immediately}\n");
+  EXPECT_EQ(buried.status, 400);
+  EXPECT_THAT(buried.body, HasSubstr("is a prohibition"));
+  auto good = publish("      illegal_material: true\n      must_not:\n        - Do not look at or copy the pictures.\n"
+                      "        - Do not copy and paste the address; write it down.\n");
+  EXPECT_EQ(good.status, 201) << good.body;
+}
+
 TEST_F(IncidentRoutes, BadInputIsRefusedByField) {
   auto school = SignIn("school.dsl");
   EXPECT_EQ(Expect(400, school, "POST", "/api/v1/incidents",
