@@ -204,6 +204,40 @@ describe('esafe incident log', { timeout: 240000 }, () => {
     await page.context().close();
   });
 
+  // Issue 16: an e-mail that may carry child abuse images. The outcome puts the IWF and police
+  // first (never "your ICT support", who would be handed the material), keeps every prohibition
+  // in the "Do not" box, and the incident page offers no upload control, only Chart 3's words.
+  test('possibly illegal material: the right contacts first, and no upload control on the incident', async () => {
+    const page = await signedInPage('library.eslo', LAPTOP);
+    await page.getByRole('link', { name: 'Report an incident' }).first().click();
+    await page.getByLabel('Suspicious or abusive e-mail').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'What does the e-mail contain?', level: 1 }).waitFor();
+    await page.getByLabel(/I am not sure - it may contain pictures/).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Record the incident', level: 1 }).waitFor();
+    await page.locator('#outcome-illegal').waitFor();
+    assert.match(await page.locator('#outcome-contacts h3').first().innerText(), /Illegal content/);
+    assert.doesNotMatch(await page.locator('#outcome-contacts').textContent(), /ICT support/);
+    assert.match(await page.locator('#outcome .must-not').innerText(), /copy and paste/);
+    assert.doesNotMatch(await page.locator('#outcome .outcome__actions').innerText(), /do not/i);
+    await shot(page, 'incident-illegal-outcome-laptop');
+    await page.getByLabel('How it came to light').selectOption('staff_report');
+    await page.getByLabel('What happened').fill('An e-mail to the enquiries address whose attachment is named like pictures of children. Not opened.');
+    await page.getByRole('button', { name: 'Record the incident' }).click();
+    await page.getByRole('heading', { name: /^Incident \d+: /, level: 1 }).waitFor();
+    await page.locator('#evidence summary', { hasText: 'Register evidence' }).click();
+    await page.getByLabel('What it is').fill('The e-mail, unopened, in the enquiries mailbox');
+    await page.getByLabel('Where it is held').fill('A folder of its own in the enquiries mailbox');
+    await page.getByLabel('Who secured it').fill('The e-safety officer');
+    await page.getByRole('button', { name: 'Register the evidence' }).click();
+    await page.locator('#evidence .evidence-item').first().waitFor();
+    assert.match(await page.locator('#illegal-instruction').innerText(), /Chart 3/);
+    assert.equal(await page.locator('#evidence input[type=file]').count(), 0, 'no upload control for possibly illegal material');
+    await shot(page, 'incident-illegal-evidence-laptop');
+    await page.context().close();
+  });
+
   test('the walk reads well on a phone and the statistics draw the trend', async () => {
     const page = await signedInPage('library.eslo', PHONE);
     await page.getByRole('link', { name: 'Report an incident' }).first().click();

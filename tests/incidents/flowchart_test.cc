@@ -112,7 +112,9 @@ TEST(SafeguardingRules, StoredVersionsKeepLoadingUnderTheStructuralRules) {
   const std::string old = OneOutcome("      risk: significant_risk\n      tell:\n        - {who: police, within: 1h}\n"
                                      "      must_not:\n        - Do not open the attachment.\n");
   EXPECT_FALSE(Load(old, "t.yaml").ok());
-  EXPECT_TRUE(Load(old, "t.yaml", Rules::kStored).ok());
+  auto stored = Load(old, "t.yaml", Rules::kStored);
+  ASSERT_TRUE(stored.ok()) << Problems(stored);
+  EXPECT_TRUE(stored.flowchart.nodes[1].outcome->illegal_material) << "inferred from its must_not";
 }
 
 TEST(ShippedFlowcharts, EveryPathOfEveryFlowchartIsWalked) {

@@ -102,6 +102,39 @@ TEST_F(IncidentLogTest, PublishingKeepsTheOldVersionInForceWhenTheNewOneIsInvali
   EXPECT_EQ((*log.GetFlowchart(lead, "suspicious-email", 2))["version"], 2);
 }
 
+// A flowchart version published before outcomes carried illegal_material (and
+// before prohibitions had to sit in must_not) still walks, and an outcome whose
+// must_not forbids handling the material still refuses an evidence file.
+TEST_F(IncidentLogTest, AVersionPublishedUnderEarlierRulesStillWalksAndStillRefusesFiles) {
+  const std::string legacy =
+      "id: legacy-email\ntitle: Legacy\nversion: 1\nnodes:\n"
+      "  - id: content\n    question: What is in it?\n    answers:\n"
+      "      - {value: illegal, text: Possibly illegal, next: illegal}\n"
+      "      - {value: scam, text: A scam, next: scam}\n"
+      "  - id: illegal\n    outcome:\n      risk: significant_risk\n"
+      "      actions:\n        - {do: 'Do not open it; report it to the IWF.', within: 24h}\n"
+      "      tell:\n        - {who: iwf, within: 24h}\n"
+      "      must_not:\n        - Do not open the attachment or the link.\n"
+      "  - id: scam\n    outcome:\n      risk: encourage_safe_behaviour\n      tell:\n"
+      "        - {who: esafety_officer, within: 24h}\n";
+  ASSERT_TRUE(tdb.db().Transaction<bool>([&](store::Connection& c) -> Result<bool> {
+    ESAFE_TRY(c.Execute("INSERT INTO flowchart_versions (flowchart_key, version, title, source, source_name, sha256, "
+                        "published_at, published_by) VALUES ('legacy-email', 1, 'Legacy', ?, 'legacy.yaml', 'x', ?, 'test')",
+                        {legacy, clock::NowIso8601()}));
+    return true;
+  }).ok());
+  auto officer = Officer(school);
+  Json inc = Record(officer, "legacy-email", {{"content", "illegal"}}, {{"category", "email_misuse"}});
+  ASSERT_FALSE(inc.is_null());
+  EXPECT_EQ(inc["risk_level"], "significant_risk");
+  EXPECT_EQ(inc["illegal_material"], true);
+  auto described = log.AddEvidence(officer, inc["id"], {{"what", "the e-mail"}, {"held_where", "a folder"},
+                                                        {"secured_by", "officer"}, {"secured_at", "2024-03-01"}});
+  ASSERT_TRUE(described.ok());
+  auto refused = log.AttachEvidenceFile(officer, inc["id"], (*described)["evidence"][0]["id"], "mail.eml", "x");
+  EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);
+}
+
 TEST_F(IncidentLogTest, AgencyScopingNamesAndAuditedReads) {
   auto officer = Officer(school);
   auto teacher = Staff(school);

@@ -286,6 +286,15 @@ Loaded Load(std::string_view yaml, std::string_view file, Rules rules) {
   }
   out.problems = reader.TakeProblems();
   if (out.problems.empty()) out.problems = Validate(out.flowchart, file, rules);
+  if (rules == Rules::kStored) {
+    // A version published before outcomes carried the flag: an outcome that forbids
+    // handling the material is taken to involve illegal material, as the publishing
+    // rules now require it to say.
+    for (auto& n : out.flowchart.nodes) {
+      if (!n.outcome) continue;
+      for (const auto& m : n.outcome->must_not) n.outcome->illegal_material |= ForbidsHandlingMaterial(m);
+    }
+  }
   return out;
 }
 

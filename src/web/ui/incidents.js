@@ -205,7 +205,11 @@ function contactsPanel(kinds) {
     c.web ? [h('br'), h('a', { href: c.web, rel: 'noopener noreferrer' }, c.web)] : null);
   return h('section', { class: 'panel contacts', id: 'outcome-contacts', 'aria-labelledby': 'h-outcome-contacts' },
     h('h2', { id: 'h-outcome-contacts' }, 'Who to contact'),
-    kinds.map((k) => [h('h3', {}, k.title), h('ul', { class: 'contacts' }, k.contacts.map(contact))]),
+    // The first kind is the one that fits this outcome (the server orders them); the rest fold
+    // away so that the recording form is not pushed far down the page.
+    kinds.slice(0, 1).map((k) => [h('h3', {}, k.title), h('ul', { class: 'contacts' }, k.contacts.map(contact))]),
+    kinds.slice(1).map((k) => h('details', { class: 'contacts__more' }, h('summary', {}, k.title),
+      h('ul', { class: 'contacts' }, k.contacts.map(contact)))),
     h('p', {}, h('a', { href: '/help' }, 'Help and contacts for every kind of concern')));
 }
 
