@@ -14,6 +14,7 @@
 #include "incidents/flowchart/flowchart.h"
 #include "incidents/flowchart/shipped.h"
 #include "incidents/vocabulary.h"
+#include "support/app_client.h"
 #include "support/test_database.h"
 #include "web/app.h"
 
@@ -257,51 +258,26 @@ class ContactRoutes : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(directory::LoadDemo(tdb.db(), kPassword).ok());
     app = std::make_unique<App>(tdb.db());
-  }
-
-  Response Get(const std::string& path, const std::string& cookie) {
-    Request r;
-    r.method = "GET";
-    r.path = path;
-    r.remote_ip = "127.0.0.1";
-    if (!cookie.empty()) r.headers["cookie"] = cookie;
-    return app->Handle(r);
-  }
-
-  std::string SignIn(const std::string& user) {
-    Request r;
-    r.method = "POST";
-    r.path = "/api/v1/session";
-    r.remote_ip = "127.0.0.1";
-    r.body = Json{{"username", user}, {"password", kPassword}}.dump();
-    r.headers["content-type"] = "application/json";
-    auto res = app->Handle(r);
-    EXPECT_EQ(res.status, 200) << res.body;
-    for (const auto& [k, v] : res.headers) {
-      if (k == "Set-Cookie") return v.substr(0, v.find(';'));
-    }
-    return "";
+    client = std::make_unique<testing::AppClient>(*app);
   }
 
   static constexpr const char* kPassword = "contact-routes-password-1";
   testing::TestDatabase tdb;
   std::unique_ptr<App> app;
+  std::unique_ptr<testing::AppClient> client;
 };
 
 TEST_F(ContactRoutes, UnfinishedSetUpIsForThePartnershipOnly) {
-  EXPECT_EQ(Get("/api/v1/contacts/unfinished", "").status, 401);
+  EXPECT_EQ(client->Send("GET", "/api/v1/contacts/unfinished", "", {}).status, 401);
   for (const char* user : {"admin", "lead"}) {
-    auto r = Get("/api/v1/contacts/unfinished", SignIn(user));
-    ASSERT_EQ(r.status, 200) << user << ": " << r.body;
-    const Json body = Json::parse(r.body);
+    const Json body = client->Expect(200, client->SignIn(user, kPassword), "GET", "/api/v1/contacts/unfinished");
     EXPECT_GT(body["count"].get<int>(), 0);
     EXPECT_EQ(body["count"], body["unfinished"].size());
     EXPECT_TRUE(body["unfinished"][0].contains("kind_title"));
     EXPECT_TRUE(body["unfinished"][0].contains("line"));
   }
-  auto officer = Get("/api/v1/contacts/unfinished", SignIn("library.eslo"));
-  EXPECT_EQ(officer.status, 403) << officer.body;
-  EXPECT_TRUE(Json::parse(officer.body).contains("error"));
+  const Json refused = client->Expect(403, client->SignIn("library.eslo", kPassword), "GET", "/api/v1/contacts/unfinished");
+  EXPECT_TRUE(refused.contains("error"));
 }
 
 }  // namespace

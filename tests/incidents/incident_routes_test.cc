@@ -18,6 +18,7 @@
 #include "annex_cases.h"
 #include "core/clock.h"
 #include "directory/directory.h"
+#include "support/app_client.h"
 #include "support/test_database.h"
 #include "web/app.h"
 
@@ -57,48 +58,20 @@ class IncidentRoutes : public ::testing::Test {
     }
   }
 
-  struct Client {
-    std::string cookie, csrf;
-  };
-
+  // The shared in-process client (tests/support/app_client.h), under the names these tests use.
+  using Client = testing::AppClient::Session;
   Response Send(const std::string& method, const std::string& target, const std::string& body,
                 std::map<std::string, std::string> headers) {
-    auto t = ParseTarget(target);
-    EXPECT_TRUE(t.has_value()) << target;
-    Request r;
-    r.method = method;
-    r.path = t->path;
-    r.query = t->query;
-    r.body = body;
-    r.remote_ip = "127.0.0.1";
-    r.headers = std::move(headers);
-    if (!body.empty() && !r.headers.count("content-type")) r.headers["content-type"] = "application/json";
-    return app->Handle(r);
+    return testing::AppClient(*app).Send(method, target, body, std::move(headers));
   }
-
-  Client SignIn(const std::string& user) {
-    auto r = Send("POST", "/api/v1/session", Json{{"username", user}, {"password", kPassword}}.dump(), {});
-    EXPECT_EQ(r.status, 200) << r.body;
-    Client c;
-    for (const auto& [k, v] : r.headers) if (k == "Set-Cookie") c.cookie = v.substr(0, v.find(';'));
-    c.csrf = Json::parse(r.body)["csrf_token"];
-    return c;
-  }
-
+  Client SignIn(const std::string& user) { return testing::AppClient(*app).SignIn(user, kPassword); }
   Response As(const Client& c, const std::string& method, const std::string& target, const Json& body = nullptr,
               const std::string& content_type = "") {
-    std::map<std::string, std::string> h = {{"cookie", c.cookie}, {"x-csrf-token", c.csrf}};
-    if (!content_type.empty()) h["content-type"] = content_type;
-    return Send(method, target, body.is_null() ? "" : body.is_string() ? body.get<std::string>() : body.dump(), h);
+    return testing::AppClient(*app).As(c, method, target, body, content_type);
   }
-
-  // GET/POST returning parsed JSON, expecting `status`.
   Json Expect(int status, const Client& c, const std::string& method, const std::string& target,
               const Json& body = nullptr) {
-    auto r = As(c, method, target, body);
-    EXPECT_EQ(r.status, status) << method << " " << target << ": " << r.body;
-    auto parsed = Json::parse(r.body, nullptr, false);
-    return parsed.is_discarded() ? Json() : parsed;
+    return testing::AppClient(*app).Expect(status, c, method, target, body);
   }
 
   // Records `c` through POST /api/v1/incidents as `who`.
