@@ -12,7 +12,7 @@ if [[ "${1:-}" == "--bench" ]]; then
   packages+=(squidguard bc time util-linux python3 zstd)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 chromium squid unbound unzip)
+  packages+=(postgresql-15 chromium squid unbound unzip python3)
   # Node.js may come from Debian (nodejs + npm) or be preinstalled with npm inside;
   # only ask apt for it when the commands are missing.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -451,6 +452,40 @@ struct ExtractResult {
 // of each file. Calls `audit` first when given.
 Result<ExtractResult> WriteExtract(const std::string& log_dir, const ExtractRequest& request,
                                    const std::string& out_dir, const AuditHook& audit = {});
+
+// ---- Keeping the log sealed and within its retention while it is written ----
+
+// Seals the store's active part every `seal_interval` while it holds events, so the
+// hash chain covers every event within that time however slowly events arrive (a
+// school's proxy may take days to fill a segment), and applies `daily_retention`
+// once a day when set. Runs its own thread from construction until destruction; the
+// store must outlive it. Failures are counted and logged, never thrown.
+struct MaintenanceOptions {
+  std::chrono::seconds seal_interval{300};
+  std::optional<RetentionPolicy> daily_retention;  // unset: retention is left to `esafe log retention`
+};
+
+struct MaintenanceStats {
+  uint64_t seals = 0;
+  uint64_t seal_failures = 0;
+  uint64_t retention_runs = 0;
+  uint64_t retention_failures = 0;
+  int64_t last_seal_us = 0;       // when the chain last covered every event; 0 before the first
+  int64_t last_retention_us = 0;  // 0 before the first run
+};
+
+class LogMaintenance {
+ public:
+  LogMaintenance(Store& store, MaintenanceOptions options);
+  ~LogMaintenance();  // stops the thread; a seal in progress completes first
+  LogMaintenance(const LogMaintenance&) = delete;
+  LogMaintenance& operator=(const LogMaintenance&) = delete;
+  MaintenanceStats stats() const;
+
+  struct Impl;
+ private:
+  std::unique_ptr<Impl> impl_;
+};
 
 // ---- Ingest endpoint ----
 

@@ -232,7 +232,8 @@ std::thread StopOnSignal(std::function<void()> stop) {
   });
 }
 
-void RunIngest(const std::string& dir, const std::string& socket, bool from_stdin, size_t segment_events) {
+void RunIngest(const std::string& dir, const std::string& socket, bool from_stdin, size_t segment_events,
+               int seal_interval) {
   if (socket.empty() == !from_stdin) FailLogCommand(Error::Invalid("give exactly one of --socket PATH or --stdin"));
   act::StoreOptions options;
   if (segment_events > 0) options.segment_events = segment_events;
@@ -265,11 +266,16 @@ void RunIngest(const std::string& dir, const std::string& socket, bool from_stdi
       if (batch.size() >= 10000) flush();
     }
     flush();
+    // An import is complete when it ends: seal it, so the chain covers it at once.
+    if (auto sealed = (*store)->Seal(); !sealed) FailLogCommand(sealed.error(), 1);
     std::cout << Line({{"accepted", accepted}, {"rejected", rejected}}) << "\n";
     return;
   }
   auto server = act::IngestServer::Create(**store, socket);
   if (!server) FailLogCommand(server.error(), 1);
+  // Sealed on the interval, so the chain covers every event within minutes however slowly
+  // the proxies send; retention stays with `esafe log retention` (the lock is this process's).
+  act::LogMaintenance maintenance(**store, {.seal_interval = std::chrono::seconds(seal_interval)});
   act::IngestServer* raw = server->get();
   std::thread stopper = StopOnSignal([raw] { raw->Stop(); });
   std::cerr << "esafe log: ingesting on " << socket << "\n";
@@ -410,6 +416,7 @@ void RegisterLogCommands(CLI::App& app) {
     std::string dir, socket;
     bool from_stdin = false;
     size_t segment_events = 0;
+    int seal_interval = 300;
   };
   auto ingest = std::make_shared<IngestArgs>();
   auto* i = log->add_subcommand("ingest", "Accept events: a Unix socket for enforcement points, or stdin");
@@ -417,7 +424,12 @@ void RegisterLogCommands(CLI::App& app) {
   i->add_option("--socket", ingest->socket, "Unix socket path to listen on");
   i->add_flag("--stdin", ingest->from_stdin, "Read JSON lines from standard input");
   i->add_option("--segment-events", ingest->segment_events, "Seal a segment at this many events");
-  i->callback([ingest] { RunIngest(ingest->dir, ingest->socket, ingest->from_stdin, ingest->segment_events); });
+  i->add_option("--seal-interval", ingest->seal_interval,
+                 "With --socket: seal new events into a chained segment every SECONDS (default 300)")
+      ->check(CLI::Range(1, 86400));
+  i->callback([ingest] {
+    RunIngest(ingest->dir, ingest->socket, ingest->from_stdin, ingest->segment_events, ingest->seal_interval);
+  });
 
   struct RetentionArgs {
     std::string dir, now;

@@ -157,6 +157,16 @@ void RegisterServeCommands(CLI::App& app) {
                     "--follow does)");
   serve->add_option("--activity-postgres-schema", activity_postgres_schema, "Schema of that copy")
       ->capture_default_str();
+  static int seal_interval = 300;
+  static int retention_days = 90;
+  serve->add_option("--seal-interval", seal_interval,
+                    "With --ingest-socket: seal the activity log's new events every SECONDS, so the hash chain "
+                    "covers every event within minutes")
+      ->check(CLI::Range(1, 86400))->capture_default_str();
+  serve->add_option("--activity-retention-days", retention_days,
+                    "With --ingest-socket: delete activity-log events older than this, once a day (Annex A: at "
+                    "least 90 days; legal holds keep events longer)")
+      ->check(CLI::Range(1, 36500))->capture_default_str();
   serve->add_option("--monitor-terms", live_options.terms_dir, "Term libraries for the risky-search rule")
       ->capture_default_str();
   serve->add_option("--monitor-rules", live_options.rules_file, "Rule settings YAML (default: the built-in thresholds)");
@@ -182,6 +192,8 @@ void RegisterServeCommands(CLI::App& app) {
     std::unique_ptr<monitoring::LiveActivity> live;
     if (!activity_log.empty()) {
       live_options.log_dir = activity_log;
+      live_options.maintenance.seal_interval = std::chrono::seconds(seal_interval);
+      live_options.maintenance.daily_retention = activity::RetentionPolicy{.default_days = retention_days};
       auto started = monitoring::LiveActivity::Start(*db, live_options);
       if (!started.ok()) FailServeCommand(started.error());
       live = std::move(*started);
@@ -215,7 +227,11 @@ void RegisterServeCommands(CLI::App& app) {
     web::AppOptions options;
     options.secure_cookies = secure_cookies;
     options.activity_log_dir = activity_log;
-    if (live) options.live_monitoring = [raw = live.get()] { return monitoring::StatusJson(raw->status()); };
+    if (live) {
+      options.live_monitoring = [raw = live.get()] { return monitoring::StatusJson(raw->status()); };
+      options.activity_writer = [raw = live.get()] { return raw->store(); };
+      options.activity_retention = live_options.maintenance.daily_retention.value_or(activity::RetentionPolicy{});
+    }
     if (auto mandatory = filter::MandatoryLists::Load(profiles)) {
       options.mandatory_lists = std::move(*mandatory);
     } else {

@@ -53,7 +53,11 @@ Json StatusJson(const LiveActivityStatus& s) {
               {"terms_problem", s.terms_problem},
               {"terms_reloads", s.terms_reloads},
               {"rules_problem", s.rules_problem},
-              {"rules_reloads", s.rules_reloads}};
+              {"rules_reloads", s.rules_reloads},
+              {"seals", s.maintenance.seals},
+              {"seal_failures", s.maintenance.seal_failures},
+              {"retention_runs", s.maintenance.retention_runs},
+              {"retention_failures", s.maintenance.retention_failures}};
 }
 
 struct LiveActivity::Impl {
@@ -62,6 +66,7 @@ struct LiveActivity::Impl {
   std::unique_ptr<LiveMonitor> monitor;
   std::unique_ptr<activity::Store> store;
   std::unique_ptr<activity::IngestServer> ingest;
+  std::unique_ptr<activity::LogMaintenance> maintenance;
   std::thread ingest_thread;
   std::jthread watch;
 
@@ -162,14 +167,18 @@ Result<void> LiveActivity::StartIngest() {
     return server.error();
   }
   impl_->ingest = std::move(*server);
+  impl_->maintenance = std::make_unique<activity::LogMaintenance>(*impl_->store, impl_->options.maintenance);
   impl_->ingest_thread = std::thread([server = impl_->ingest.get()] { server->Run(); });
   return {};
 }
+
+activity::Store* LiveActivity::store() { return impl_->store.get(); }
 
 LiveActivityStatus LiveActivity::status() const {
   LiveActivityStatus s;
   s.monitor = impl_->monitor->stats();
   s.ingesting = impl_->ingest != nullptr;
+  if (impl_->maintenance) s.maintenance = impl_->maintenance->stats();
   s.terms_loaded = impl_->terms.current() != nullptr;
   std::lock_guard lock(impl_->mutex);
   s.terms_problem = impl_->terms_problem;
@@ -185,6 +194,7 @@ LiveActivity::~LiveActivity() {
     impl_->ingest_thread.join();
   }
   impl_->ingest.reset();
+  impl_->maintenance.reset();
   impl_->store.reset();
   impl_->watch = {};
   const auto s = impl_->monitor->stats();

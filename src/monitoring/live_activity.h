@@ -28,6 +28,9 @@ struct LiveActivityOptions {
   std::string smtp_file;      // "" for no e-mail
   std::chrono::milliseconds watch_every{2000};
   LiveMonitorOptions monitor;
+  // While serve writes the log: seal on this interval, and apply this retention daily.
+  activity::MaintenanceOptions maintenance{.seal_interval = std::chrono::seconds(300),
+                                           .daily_retention = activity::RetentionPolicy{}};
 };
 
 // What an administrator needs to trust that monitoring is keeping up.
@@ -38,6 +41,7 @@ struct LiveActivityStatus {
   std::string terms_problem;        // the last refused change, "" when the folder loads
   std::string rules_problem;        // likewise for the rule settings file
   uint64_t terms_reloads = 0, rules_reloads = 0;  // changes put in force since start
+  activity::MaintenanceStats maintenance;           // timed seals and retention runs
 };
 Json StatusJson(const LiveActivityStatus& status);
 
@@ -57,6 +61,9 @@ class LiveActivity {
   // was given. Call after any other Store on the log is closed.
   Result<void> StartIngest();
   LiveActivityStatus status() const;
+  // The store this server writes (after StartIngest with a socket), for the activity
+  // log's retention and legal-hold routes while it runs; nullptr when none is open.
+  activity::Store* store();
 
   struct Impl;
  private:

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "access/access.h"
+#include "activity/activity.h"
 #include "core/record_schema.h"
 #include "store/database.h"
 #include "web/http.h"
@@ -41,6 +42,10 @@ struct AppOptions {
   uint64_t activity_search_max_events = 2'000'000;
   // The live monitor's counters (monitoring::StatusJson), when `serve` runs one.
   std::function<Json()> live_monitoring;
+  // The activity log's writer while this server ingests (nullptr otherwise), and the
+  // retention in force, for the retention and legal-hold routes.
+  std::function<activity::Store*()> activity_writer;
+  activity::RetentionPolicy activity_retention;
 };
 
 // What a handler gets: the request, its path parameters, and the signed-in

@@ -481,6 +481,125 @@ Response Summary(const ActivityContext& ctx, const Call& call) {
                             {"stats", StatsJson(summary->stats)}});
 }
 
+// ---- Retention and legal holds while this server writes the log ----
+
+// The store this server writes, or Conflict saying why the request cannot run here.
+Result<act::Store*> Writer(const AppOptions& opts) {
+  act::Store* store = opts.activity_writer ? opts.activity_writer() : nullptr;
+  if (!store) {
+    return Error::Conflict("this server does not write the activity log (start it with --activity-log and "
+                           "--ingest-socket); run esafe log retention or esafe log hold on the log host instead");
+  }
+  return store;
+}
+
+// Legal holds and retention are the partnership's: they decide what evidence is kept.
+Result<void> MayManageLog(const Principal& who) {
+  if (who.role == Role::kPartnershipAdmin || who.role == Role::kPartnershipLead) return Ok();
+  return Error::Forbidden("only the partnership's administrators and e-safety lead manage retention and legal holds");
+}
+
+Json HoldJson(const act::LegalHold& h) {
+  auto opt_time = [](const std::optional<int64_t>& t) { return t ? Json(act::FormatTime(*t)) : Json(nullptr); };
+  return {{"id", h.id},
+          {"from", opt_time(h.from_us)},
+          {"to", opt_time(h.to_us)},
+          {"cidr", h.cidr ? Json(*h.cidr) : Json(nullptr)},
+          {"user", h.user ? Json(*h.user) : Json(nullptr)},
+          {"reason", h.reason}};
+}
+
+Response ListHolds(ActivityContext& ctx, const AppOptions& opts, const Call& call) {
+  if (auto may = MayManageLog(call.who()); !may.ok()) return ErrorResponse(may.error());
+  auto store = Writer(opts);
+  if (!store.ok()) return ErrorResponse(store.error());
+  Json out = Json::array();
+  for (const auto& h : (*store)->Holds()) out.push_back(HoldJson(h));
+  if (auto audited = Audit(*ctx.db, call.who(), "activity.holds.list", "listed legal holds"); !audited.ok()) {
+    return ErrorResponse(audited.error());
+  }
+  return JsonResponse(200, out);
+}
+
+Response PlaceHold(ActivityContext& ctx, const AppOptions& opts, const Call& call) {
+  if (auto may = MayManageLog(call.who()); !may.ok()) return ErrorResponse(may.error());
+  auto body = ParseJsonBody(call.request, opts.max_json_body);
+  if (!body.ok()) return ErrorResponse(body.error());
+  if (!body->is_object()) return ErrorResponse(Error::Invalid("a legal hold must be a JSON object"));
+  act::LegalHold hold;
+  for (const auto& [key, value] : body->items()) {
+    if (!value.is_string()) return ErrorResponse(Error::Invalid(key + " must be text", key));
+    const std::string v = value.get<std::string>();
+    if (v.size() > 500 || !text::IsValidUtf8(v) || text::HasControlCharacters(v)) {
+      return ErrorResponse(Error::Invalid(key + " must be short plain text", key));
+    }
+    if (key == "id") {
+      hold.id = v;
+    } else if (key == "reason") {
+      hold.reason = v;
+    } else if (key == "from" || key == "to") {
+      auto t = act::ParseTime(v);
+      if (!t.ok()) return ErrorResponse(Error::Invalid(key + " must be a date or an RFC 3339 time", key));
+      (key == "from" ? hold.from_us : hold.to_us) = *t;
+    } else if (key == "cidr") {
+      hold.cidr = v;
+    } else if (key == "user") {
+      hold.user = v;
+    } else {
+      return ErrorResponse(Error::Invalid("unknown field " + key.substr(0, 40), key.substr(0, 40)));
+    }
+  }
+  if (hold.id.empty()) return ErrorResponse(Error::Invalid("give the hold an id (e.g. the incident's reference)", "id"));
+  if (hold.reason.empty()) return ErrorResponse(Error::Invalid("say why the events are held", "reason"));
+  auto store = Writer(opts);
+  if (!store.ok()) return ErrorResponse(store.error());
+  if (auto placed = (*store)->PlaceHold(hold, call.who().username); !placed.ok()) return ErrorResponse(placed.error());
+  if (auto audited = Audit(*ctx.db, call.who(), "activity.hold.place", "legal hold " + hold.id + ": " + hold.reason);
+      !audited.ok()) {
+    return ErrorResponse(audited.error());
+  }
+  return JsonResponse(201, HoldJson(hold));
+}
+
+Response ReleaseHold(ActivityContext& ctx, const AppOptions& opts, const Call& call) {
+  if (auto may = MayManageLog(call.who()); !may.ok()) return ErrorResponse(may.error());
+  const std::string id = call.params.at("hold");
+  auto store = Writer(opts);
+  if (!store.ok()) return ErrorResponse(store.error());
+  if (auto released = (*store)->ReleaseHold(id, call.who().username); !released.ok()) {
+    return ErrorResponse(released.error());
+  }
+  if (auto audited = Audit(*ctx.db, call.who(), "activity.hold.release", "legal hold " + id + " released");
+      !audited.ok()) {
+    return ErrorResponse(audited.error());
+  }
+  return JsonResponse(200, {{"released", id}});
+}
+
+Response RunRetention(ActivityContext& ctx, const AppOptions& opts, const Call& call) {
+  if (call.who().role != Role::kPartnershipAdmin) {
+    return ErrorResponse(Error::Forbidden("only the partnership's administrators run activity-log retention"));
+  }
+  auto store = Writer(opts);
+  if (!store.ok()) return ErrorResponse(store.error());
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  auto report = (*store)->ApplyRetention(opts.activity_retention, now);
+  if (!report.ok()) return ErrorResponse(report.error());
+  Json out = {{"default_days", opts.activity_retention.default_days},
+              {"events_deleted", report->events_deleted},
+              {"events_kept_by_hold", report->events_kept_by_hold},
+              {"segments_deleted", report->segments_deleted},
+              {"segments_rewritten", report->segments_rewritten}};
+  if (auto audited = Audit(*ctx.db, call.who(), "activity.retention",
+                           fmt::format("retention run: {} events deleted, {} kept by holds", report->events_deleted,
+                                       report->events_kept_by_hold));
+      !audited.ok()) {
+    return ErrorResponse(audited.error());
+  }
+  return JsonResponse(200, out);
+}
+
 }  // namespace
 
 void AddActivityRoutes(RouteTable& t) {
@@ -559,6 +678,37 @@ void AddActivityRoutes(RouteTable& t) {
                       .handler = [ctx](const Call& call) { return DownloadReport(*ctx, call); },
                       .summary = "Download a finished report (your own reports only); audited", .tag = "activity",
                       .response_schema = "ActivityReportFile", .response_content = "application/octet-stream"});
+  t.schemas["ActivityHold"] = {
+      {"type", "object"},
+      {"properties",
+       {{"id", {{"type", "string"}, {"description", "chosen by the caller, e.g. the incident or disclosure reference"}}},
+        {"from", {{"type", "string"}, {"description", "a date or an RFC 3339 time, inclusive"}}},
+        {"to", {{"type", "string"}, {"description", "a date or an RFC 3339 time, exclusive"}}},
+        {"cidr", {{"type", "string"}}},
+        {"user", {{"type", "string"}}},
+        {"reason", {{"type", "string"}}}}}};
+  t.schemas["ActivityRetentionRun"] = {
+      {"type", "object"},
+      {"description", "default_days, events_deleted, events_kept_by_hold, segments_deleted, segments_rewritten"}};
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/activity/holds",
+                      .handler = [ctx, opts](const Call& call) { return ListHolds(*ctx, *opts, call); },
+                      .summary = "Legal holds on the activity log this server writes (partnership); audited",
+                      .tag = "activity", .response_schema = "ActivityHold"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/activity/holds",
+                      .handler = [ctx, opts](const Call& call) { return PlaceHold(*ctx, *opts, call); },
+                      .summary = "Place a legal hold while the server ingests: matching events are kept past "
+                                 "retention; a chain entry and audited",
+                      .tag = "activity", .request_schema = "ActivityHold", .response_schema = "ActivityHold",
+                      .success_status = 201});
+  t.routes.push_back({.method = "DELETE", .pattern = "/api/v1/activity/holds/{hold}",
+                      .handler = [ctx, opts](const Call& call) { return ReleaseHold(*ctx, *opts, call); },
+                      .summary = "Release a legal hold; a chain entry and audited", .tag = "activity",
+                      .response_schema = "ActivityHold"});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/activity/retention",
+                      .handler = [ctx, opts](const Call& call) { return RunRetention(*ctx, *opts, call); },
+                      .summary = "Apply the activity log's retention now while the server ingests (it also runs "
+                                 "daily); partnership administrators; audited",
+                      .tag = "activity", .response_schema = "ActivityRetentionRun"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/activity/summary",
                       .handler = [ctx](const Call& call) { return Summary(*ctx, call); },
                       .summary = "Blocked requests by ISO week and site with the top categories and hosts "
