@@ -442,4 +442,21 @@ Result<Json> AlertLog::ListRecipients(const Principal& who, std::optional<int64_
   });
 }
 
+Result<void> AlertLog::RemoveRecipient(const Principal& who, int64_t id) {
+  const bool manager = who.role == access::Role::kPartnershipAdmin || who.role == access::Role::kPartnershipLead;
+  if (!manager && who.role != access::Role::kAgencyOfficer) {
+    return Error::Forbidden("officers manage their own agency's alert recipients");
+  }
+  return db_.Transaction<void>([&](Connection& c) -> Result<void> {
+    auto row = c.QueryOne("SELECT agency_id, name FROM monitoring_recipients WHERE id = ?", {id}, "recipient");
+    if (!row.ok()) return row.error();
+    const bool own = !row->IsNull("agency_id") && who.agency_id && row->Int("agency_id") == *who.agency_id;
+    if (!manager && !own) return Error::NotFound("recipient not found");
+    ESAFE_TRY(c.Execute("DELETE FROM monitoring_recipients WHERE id = ?", {id}));
+    ESAFE_TRY(access::RecordAudit(c, &who, "monitoring.recipient.remove", "monitoring_recipient", id,
+                                  "alert recipient removed"));
+    return Ok();
+  });
+}
+
 }  // namespace esafe::monitoring

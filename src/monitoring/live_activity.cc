@@ -48,6 +48,7 @@ Json StatusJson(const LiveActivityStatus& s) {
               {"record_failures", m.record_failures},
               {"mails", m.mails},
               {"mail_failures", m.mail_failures},
+              {"mail_undeliverable", m.mail_undeliverable},
               {"out_of_order_events", m.monitor.out_of_order},
               {"terms_loaded", s.terms_loaded},
               {"terms_problem", s.terms_problem},

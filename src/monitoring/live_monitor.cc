@@ -59,7 +59,7 @@ struct LiveMonitor::Impl {
   MonitorStats monitor_stats;
 
   std::atomic<uint64_t> batches{0}, dropped_batches{0}, dropped_events{0}, late_batches{0}, alerts{0}, repeats{0},
-      record_failures{0}, mails{0}, mail_failures{0};
+      record_failures{0}, mails{0}, mail_failures{0}, undeliverable_immediate{0}, undeliverable_digest{0};
 
   std::thread evaluator, mailer;
 
@@ -136,6 +136,14 @@ struct LiveMonitor::Impl {
     Notifier notifier(db, *mail, transport);
     auto last_digest = SteadyClock::now();
     auto count = [&](const Result<NotifyReport>& sent, const char* what) {
+      if (sent.ok()) {
+        auto& gauge = std::string_view(what) == "immediate" ? undeliverable_immediate : undeliverable_digest;
+        if (sent->undeliverable > 0 && gauge.load() != sent->undeliverable) {
+          spdlog::warn("monitoring: {} {} alert(s) have nobody to e-mail: name recipients for the agency or the "
+                       "partnership (Alerts page)", sent->undeliverable, what);
+        }
+        gauge = sent->undeliverable;
+      }
       if (!sent.ok()) {
         ++mail_failures;
         spdlog::error("monitoring: {} e-mail not sent: {}", what, sent.error().message);
@@ -218,6 +226,7 @@ LiveMonitorStats LiveMonitor::stats() const {
   s.record_failures = impl_->record_failures;
   s.mails = impl_->mails;
   s.mail_failures = impl_->mail_failures;
+  s.mail_undeliverable = impl_->undeliverable_immediate + impl_->undeliverable_digest;
   std::lock_guard lock(impl_->mutex);
   s.queued = impl_->queue.size();
   s.monitor = impl_->monitor_stats;

@@ -375,6 +375,8 @@ class AlertLog {
   Result<Json> AddRecipient(const access::Principal& who, std::optional<int64_t> agency_id,
                             const std::string& name, const std::string& email);
   Result<Json> ListRecipients(const access::Principal& who, std::optional<int64_t> agency_id);
+  // Removes recipient `id` (audited); NotFound when it is not one the principal manages.
+  Result<void> RemoveRecipient(const access::Principal& who, int64_t id);
 
  private:
   Result<Json> Close(const access::Principal& who, int64_t id, AlertState to, const std::string& reason);
@@ -430,6 +432,7 @@ struct NotifyReport {
   uint64_t digested = 0;   // alerts included in a digest
   uint64_t messages = 0;   // e-mails sent
   uint64_t failures = 0;   // messages the transport refused (alerts stay unsent, retried next time)
+  uint64_t undeliverable = 0;  // alerts waiting with nobody to send them to (stay unsent, retried)
 };
 
 // Sends alerts not yet sent to their agency's recipients. Contents are the rule,
@@ -495,6 +498,7 @@ struct LiveMonitorStats {
   uint64_t record_failures = 0;  // alerts the database refused (logged)
   uint64_t mails = 0;            // e-mails the relay accepted
   uint64_t mail_failures = 0;
+  uint64_t mail_undeliverable = 0;  // alerts waiting at the last pass with nobody to send them to
   size_t queued = 0;             // batches waiting now
   MonitorStats monitor;
 };

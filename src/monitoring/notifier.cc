@@ -27,6 +27,8 @@ std::string AlertText(const UnsentAlert& a, const SmtpSettings& s) {
   std::string text = fmt::format("Alert #{} — {} ({} severity)\nSite: {}\n{}\nEvents: {}, from {} to {}\n", a.id,
                                  a.rule, a.severity, a.site.empty() ? "(unknown)" : a.site, a.summary, a.events,
                                  a.first_at, a.last_at);
+  // alert_url_base is the server's address with /alerts/ ("https://esafe.example/alerts/"),
+  // which the server sends on to the alert's page in the app.
   if (!s.alert_url_base.empty()) text += fmt::format("Open it: {}{}\n", s.alert_url_base, a.id);
   return text;
 }
@@ -46,6 +48,7 @@ Result<NotifyReport> Notifier::Send(bool immediate) {
   struct Work {
     std::vector<UnsentAlert> alerts;
     std::map<std::optional<int64_t>, std::vector<std::string>> recipients;
+    std::map<std::optional<int64_t>, std::vector<std::string>> directory_leads;
   };
   auto work = db_.Read<Work>([&](Connection& c) -> Result<Work> {
     Work w;
@@ -66,18 +69,37 @@ Result<NotifyReport> Notifier::Send(bool immediate) {
       auto agency = p.IsNull("agency_id") ? std::nullopt : std::optional<int64_t>(p.Int("agency_id"));
       w.recipients[agency].push_back(p.Text("email"));
     }
+    // Where nobody was named, the directory says who leads: an agency's designated
+    // safeguarding lead and e-safety leads (and deputies), and for the partnership the
+    // chair of the e-safety sub-group, the partnership e-safety lead (BRIEF).
+    auto directory = c.Query(
+        "SELECT agency_id, email, esafety_role, subgroup_role FROM people WHERE email IS NOT NULL AND email <> '' "
+        "AND (esafety_role IN ('designated safeguarding lead', 'e-safety lead (ESLO / champion)', "
+        "'deputy e-safety lead') OR subgroup_role = 'chair') ORDER BY id");
+    if (!directory.ok()) return directory.error();
+    for (const auto& p : *directory) {
+      if (p.Text("subgroup_role") == "chair") w.directory_leads[std::nullopt].push_back(p.Text("email"));
+      if (p.Text("esafety_role") != "none") w.directory_leads[p.Int("agency_id")].push_back(p.Text("email"));
+    }
     return w;
   });
   if (!work.ok()) return work.error();
 
-  // An agency with no recipient of its own is covered by the partnership's, so that
-  // an alert always reaches someone who can act on it.
+  // Who receives an agency's alert, first found: the recipients named for the agency,
+  // its leads in the directory, the partnership's named recipients, the partnership
+  // e-safety lead in the directory. An alert with no agency starts at the partnership.
+  // So an alert always reaches someone who can act on it, or is counted undeliverable.
   auto recipients_for = [&](std::optional<int64_t> agency) -> const std::vector<std::string>* {
-    auto it = work->recipients.find(agency);
-    if (it != work->recipients.end() && !it->second.empty()) return &it->second;
-    it = work->recipients.find(std::nullopt);
-    if (it != work->recipients.end() && !it->second.empty()) return &it->second;
-    return nullptr;
+    auto found = [](const auto& map, std::optional<int64_t> key) -> const std::vector<std::string>* {
+      auto it = map.find(key);
+      return it != map.end() && !it->second.empty() ? &it->second : nullptr;
+    };
+    if (agency) {
+      if (const auto* to = found(work->recipients, agency)) return to;
+      if (const auto* to = found(work->directory_leads, agency)) return to;
+    }
+    if (const auto* to = found(work->recipients, std::nullopt)) return to;
+    return found(work->directory_leads, std::nullopt);
   };
   auto mark_sent = [&](const std::vector<int64_t>& ids) -> Result<void> {
     return db_.Transaction<void>([&](Connection& c) -> Result<void> {
@@ -93,7 +115,10 @@ Result<NotifyReport> Notifier::Send(bool immediate) {
   if (immediate) {
     for (const auto& a : work->alerts) {
       const auto* to = recipients_for(a.agency_id);
-      if (!to) continue;
+      if (!to) {
+        ++report.undeliverable;
+        continue;
+      }
       MailMessage m{*to, fmt::format("[esafe] {} alert #{}: {} at {}", a.severity, a.id, a.rule, a.site),
                     AlertText(a, settings_) + kFooter};
       if (!transport_(m).ok()) {
@@ -109,7 +134,11 @@ Result<NotifyReport> Notifier::Send(bool immediate) {
 
   std::map<std::vector<std::string>, std::vector<const UnsentAlert*>> digests;
   for (const auto& a : work->alerts) {
-    if (const auto* to = recipients_for(a.agency_id)) digests[*to].push_back(&a);
+    if (const auto* to = recipients_for(a.agency_id)) {
+      digests[*to].push_back(&a);
+    } else {
+      ++report.undeliverable;
+    }
   }
   for (const auto& [to, alerts] : digests) {
     std::string body = fmt::format("{} monitoring alert{} waiting for triage:\n\n", alerts.size(),

@@ -132,6 +132,77 @@ void AddMonitoringRoutes(RouteTable& t) {
                       .summary = "Dismiss a new alert, with the reason", .tag = "monitoring",
                       .request_schema = "AlertCloseInput", .response_schema = "Alert"});
 
+  // Who is e-mailed an agency's alerts (its designated lead and deputies) or, with no
+  // agency, the partnership's. A separate prefix from /api/v1/alerts/{id}.
+  t.schemas["AlertRecipient"] = {{"type", "object"},
+                                 {"properties",
+                                  {{"id", {{"type", "integer"}, {"readOnly", true}}},
+                                   {"agency_id", {{"type", "integer"}, {"nullable", true},
+                                                  {"description", "the agency; null for the partnership's"}}},
+                                   {"name", text},
+                                   {"email", {{"type", "string"}, {"format", "email"}}}}},
+                                 {"required", Json::array({"name", "email"})}};
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/alert-recipients",
+                      .handler = [db](const Call& call) {
+                        auto agency = QueryInt(call.request, "agency_id");
+                        if (!agency.ok()) return ErrorResponse(agency.error());
+                        std::optional<int64_t> asked = *agency;
+                        // An officer's list is their own agency's.
+                        if (!asked && !call.who().IsPartnershipManager()) asked = call.who().agency_id;
+                        return Reply(AlertLog(*db).ListRecipients(call.who(), asked));
+                      },
+                      .summary = "Who is e-mailed alerts: an agency's recipients (officers: their own) or all",
+                      .tag = "monitoring", .response_schema = "AlertRecipient", .query_params = {"agency_id"}});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/alert-recipients",
+                      .handler = [db, body_of](const Call& call) {
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        if (!body->is_object()) return ErrorResponse(Error::Invalid("a recipient must be a JSON object"));
+                        for (const auto& [key, value] : body->items()) {
+                          if (key != "agency_id" && key != "name" && key != "email") {
+                            return ErrorResponse(Error::Invalid("unknown field " + key.substr(0, 40), key.substr(0, 40)));
+                          }
+                          if (key == "agency_id" ? !(value.is_number_integer() || value.is_null()) : !value.is_string()) {
+                            return ErrorResponse(Error::Invalid(key + " has the wrong type", key));
+                          }
+                        }
+                        std::optional<int64_t> agency;
+                        if (body->contains("agency_id") && !(*body)["agency_id"].is_null()) {
+                          agency = (*body)["agency_id"].get<int64_t>();
+                        } else if (!call.who().IsPartnershipManager()) {
+                          agency = call.who().agency_id;  // an officer names their own agency's
+                        }
+                        return Reply(AlertLog(*db).AddRecipient(call.who(), agency, body->value("name", ""),
+                                                                body->value("email", "")),
+                                     201);
+                      },
+                      .summary = "Add someone who is e-mailed alerts: an agency's designated lead or deputy, or "
+                                 "(no agency) the partnership's; audited",
+                      .tag = "monitoring", .request_schema = "AlertRecipient", .response_schema = "AlertRecipient",
+                      .success_status = 201});
+  t.routes.push_back({.method = "DELETE", .pattern = "/api/v1/alert-recipients/{id}",
+                      .handler = [db](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        auto removed = AlertLog(*db).RemoveRecipient(call.who(), *id);
+                        if (!removed.ok()) return ErrorResponse(removed.error());
+                        return JsonResponse(200, {{"removed", *id}});
+                      },
+                      .summary = "Stop e-mailing alerts to this recipient; audited", .tag = "monitoring",
+                      .response_schema = "AlertRecipient"});
+  // The link in an alert e-mail (alert_url_base + id) opens the alert's page in the app.
+  t.routes.push_back({.method = "GET", .pattern = "/alerts/{id}", .needs_session = false,
+                      .handler = [](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        Response r;
+                        r.status = 303;
+                        r.headers.emplace_back("Location", "/#/alerts/" + std::to_string(*id));
+                        return r;
+                      },
+                      .summary = "The address in alert e-mails: 303 to the alert's page in the app (sign-in first)",
+                      .tag = "monitoring", .success_status = 303});
+
   t.schemas["MonitoringStatus"] = {
       {"type", "object"},
       {"description", "whether live monitoring runs, and whether it keeps up: batches evaluated, dropped "

@@ -56,6 +56,7 @@ async function monitoringNotice() {
   if (s.rules_problem) problems.push(`A change to the rule settings was refused, and the settings before it are still in use: ${s.rules_problem}`);
   if (s.record_failures > 0) problems.push(`${s.record_failures} alerts could not be recorded; see the server log.`);
   if (s.mail_failures > 0) problems.push(`${s.mail_failures} alert e-mails were refused by the mail relay; they are retried.`);
+  if (s.mail_undeliverable > 0) problems.push(`${s.mail_undeliverable} alerts have nobody to e-mail: name who receives alerts below.`);
   const summary = `Live monitoring is running: since the server started it has checked ${s.events.toLocaleString()} filtering decisions and raised ${s.alerts.toLocaleString()} alerts${s.mails ? ` (${s.mails} e-mails sent)` : ''}.`;
   return h('div', { class: ['notice', problems.length ? 'notice--warn' : 'notice--good'], id: 'monitoring-status', role: 'status' },
     h('p', {}, summary), problems.map((p) => h('p', {}, p)));
