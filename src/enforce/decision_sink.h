@@ -36,7 +36,7 @@ struct DecisionEvent {
   std::string url;           // the canonical URL decided
   std::string category;      // "" when nothing matched
   std::string entry;         // the list entry that matched, "" when none
-  std::string list_version;  // profiles version and list generation
+  std::string list_version;  // PolicyState::Version(): profiles version, profiles and list digests
   std::string reason;        // "category", "time rule", "mandatory list", "override", "no match"
   std::string action;        // "allow", "warn", "block"
   bool safe_search = false;  // the request was rewritten for safe search

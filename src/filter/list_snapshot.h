@@ -83,9 +83,15 @@ class ListSnapshot {
   size_t domain_count() const { return domain_categories_.size(); }
   size_t url_count() const { return urls_.size(); }
   size_t hash_count() const { return hashes_.size(); }
-  // A process-wide increasing number, different for every snapshot built; decisions
-  // carry it so that the activity log can say which list version decided.
+  // A process-wide increasing number, different for every snapshot built: tells this
+  // process's snapshots apart (hot reload, the ICAP ISTag). Not logged: see digest().
   uint64_t generation() const { return generation_; }
+  // BLAKE2b (64 lower-case hex digits) of the content: every category name, and every
+  // domain, URL and hashed entry with its category's name, after canonicalisation and
+  // merging of duplicates, in an order that does not depend on the load order. The same
+  // lists give the same digest in every process; any changed entry or category another.
+  // PolicyState::Version() records it as the list version.
+  const std::string& digest() const { return digest_; }
 
  private:
   friend class ListSnapshotBuilder;
@@ -139,6 +145,7 @@ class ListSnapshot {
   std::vector<UrlRecord> urls_;
   absl::flat_hash_map<UrlDigest, HashRecord> hashes_;
   uint64_t generation_ = 0;
+  std::string digest_;
 };
 
 }  // namespace esafe::filter

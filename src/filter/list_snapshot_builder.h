@@ -34,7 +34,8 @@ class ListSnapshotBuilder {
   // Number of entries added so far (before duplicates are merged).
   size_t entry_count() const { return domains_.size() + urls_.size() + hashes_.size(); }
 
-  // Lays the entries out as a snapshot. The builder is left empty.
+  // Lays the entries out as a snapshot, with the digest of its content. The builder is
+  // left empty.
   std::shared_ptr<const ListSnapshot> Build();
 
  private:
@@ -45,6 +46,8 @@ class ListSnapshotBuilder {
   };
 
   uint32_t HostId(std::string_view host);
+  // The snapshot's ListSnapshot::digest(), from the sorted, merged entries.
+  std::string ContentDigest(const std::vector<std::string>& categories) const;
 
   std::vector<std::string> categories_;
   std::deque<std::string> host_names_;  // deque: stable addresses for the views below

@@ -47,7 +47,7 @@ const CompiledProfile* PolicyState::Find(std::string_view profile) const {
 }
 
 std::string PolicyState::Version() const {
-  std::string version = profiles->version + "/lists-" + std::to_string(lists->generation());
+  std::string version = profiles->version + "/" + profiles->digest.substr(0, 12) + "/lists-" + lists->digest().substr(0, 16);
   if (profiles->override_version > 0) version += "/overrides-" + std::to_string(profiles->override_version);
   return version;
 }

@@ -65,8 +65,11 @@ struct PolicyState {
   std::vector<std::pair<int64_t, AgencyCategories>> agencies;
 
   const CompiledProfile* Find(std::string_view profile) const;
-  // "<profiles version>/lists-<generation>", with "/overrides-<N>" when database override
-  // version N is merged in: what decided, for the activity log.
+  // "<profiles version>/<first 12 hex of ProfileSet::digest>/lists-<first 16 hex of
+  // ListSnapshot::digest()>", with "/overrides-<N>" when database override version N is
+  // merged in: what decided, for the activity log and block page. It names the content,
+  // not the load, so every enforcement point with the same profiles file and lists gives
+  // the same value (e.g. "2026.1/3f9c0a1b2d4e/lists-8a41c07e5b2f9d13/overrides-7").
   std::string Version() const;
 };
 

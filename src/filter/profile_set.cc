@@ -9,10 +9,26 @@
 #include <set>
 #include <sstream>
 
+#include <sodium.h>
 #include <yaml-cpp/yaml.h>
 
 namespace esafe::filter {
 namespace {
+
+// The `version:` is recorded with every decision and carried, with the digests of the
+// profiles and lists, in block page links and review requests (list_version, at most 100
+// characters there): PolicyState::Version() adds 36 characters and "/overrides-N".
+constexpr size_t kMaxVersionBytes = 40;
+
+// BLAKE2b of `text`, lower-case hex (64 characters).
+std::string HexDigest(std::string_view text) {
+  unsigned char digest[crypto_generichash_BYTES];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr,
+                     0);
+  char hex[2 * sizeof digest + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
 
 // Collects problems while walking the YAML tree; every check reports and carries on, so
 // that one run shows a person every mistake in their file.
@@ -311,6 +327,7 @@ Result<ProfileSet> ParseProfileSet(std::string_view text, const std::string& sou
   Reader r(source, problems);
   ProfileSet set;
   set.source = source;
+  set.digest = HexDigest(text);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
@@ -324,7 +341,15 @@ Result<ProfileSet> ParseProfileSet(std::string_view text, const std::string& sou
   }
   r.OnlyKeys(root, {"version", "default_profile", "mandatory", "profiles", "agency_overrides", "clients", "groups"},
              "the profiles file");
-  if (auto version = r.Text(root, "version", true, "the profiles file")) set.version = *version;
+  if (auto version = r.Text(root, "version", true, "the profiles file")) {
+    set.version = *version;
+    const bool control = std::any_of(version->begin(), version->end(),
+                                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+    if (version->size() > kMaxVersionBytes || control) {
+      r.Problem(root["version"], "'version' must be at most " + std::to_string(kMaxVersionBytes) +
+                                     " characters on one line (it is recorded with every decision)");
+    }
+  }
 
   const std::filesystem::path base = std::filesystem::path(source).parent_path();
   std::set<std::string> mandatory;

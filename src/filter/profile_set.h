@@ -112,8 +112,12 @@ struct UserGroup {
 };
 
 struct ProfileSet {
-  std::string version;  // the file's `version:`, recorded with every decision
+  std::string version;  // the file's `version:` (at most 40 characters), recorded with every decision
   std::string source;   // where it was loaded from
+  // BLAKE2b (64 lower-case hex digits) of the file's bytes as parsed: with the lists'
+  // digest, what PolicyState::Version() records, so that a version names the profiles in
+  // force even when `version:` was not changed.
+  std::string digest;
   std::vector<MandatoryList> mandatory;
   std::vector<Profile> profiles;
   std::map<int64_t, Overrides> agency_overrides;  // by agency id

@@ -223,7 +223,7 @@ describe('esafe filter review: block page -> request -> officer approves -> URL 
     }
     assert.ok(passed, `still blocked after the approval; icap said:\n${icap.log.err}`);
     assert.match(passed, /origin: adult\.test/);
-    assert.match(icap.log.err, /reloaded browser-1\/lists-\d+\/overrides-1/);
+    assert.match(icap.log.err, /reloaded browser-1\/[0-9a-f]{12}\/lists-[0-9a-f]{16}\/overrides-1/);
     // Only the approved path opened: the rest of the site stays blocked.
     const other = await pupil.goto(blockedUrl.replace('/pics/page', '/other'));
     assert.equal(other.status(), 403);

@@ -2,6 +2,9 @@
 // rules and categories.
 #include "filter/profile_policy.h"
 
+#include <regex>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "enforce/test_policy.h"
@@ -88,7 +91,10 @@ TEST_F(ProfilePolicyTest, UnknownProfileAndBadUrl) {
 }
 
 TEST_F(ProfilePolicyTest, VersionNamesProfilesAndLists) {
-  EXPECT_TRUE(engine_.Current()->Version().starts_with("test-1/lists-"));
+  const std::string version = engine_.Current()->Version();
+  EXPECT_TRUE(std::regex_match(version, std::regex("test-1/[0-9a-f]{12}/lists-[0-9a-f]{16}"))) << version;
+  // Built again from the same text and lists: the same version.
+  EXPECT_EQ(enforce::testing::TestPolicy()->Version(), version);
 }
 
 TEST(ProfilePolicyBuildTest, CategoryMissingFromListsIsReportedWithLine) {

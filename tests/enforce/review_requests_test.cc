@@ -78,7 +78,9 @@ class ReviewRequestsTest : public ::testing::Test {
   Json Submit(const std::string& url, const std::string& ip = "10.20.1.5") {
     auto r = requests().SubmitFromBlockPage(
         {{"url", url}, {"category", "adult"}, {"profile", "primary"}, {"reason", "category"},
-         {"list_version", "2026.1/lists-1"}, {"note", "for my project\non rivers"}, {"contact", "pupil@example.org"}},
+         {"list_version", "2026.1/3f9c0a1b2d4e/lists-8a41c07e5b2f9d13/overrides-7"},
+         {"note", "for my project\non rivers"},
+         {"contact", "pupil@example.org"}},
         ip);
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     return r.ok() ? *r : Json();
@@ -131,7 +133,7 @@ TEST_F(ReviewRequestsTest, SubmissionResolvesSiteFromAddressAndShowsRequesterOnl
   EXPECT_EQ(r["site"], "Central Library");
   EXPECT_EQ(r["category"], "adult");
   EXPECT_EQ(r["profile"], "primary");
-  EXPECT_EQ(r["list_version"], "2026.1/lists-1");
+  EXPECT_EQ(r["list_version"], "2026.1/3f9c0a1b2d4e/lists-8a41c07e5b2f9d13/overrides-7");
   EXPECT_EQ(r["note"], "for my project\non rivers");
   EXPECT_EQ(r["contact"], "pupil@example.org");
   EXPECT_EQ(r["client_ip"], "10.20.1.5");
