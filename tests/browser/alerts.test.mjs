@@ -120,6 +120,13 @@ describe('esafe early-warning alerts', { timeout: 180000 }, () => {
     await page.locator('#alert-list tbody tr').first().waitFor();
     assert.match(await page.locator('#alert-list').innerText(), /Critical/);
     await shot(page, 'alerts-false-positive');
+    // The officer names who is e-mailed the library's alerts (issue 17: set in the UI).
+    await page.getByLabel('Name').fill('Library designated lead');
+    await page.getByLabel('E-mail address').fill('dsl@library.example');
+    await page.locator('#add-recipient').getByRole('button', { name: 'Add' }).click();
+    await page.locator('#alert-recipients li', { hasText: 'dsl@library.example' }).waitFor();
+    await page.getByRole('button', { name: 'Remove Library designated lead' }).waitFor();
+    await shot(page, 'alerts-recipients');
     assert.deepEqual(problems, []);
   });
 

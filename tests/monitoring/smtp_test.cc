@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "incidents/incident_fixture.h"
@@ -155,6 +156,59 @@ TEST_F(NotifierTest, AFailedSendIsRetriedNextTime) {
   up = true;
   EXPECT_EQ(notifier.SendImmediate()->immediate, 1u);
   EXPECT_EQ(sent, 1);
+}
+
+// Issue 17 item 7: with no recipient named, the directory's leads receive alerts (the
+// agency's designated safeguarding lead; for an alert no agency owns, the chair of the
+// e-safety sub-group); with nobody at all, the alert is counted undeliverable.
+TEST_F(NotifierTest, WithNoRecipientNamedTheDirectoryLeadsReceiveAlertsOrTheyAreCountedUndeliverable) {
+  AlertLog alerts(tdb.db());
+  auto record = [&](std::optional<int64_t> agency, int n) {
+    AlertDraft d;
+    d.rule = Rule::kRepeatedBlocks;
+    d.severity = Severity::kCritical;
+    if (agency) d.agency = std::to_string(*agency);
+    d.site = "Northfield";
+    d.client = "10.0.1.1";
+    d.subject = "adult";
+    d.incident_category = "deliberate_inappropriate";
+    d.summary = "blocked requests";
+    d.first_us = 1'790'000'000'000'000 + 1'000'000'000LL * n;
+    d.last_us = d.first_us + 1'000'000;
+    d.event_count = 1;
+    d.events = {{d.first_us, d.client, 1}};
+    ASSERT_TRUE(alerts.Record(d).ok());
+  };
+  record(school, 1);
+  record(std::nullopt, 2);
+  std::vector<MailMessage> sent;
+  Notifier notifier(tdb.db(), Settings(1), [&](const MailMessage& m) -> Result<void> {
+    sent.push_back(m);
+    return Ok();
+  });
+  auto nobody = notifier.SendImmediate();
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_EQ(nobody->undeliverable, 2u);
+  EXPECT_TRUE(sent.empty());
+
+  auto person = [&](int64_t agency, const char* email, const char* role, const char* subgroup) {
+    ASSERT_TRUE(tdb.db().Transaction<bool>([&](store::Connection& c) -> Result<bool> {
+      ESAFE_TRY(c.Execute("INSERT INTO people (agency_id, full_name, email, esafety_role, subgroup_role, created_at, "
+                          "updated_at) VALUES (?, 'A Person', ?, ?, ?, '2026-01-01', '2026-01-01')",
+                          {agency, std::string(email), std::string(role), std::string(subgroup)}));
+      return true;
+    }).ok());
+  };
+  person(school, "dsl@northfield.example", "designated safeguarding lead", "none");
+  person(school, "tech@northfield.example", "network / infrastructure", "none");
+  person(library, "chair@partnership.example", "none", "chair");
+  auto found = notifier.SendImmediate();
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->undeliverable, 0u);
+  EXPECT_EQ(found->immediate, 2u);
+  std::set<std::string> to;
+  for (const auto& m : sent) to.insert(m.to.begin(), m.to.end());
+  EXPECT_EQ(to, (std::set<std::string>{"dsl@northfield.example", "chair@partnership.example"}));
 }
 
 }  // namespace

@@ -157,5 +157,41 @@ TEST_F(AlertRoutes, MonitoringStatusIsThePartnershipManagersAndSaysWhenNothingRu
   EXPECT_EQ(Send("GET", "/api/v1/monitoring/status", nullptr).status, 401);
 }
 
+// Issue 17 item 7: who receives alerts is set through the API, officers for their
+// own agency only; the link in an alert e-mail opens the alert's page.
+TEST_F(AlertRoutes, RecipientsAreSetThroughTheApiAndTheMailLinkOpensTheAlert) {
+  const int64_t library_id = library.user["agency_id"];
+  auto added = Send("POST", "/api/v1/alert-recipients", &library,
+                    Json{{"name", "Library DSL"}, {"email", "dsl@library.example"}}.dump());
+  ASSERT_EQ(added.status, 201) << added.body;
+  EXPECT_EQ(Json::parse(added.body)["agency_id"], library_id);  // an officer's own agency
+  EXPECT_EQ(Send("POST", "/api/v1/alert-recipients", &library,
+                 Json{{"name", "x"}, {"email", "x@riverside.example"}, {"agency_id", riverside.user["agency_id"]}}.dump())
+                .status, 403);
+  EXPECT_EQ(Send("POST", "/api/v1/alert-recipients", &library, Json{{"name", "x"}, {"email", "not-an-address"}}.dump())
+                .status, 400);
+  auto partnership = Send("POST", "/api/v1/alert-recipients", &lead,
+                          Json{{"name", "Partnership lead"}, {"email", "lead@partnership.example"}}.dump());
+  ASSERT_EQ(partnership.status, 201) << partnership.body;
+  EXPECT_TRUE(Json::parse(partnership.body)["agency_id"].is_null());
+  Json mine = Json::parse(Send("GET", "/api/v1/alert-recipients", &library).body);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0]["email"], "dsl@library.example");
+  EXPECT_EQ(Json::parse(Send("GET", "/api/v1/alert-recipients", &lead).body).size(), 2u);
+  EXPECT_EQ(Send("GET", "/api/v1/alert-recipients", &board).status, 403);
+  const int64_t lead_recipient = Json::parse(partnership.body)["id"];
+  EXPECT_EQ(Send("DELETE", "/api/v1/alert-recipients/" + std::to_string(lead_recipient), &riverside).status, 404);
+  EXPECT_EQ(Send("DELETE", "/api/v1/alert-recipients/" + std::to_string(Json::parse(added.body)["id"].get<int64_t>()),
+                 &library).status, 200);
+  EXPECT_TRUE(Json::parse(Send("GET", "/api/v1/alert-recipients", &library).body).empty());
+
+  const int64_t id = RecordAlert();
+  auto link = Send("GET", "/alerts/" + std::to_string(id), nullptr);
+  EXPECT_EQ(link.status, 303);
+  bool to_page = false;
+  for (const auto& [k, v] : link.headers) to_page |= k == "Location" && v == "/#/alerts/" + std::to_string(id);
+  EXPECT_TRUE(to_page);
+}
+
 }  // namespace
 }  // namespace esafe::web

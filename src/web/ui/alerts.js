@@ -62,7 +62,61 @@ async function monitoringNotice() {
     h('p', {}, summary), problems.map((p) => h('p', {}, p)));
 }
 
-export async function renderAlerts(main, params) {
+// Who is e-mailed alerts: an officer names their agency's designated lead and deputies;
+// the partnership's managers see everyone and name the partnership's own recipients (for
+// alerts no agency owns, and agencies that have named nobody). With nobody named, esafe
+// writes to the leads recorded in the directory.
+async function recipientsPanel(user) {
+  let people;
+  try {
+    people = await api('GET', '/api/v1/alert-recipients');
+  } catch {
+    return null;
+  }
+  const manager = ['partnership_admin', 'partnership_lead'].includes(user.role);
+  const panel = h('section', { class: 'panel', id: 'alert-recipients', 'aria-labelledby': 'h-recipients' },
+    h('h2', { id: 'h-recipients' }, 'Who is e-mailed alerts'),
+    h('p', { class: 'muted' }, manager
+      ? 'Each agency’s own recipients first; the partnership’s for alerts no agency owns. Where nobody is named, the leads recorded in the directory are e-mailed.'
+      : 'Your agency’s designated safeguarding lead and deputies. Where nobody is named, the leads recorded in the directory are e-mailed.'));
+  const list = h('ul', { class: 'record-list' }, people.map((p) => {
+    const remove = h('button', { type: 'button', class: 'button button--secondary button--small' }, `Remove ${p.name}`);
+    remove.addEventListener('click', async () => {
+      try {
+        await api('DELETE', `/api/v1/alert-recipients/${p.id}`);
+        announce(`${p.name} will no longer be e-mailed alerts.`, 'good');
+        panel.replaceWith(await recipientsPanel(user));
+      } catch (e) { announce(e.message, 'bad'); }
+    });
+    return h('li', {}, h('strong', {}, p.name), ` — ${p.email}`, p.agency_id == null ? ' (the partnership)' : manager ? ` (agency ${p.agency_id})` : '', ' ', remove);
+  }));
+  panel.append(people.length ? list : h('p', {}, 'Nobody is named yet.'));
+  const name = h('input', { type: 'text', id: 'recipient-name', maxlength: 200, autocomplete: 'name' });
+  const email = h('input', { type: 'email', id: 'recipient-email', maxlength: 200, autocomplete: 'email' });
+  const err = h('p', { class: 'notice notice--error', role: 'alert', hidden: true });
+  const form = h('form', { class: 'record-form', id: 'add-recipient', novalidate: true },
+    h('h3', {}, manager ? 'Add a partnership recipient' : 'Add someone'), err,
+    h('div', { class: 'field' }, h('label', { for: 'recipient-name' }, 'Name'), name),
+    h('div', { class: 'field' }, h('label', { for: 'recipient-email' }, 'E-mail address'), email),
+    h('button', { type: 'submit', class: 'button' }, 'Add'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    try {
+      await api('POST', '/api/v1/alert-recipients', { name: name.value.trim(), email: email.value.trim() });
+      announce(`${name.value.trim()} will be e-mailed alerts.`, 'good');
+      panel.replaceWith(await recipientsPanel(user));
+    } catch (ex) {
+      err.textContent = ex.message;
+      err.hidden = false;
+      (ex.field === 'email' ? email : name).focus();
+    }
+  });
+  panel.append(form);
+  return panel;
+}
+
+export async function renderAlerts(main, params, ctx) {
   const title = heading('Alerts');
   const state = params.has('state') ? params.get('state') : 'new';
   const severity = params.get('severity') || '';
@@ -82,9 +136,14 @@ export async function renderAlerts(main, params) {
     location.hash = `#/alerts?state=${state}${select.value ? `&severity=${select.value}` : ''}`;
   });
   main.append(form);
-  const [list, notice] = await Promise.all([api('GET', `/api/v1/alerts${query({ state, severity })}`), monitoringNotice()]);
+  const [list, notice, recipients] = await Promise.all([api('GET', `/api/v1/alerts${query({ state, severity })}`), monitoringNotice(),
+    ctx && ctx.user ? recipientsPanel(ctx.user) : Promise.resolve(null)]);
   if (notice) form.before(notice);
-  if (!list.length) { main.append(h('p', { class: 'muted', id: 'alert-none' }, 'No alerts here.')); return title; }
+  if (!list.length) {
+    main.append(h('p', { class: 'muted', id: 'alert-none' }, 'No alerts here.'));
+    if (recipients) main.append(recipients);
+    return title;
+  }
   main.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'alert-list' },
     h('caption', { class: 'visually-hidden' }, 'Alerts'),
     h('thead', {}, h('tr', {}, ['Alert', 'Severity', 'What happened', 'Where', 'When', 'State'].map((c) => h('th', { scope: 'col' }, c)))),
@@ -95,6 +154,7 @@ export async function renderAlerts(main, params) {
       h('td', { 'data-label': 'Where' }, [a.agency_name || a.agency, a.site].filter(Boolean).join(' — ')),
       h('td', { 'data-label': 'When' }, formatDateTime(a.last_event_at)),
       h('td', { 'data-label': 'State' }, STATES[a.state] || a.state)))))));
+  if (recipients) main.append(recipients);
   return title;
 }
 
