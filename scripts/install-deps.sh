@@ -6,13 +6,13 @@ packages=(
   build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
   libboost-dev libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libcli11-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsodium-dev libzstd-dev libxlsxwriter-dev
-  libhyperscan-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libhyperscan-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(squidguard bc time util-linux python3 zstd)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql-15 chromium squid unbound unzip python3)
+  packages+=(postgresql-15 chromium squid unbound unzip python3 python3-aiosmtpd openssl)
   # Node.js may come from Debian (nodejs + npm) or be preinstalled with npm inside;
   # only ask apt for it when the commands are missing.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

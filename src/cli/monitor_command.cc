@@ -80,6 +80,27 @@ void RegisterMonitorCommands(CLI::App& app) {
   run->add_option("--terms", options->terms, "Term libraries directory (default data/monitoring/terms)");
   run->add_option("--rules", options->rules, "Rule settings YAML (default: the built-in thresholds)");
   run->callback([options] { RunMonitor(*options); });
+
+  // An operator's check that alert e-mail gets through: the same settings and client
+  // the server uses, one short message, and the relay's answer when it refuses.
+  struct MailTest {
+    std::string smtp, to;
+  };
+  auto mail = std::make_shared<MailTest>();
+  auto* test = monitor->add_subcommand("mail-test", "Send a test e-mail with the SMTP settings alerts use");
+  test->add_option("--smtp", mail->smtp, "SMTP settings YAML")->required();
+  test->add_option("--to", mail->to, "Recipient address")->required();
+  test->callback([mail] {
+    auto settings = monitoring::LoadSmtpSettings(mail->smtp);
+    if (!settings.ok()) FailMonitorCommand(settings.error());
+    monitoring::SmtpClient client(*settings);
+    auto sent = client.Send({{mail->to}, "[esafe] test message",
+                             "This is a test of the e-mail settings esafe uses for monitoring alerts.\n"});
+    if (!sent.ok()) FailMonitorCommand(sent.error());
+    std::cout << "sent a test message to " << mail->to << " through " << settings->host << ":" << settings->port
+              << (settings->starttls ? " (STARTTLS" : " (no TLS") << (settings->username.empty() ? ")" : ", signed in)")
+              << "\n";
+  });
 }
 
 }  // namespace esafe::cli

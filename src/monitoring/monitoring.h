@@ -394,10 +394,20 @@ struct SmtpSettings {
   // Alerts at or above this severity are sent at once; the rest wait for the digest.
   Severity immediate_from = Severity::kHigh;
   std::string alert_url_base;           // e.g. "https://esafe.example/alerts/", for links; may be empty
+  // STARTTLS (RFC 3207) before anything else is sent; the relay's certificate is checked
+  // against `host` and the system's CAs, or `ca_file` when given.
+  bool starttls = false;
+  std::string ca_file;
+  // AUTH PLAIN (RFC 4954), only over TLS; the password is read from password_file
+  // (mode 0600) so that it is never in the settings file, the logs or the status.
+  std::string username;
+  std::string password;
 };
 
 // Parses SMTP settings YAML (host, port, from, helo, timeout_ms, immediate_from,
-// alert_url_base). Fails kInvalid with "FILE:LINE: reason".
+// alert_url_base, starttls, ca_file, username, password_file). Fails kInvalid with
+// "FILE:LINE: reason"; a username without starttls is refused (no password in clear),
+// and the password file is read when the settings are parsed.
 Result<SmtpSettings> ParseSmtpSettings(std::string_view yaml, std::string_view file_name);
 
 // True for a plain local@domain address: no spaces, angle brackets, CR or LF.

@@ -4,12 +4,18 @@
 #include <utility>  // before Asio: Boost 1.74 uses std::exchange without including it
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <sodium.h>
+#include <sys/stat.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "core/clock.h"
 #include "monitoring/monitoring.h"
@@ -26,7 +32,8 @@ constexpr size_t kMaxRecipients = 100;
 
 class Session {
  public:
-  explicit Session(const SmtpSettings& s) : settings_(s), socket_(io_) {}
+  explicit Session(const SmtpSettings& s)
+      : settings_(s), tls_context_(asio::ssl::context::tls_client), stream_(io_, tls_context_) {}
 
   Result<void> Connect() {
     boost::system::error_code ec;
@@ -41,7 +48,7 @@ class Session {
       for (const auto& r : results) endpoints.push_back(r.endpoint());
     }
     bool done = false;
-    asio::async_connect(socket_, endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) {
+    asio::async_connect(stream_.next_layer(), endpoints, [&](const boost::system::error_code& e, const tcp::endpoint&) {
       ec = e;
       done = true;
     });
@@ -57,11 +64,15 @@ class Session {
     while (true) {
       boost::system::error_code ec;
       bool done = false;
-      asio::async_read_until(socket_, asio::dynamic_buffer(buffer_, kMaxReplyBytes), "\r\n",
-                             [&](const boost::system::error_code& e, size_t) {
-                               ec = e;
-                               done = true;
-                             });
+      auto on_read = [&](const boost::system::error_code& e, size_t) {
+        ec = e;
+        done = true;
+      };
+      if (tls_) {
+        asio::async_read_until(stream_, asio::dynamic_buffer(buffer_, kMaxReplyBytes), "\r\n", on_read);
+      } else {
+        asio::async_read_until(stream_.next_layer(), asio::dynamic_buffer(buffer_, kMaxReplyBytes), "\r\n", on_read);
+      }
       ESAFE_TRY(RunUntil(done, step));
       if (ec) return Error::Internal(fmt::format("mail server: {} failed: {}", step, ec.message()));
       const size_t end = buffer_.find("\r\n");
@@ -80,10 +91,15 @@ class Session {
   Result<void> Write(const std::string& data, std::string_view step) {
     boost::system::error_code ec;
     bool done = false;
-    asio::async_write(socket_, asio::buffer(data), [&](const boost::system::error_code& e, size_t) {
+    auto on_write = [&](const boost::system::error_code& e, size_t) {
       ec = e;
       done = true;
-    });
+    };
+    if (tls_) {
+      asio::async_write(stream_, asio::buffer(data), on_write);
+    } else {
+      asio::async_write(stream_.next_layer(), asio::buffer(data), on_write);
+    }
     ESAFE_TRY(RunUntil(done, step));
     if (ec) return Error::Internal(fmt::format("mail server: {} failed: {}", step, ec.message()));
     return Ok();
@@ -94,13 +110,43 @@ class Session {
     return Expect(expected, step);
   }
 
+  // Upgrades the connection after "220 ready to start TLS": TLS 1.2 or later, the
+  // relay's certificate checked against the configured host name.
+  Result<void> StartTls() {
+    boost::system::error_code ec;
+    tls_context_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                             asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                             asio::ssl::context::no_tlsv1_1);
+    if (settings_.ca_file.empty()) {
+      tls_context_.set_default_verify_paths(ec);
+    } else {
+      tls_context_.load_verify_file(settings_.ca_file, ec);
+    }
+    if (ec) return Error::Internal(fmt::format("mail server: cannot load the certificate authorities: {}", ec.message()));
+    stream_.set_verify_mode(asio::ssl::verify_peer);
+    stream_.set_verify_callback(asio::ssl::host_name_verification(settings_.host));
+    if (!SSL_set_tlsext_host_name(stream_.native_handle(), settings_.host.c_str())) {
+      return Error::Internal("mail server: cannot set the TLS server name");
+    }
+    bool done = false;
+    stream_.async_handshake(asio::ssl::stream_base::client, [&](const boost::system::error_code& e) {
+      ec = e;
+      done = true;
+    });
+    ESAFE_TRY(RunUntil(done, "the TLS handshake"));
+    if (ec) return Error::Internal(fmt::format("mail server: the TLS handshake failed: {}", ec.message()));
+    tls_ = true;
+    buffer_.clear();  // nothing sent before the handshake may be trusted (RFC 3207 4.2)
+    return Ok();
+  }
+
  private:
   Result<void> RunUntil(bool& done, std::string_view step) {
     io_.restart();
     io_.run_for(settings_.timeout);
     if (!done) {
       boost::system::error_code ignored;
-      socket_.close(ignored);
+      stream_.next_layer().close(ignored);
       io_.restart();
       io_.run_for(std::chrono::milliseconds(100));  // let the cancelled operation finish
       return Error::Internal(fmt::format("mail server: timed out {}", step));
@@ -110,9 +156,39 @@ class Session {
 
   const SmtpSettings& settings_;
   asio::io_context io_;
-  tcp::socket socket_;
+  asio::ssl::context tls_context_;
+  asio::ssl::stream<tcp::socket> stream_;
+  bool tls_ = false;
   std::string buffer_;
 };
+
+// True when an EHLO reply offers `capability` (a line "250-STARTTLS", "250 AUTH PLAIN LOGIN").
+bool Offers(const std::string& ehlo_reply, std::string_view capability) {
+  std::istringstream lines(ehlo_reply);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.size() < 4) continue;
+    std::string words = line.substr(4);
+    for (char& c : words) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::istringstream in(words);
+    std::string word;
+    if (!(in >> word) || word != capability.substr(0, capability.find(' '))) continue;
+    if (capability.find(' ') == std::string_view::npos) return true;
+    const std::string wanted(capability.substr(capability.find(' ') + 1));
+    while (in >> word) {
+      if (word == wanted) return true;
+    }
+  }
+  return false;
+}
+
+std::string Base64(std::string_view bytes) {
+  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
 
 // Subjects are one line of printable ASCII: no header injection, no encoding to get wrong.
 std::string HeaderText(std::string_view in) {
@@ -185,8 +261,31 @@ Result<void> SmtpClient::Send(const MailMessage& message) {
   Session s(settings_);
   ESAFE_TRY(s.Connect());
   if (auto r = s.Expect('2', "the greeting"); !r.ok()) return r.error();
-  if (auto r = s.Command("EHLO " + settings_.helo, '2', "EHLO"); !r.ok()) {
+  auto ehlo = s.Command("EHLO " + settings_.helo, '2', "EHLO");
+  if (!ehlo.ok()) {
+    if (settings_.starttls) return ehlo.error();  // STARTTLS needs EHLO
     if (auto h = s.Command("HELO " + settings_.helo, '2', "HELO"); !h.ok()) return h.error();
+  }
+  if (settings_.starttls) {
+    // Never fall back to plain text: a relay (or something between) that does not offer
+    // STARTTLS gets nothing, not even the addresses.
+    if (!Offers(*ehlo, "STARTTLS")) return Error::Internal("mail server: STARTTLS is required but not offered");
+    if (auto r = s.Command("STARTTLS", '2', "STARTTLS"); !r.ok()) return r.error();
+    ESAFE_TRY(s.StartTls());
+    ehlo = s.Command("EHLO " + settings_.helo, '2', "EHLO after STARTTLS");
+    if (!ehlo.ok()) return ehlo.error();
+  }
+  if (!settings_.username.empty()) {
+    if (!settings_.starttls) return Error::Invalid("AUTH is only sent over STARTTLS", "username");
+    if (!Offers(*ehlo, "AUTH PLAIN")) return Error::Internal("mail server: AUTH PLAIN is not offered");
+    std::string token;
+    token.push_back('\0');
+    token += settings_.username;
+    token.push_back('\0');
+    token += settings_.password;
+    auto authed = s.Command("AUTH PLAIN " + Base64(token), '2', "AUTH");
+    sodium_memzero(token.data(), token.size());
+    if (!authed.ok()) return Error::Internal("mail server refused the user name or password");
   }
   if (auto r = s.Command("MAIL FROM:<" + settings_.from + ">", '2', "MAIL FROM"); !r.ok()) return r.error();
   for (const auto& to : message.to) {
@@ -214,7 +313,9 @@ Result<SmtpSettings> ParseSmtpSettings(std::string_view yaml, std::string_view f
   internal::YamlReader in(file_name);
   auto root = in.ParseMap(yaml, "SMTP settings");
   if (!root) return in.ToError();
-  in.CheckKeys(*root, {"host", "port", "from", "helo", "timeout_ms", "immediate_from", "alert_url_base"}, "smtp");
+  in.CheckKeys(*root, {"host", "port", "from", "helo", "timeout_ms", "immediate_from", "alert_url_base", "starttls",
+                       "ca_file", "username", "password_file"},
+              "smtp");
   SmtpSettings s;
   if (auto v = in.Text(*root, "host", true, 253)) s.host = *v;
   if (auto v = in.Integer(*root, "port", false, 1, 65535)) s.port = static_cast<uint16_t>(*v);
@@ -240,6 +341,40 @@ Result<SmtpSettings> ParseSmtpSettings(std::string_view yaml, std::string_view f
     } else {
       in.Fail((*root)["alert_url_base"].Mark(), "'alert_url_base' must start with https:// or http://");
     }
+  }
+  if (const auto node = (*root)["starttls"]) {
+    if (!node.IsScalar() || (node.Scalar() != "true" && node.Scalar() != "false")) {
+      in.Fail(node.Mark(), "'starttls' must be true or false");
+    } else {
+      s.starttls = node.Scalar() == "true";
+    }
+  }
+  // Files named in the settings are found beside them, whatever the working directory.
+  const std::filesystem::path beside = std::filesystem::path(file_name).parent_path();
+  auto resolve = [&](const std::string& p) { return std::filesystem::path(p).is_absolute() ? p : (beside / p).string(); };
+  if (auto v = in.Text(*root, "ca_file", false, 1000)) s.ca_file = resolve(*v);
+  if (auto v = in.Text(*root, "username", false, 200)) s.username = *v;
+  if (auto v = in.Text(*root, "password_file", false, 1000)) {
+    const std::string path = resolve(*v);
+    struct stat st {};
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (!file || ::stat(path.c_str(), &st) != 0) {
+      in.Fail((*root)["password_file"].Mark(), "'password_file' cannot be read");
+    } else if ((st.st_mode & 077) != 0) {
+      in.Fail((*root)["password_file"].Mark(), "'password_file' must be readable by its owner only (chmod 600)");
+    } else {
+      s.password = text.str();
+      while (!s.password.empty() && (s.password.back() == '\n' || s.password.back() == '\r')) s.password.pop_back();
+      if (s.password.empty()) in.Fail((*root)["password_file"].Mark(), "'password_file' is empty");
+    }
+  }
+  if (!s.username.empty() && s.password.empty() && in.ok()) {
+    in.Fail((*root)["username"].Mark(), "'username' needs 'password_file'");
+  }
+  if (!s.username.empty() && !s.starttls && in.ok()) {
+    in.Fail((*root)["username"].Mark(), "'username' needs 'starttls: true': a password is never sent in clear");
   }
   if (!in.ok()) return in.ToError();
   return s;

@@ -1,5 +1,7 @@
 // E-mail: the SMTP client against a tiny SMTP sink started here on 127.0.0.1, and the
 // notifier sending the most severe alerts at once and the rest in a digest.
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +9,8 @@
 
 #include <boost/asio.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -81,6 +85,32 @@ TEST(SmtpSettingsTest, ParsesAndRefusesWithLines) {
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.error().message, HasSubstr("smtp.yaml:2: 'port' must be from 1 to 65535"));
   EXPECT_THAT(bad.error().message, HasSubstr("smtp.yaml:3: 'from' must be an e-mail address"));
+}
+
+// A password is never sent in clear: AUTH needs STARTTLS, and the password lives in a file
+// only its owner can read, never in the settings.
+TEST(SmtpSettingsTest, AUserNameNeedsStartTlsAndAPrivatePasswordFile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("esafe-smtp-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto pw = dir / "password";
+  { std::ofstream(pw) << "s3cret\n"; }
+  std::filesystem::permissions(pw, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const std::string file = (dir / "smtp.yaml").string();
+  const std::string base = "host: relay.example\nfrom: alerts@p.example\nusername: esafe\npassword_file: password\n";
+  auto clear = ParseSmtpSettings(base, file);
+  ASSERT_FALSE(clear.ok());
+  EXPECT_THAT(clear.error().message, HasSubstr("smtp.yaml:3: 'username' needs 'starttls: true'"));
+  auto ok = ParseSmtpSettings(base + "starttls: true\n", file);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->password, "s3cret");  // read from the file beside the settings, newline dropped
+  EXPECT_TRUE(ok->starttls);
+  std::filesystem::permissions(pw, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  auto loose = ParseSmtpSettings(base + "starttls: true\n", file);
+  ASSERT_FALSE(loose.ok());
+  EXPECT_THAT(loose.error().message, HasSubstr("smtp.yaml:4: 'password_file' must be readable by its owner only"));
+  EXPECT_THAT(ParseSmtpSettings("host: r.example\nfrom: a@p.example\nstarttls: yes\n", file).error().message,
+              HasSubstr("'starttls' must be true or false"));
+  std::filesystem::remove_all(dir);
 }
 
 class NotifierTest : public incidents::IncidentFixture {};
