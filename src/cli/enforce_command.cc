@@ -241,6 +241,9 @@ void RegisterEnforceCommands(CLI::App& app) {
     command->add_option("--origin", rpz->origin, "Zone name (for the comment; records are relative)")
         ->capture_default_str();
     command->add_option("--ttl", rpz->ttl, "TTL of the zone's records, seconds")->capture_default_str();
+    command->add_flag("!--no-doh-canary", rpz->doh_canary,
+                      "Leave out use-application-dns.net (by default NXDOMAIN, so browsers do not switch to "
+                      "DNS-over-HTTPS around the filter)");
     command->callback([=] {
       filter::LoadReport report;
       std::vector<filter::ProfileProblem> problems;

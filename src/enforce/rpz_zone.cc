@@ -78,6 +78,11 @@ Result<RpzStats> ExportRpz(const filter::PolicyState& state, std::string_view pr
     out << name << " CNAME rpz-passthru.\n";
     ++stats.passthru;
   }
+  if (options.doh_canary && !blocked.count("use-application-dns.net")) {
+    out << "; the DNS-over-HTTPS canary: browsers keep using this filtered resolver\n"
+        << "use-application-dns.net CNAME .\n";
+    stats.doh_canary = true;
+  }
   if (profile->profile->safe_search) {
     for (const auto& [name, target] : SafeSearchDnsMappings()) {
       // A blocked engine stays blocked.

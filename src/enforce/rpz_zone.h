@@ -7,7 +7,7 @@
 // "domain CNAME ." and "*.domain CNAME ." (NXDOMAIN for the name and its subdomains);
 // the profile's and no agency's override allows as "domain CNAME rpz-passthru."; and, for
 // profiles with safe search, the search engines' names as CNAMEs to their safe-search
-// hosts. URL and hashed entries have no DNS form and are left to the proxy; so are time
+// hosts; and the DoH canary use-application-dns.net as NXDOMAIN. URL and hashed entries have no DNS form and are left to the proxy; so are time
 // rules (DNS answers are cached) and warn categories (DNS cannot click through).
 //
 // Pure function of the state given; thread-safe.
@@ -27,6 +27,10 @@ struct RpzOptions {
   std::string origin = "rpz.esafe.";  // the zone's name
   uint32_t ttl = 300;
   uint32_t serial = 0;                // 0: derived from the current time
+  // Answer the DNS-over-HTTPS canary use-application-dns.net with NXDOMAIN, so that
+  // browsers (Firefox) keep their queries on this filtered resolver instead of turning
+  // on DoH to a resolver outside it. DoH resolvers themselves are the `doh` category.
+  bool doh_canary = true;
 };
 
 struct RpzStats {
@@ -34,6 +38,7 @@ struct RpzStats {
   size_t passthru = 0;
   size_t safe_search = 0;
   size_t skipped = 0;  // entries that are not DNS names (IP literals, bad labels)
+  bool doh_canary = false;
 };
 
 // Writes the zone for `profile` to `out`. NotFound for an unknown profile.

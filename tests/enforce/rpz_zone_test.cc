@@ -37,6 +37,15 @@ TEST(RpzZoneTest, PupilZone) {
   EXPECT_NE(zone.find("\nwww.google.com CNAME forcesafesearch.google.com.\n"), std::string::npos);
   EXPECT_NE(zone.find("\nwww.youtube.com CNAME restrict.youtube.com.\n"), std::string::npos);
   EXPECT_EQ(stats.passthru, 1u);
+  // Browsers that find the canary NXDOMAIN keep their queries on this resolver.
+  EXPECT_NE(zone.find("\nuse-application-dns.net CNAME .\n"), std::string::npos);
+  EXPECT_TRUE(stats.doh_canary);
+  auto policy = testing::TestPolicy();
+  std::ostringstream without;
+  RpzOptions options;
+  options.doh_canary = false;
+  ASSERT_TRUE(ExportRpz(*policy, "primary", options, without).ok());
+  EXPECT_EQ(without.str().find("use-application-dns.net"), std::string::npos);
 }
 
 TEST(RpzZoneTest, StaffZoneAndErrors) {

@@ -541,6 +541,8 @@ TEST(UnboundTest, RpzExportBlocksListedNames) {
   EXPECT_EQ(Resolve(port, "adult.test").first, 3);      // NXDOMAIN
   EXPECT_EQ(Resolve(port, "www.adult.test").first, 3);  // and its subdomains
   EXPECT_EQ(Resolve(port, "casino.test").first, 3);
+  // The DoH canary answers NXDOMAIN, so browsers keep using this filtered resolver.
+  EXPECT_EQ(Resolve(port, "use-application-dns.net").first, 3);
 }
 
 }  // namespace
