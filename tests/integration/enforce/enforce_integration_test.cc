@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -370,7 +371,8 @@ TEST_F(SquidTest, SquidHelper) {
              "external_acl_type esafe_acl ttl=0 negative_ttl=0 children-max=2 concurrency=20 %ru %>a %un %>rm " +
              g_esafe + " squid-helper --mode acl" + common +
              "\nacl esafe_ok external esafe_acl\n"
-             "http_access deny CONNECT !esafe_ok\n");
+             "http_access deny CONNECT !esafe_ok\n"
+             "url_rewrite_access deny CONNECT\n");
   if (HasFatalFailure()) return;
 
   // A pupil asking for a listed adult site is sent to the block page.
@@ -406,8 +408,13 @@ TEST_F(SquidTest, SquidHelper) {
 
   // An unlisted site passes for the pupil.
   EXPECT_EQ(Ask("127.0.0.2", squid_port_, Get(Url("ok.test"))).status, 200);
+  // A blocked tunnel asked for again is decided (and logged) again: no cached answer.
+  EXPECT_EQ(Ask("127.0.0.2", squid_port_, Connect("adult.test:" + std::to_string(origin_.port()))).status, 403);
 
+  // Each request logged exactly once (issue 17 item 5): ten requests, ten decisions; the
+  // ACL helper decides CONNECT only and the rewrite helper everything else.
   const std::string decisions = Decisions();
+  EXPECT_EQ(std::count(decisions.begin(), decisions.end(), '\n'), 10) << decisions;
   EXPECT_NE(decisions.find("\"point\":\"squid-helper\""), std::string::npos) << decisions;
   EXPECT_NE(decisions.find("\"client\":\"127.0.0.2\",\"user\":null,\"site\":null,\"site_id\":null,"
                            "\"agency_id\":null,\"profile\":\"pupil\",\"url\":\"http://adult.test/page\","
@@ -473,8 +480,12 @@ TEST_F(SquidTest, Icap) {
     EXPECT_TRUE(std::string(buffer).starts_with("ICAP/1.0 400")) << buffer;
   }
   EXPECT_EQ(Ask("127.0.0.2", squid_port_, Get(Url("ok.test"))).status, 200);
+  EXPECT_EQ(Ask("127.0.0.2", squid_port_, Connect("adult.test:" + std::to_string(origin_.port()))).status, 403);
   EXPECT_TRUE(icap.Running());
-  EXPECT_NE(Decisions().find("\"point\":\"icap\""), std::string::npos);
+  const std::string decisions = Decisions();
+  EXPECT_NE(decisions.find("\"point\":\"icap\""), std::string::npos);
+  // Each request logged exactly once: eight requests (the repeated tunnel too), eight decisions.
+  EXPECT_EQ(std::count(decisions.begin(), decisions.end(), '\n'), 8) << decisions;
 }
 
 // A tiny DNS client: the response code and answer count for an A query.
