@@ -92,11 +92,25 @@ Result<ClientMap> ClientMap::Build(const ProfileSet& set, const std::vector<Clie
 }
 
 ClientMatch ClientMap::Resolve(std::string_view address, std::string_view user) const {
+  ClientMatch by_address = ResolveAddress(address);
   if (!user.empty() && user != "-") {
     for (const auto& group : groups_) {
-      if (GroupHasMember(group, user)) return {group.profile, "", std::nullopt, std::nullopt, "group " + group.name};
+      if (!GroupHasMember(group, user)) continue;
+      // The group decides the profile; where it names no agency, the member's decisions
+      // belong to the site and agency of the address they connect from.
+      ClientMatch match{group.profile, by_address.site, by_address.site_id, by_address.agency_id, "group " + group.name};
+      if (group.agency_id || group.site_id || !group.site.empty()) {
+        match.site = group.site;
+        match.site_id = group.site_id;
+        match.agency_id = group.agency_id;
+      }
+      return match;
     }
   }
+  return by_address;
+}
+
+ClientMatch ClientMap::ResolveAddress(std::string_view address) const {
   // Squid's %>A may be "addr/fqdn"; IPv6 may arrive bracketed.
   std::string_view text = address.substr(0, address.find('/'));
   if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);

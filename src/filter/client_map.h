@@ -41,6 +41,8 @@ class ClientMap {
   // "10.1.2.3/host.example" as Squid sends %>A; an unreadable address maps by group or to
   // the default). `user` is "" or "-" when the proxy did not authenticate.
   ClientMatch Resolve(std::string_view address, std::string_view user) const;
+  // The range (or default) alone, ignoring groups.
+  ClientMatch ResolveAddress(std::string_view address) const;
 
  private:
   struct Range {

@@ -446,20 +446,23 @@ Result<ProfileSet> ParseProfileSet(std::string_view text, const std::string& sou
   }
   if (const YAML::Node groups = root["groups"]) {
     if (!groups.IsSequence()) {
-      r.Problem(groups, "'groups' must be a list of {name: …, profile: …, members: […]}");
+      r.Problem(groups, "'groups' must be a list of {name: …, profile: …, members: […], agency: …, site: …}");
     } else {
       for (const auto& node : groups) {
         if (!node.IsMap()) {
           r.Problem(node, "a user group is a map with name, profile and members");
           continue;
         }
-        r.OnlyKeys(node, {"name", "profile", "members"}, "a user group");
+        r.OnlyKeys(node, {"name", "profile", "members", "site", "site_id", "agency"}, "a user group");
         UserGroup group;
         group.line = Reader::Line(node);
         if (auto name = r.Text(node, "name", true, "a user group")) group.name = *name;
         if (auto profile = r.Text(node, "profile", true, "a user group")) group.profile = *profile;
         check_profile(node, group.profile);
         group.members = r.Strings(node, "members");
+        if (auto site = r.Text(node, "site", false, "a user group")) group.site = *site;
+        group.site_id = r.Integer(node, "site_id");
+        group.agency_id = r.Integer(node, "agency");
         set.groups.push_back(std::move(group));
       }
     }

@@ -104,10 +104,16 @@ struct ClientRange {
 // Users (as the proxy authenticated them) in a group, mapped to a profile. A member
 // ending in '*' matches names starting with what precedes it; "*@staff.example" style
 // patterns (leading '*') match names ending with what follows.
+// A group may name the site and agency its members belong to; when it does not, a
+// member's decisions take the site and agency of the address they connect from, so that
+// a signed-in user's alerts still reach that agency.
 struct UserGroup {
   std::string name;
   std::string profile;
   std::vector<std::string> members;
+  std::string site;                  // optional label
+  std::optional<int64_t> site_id;
+  std::optional<int64_t> agency_id;
   size_t line = 0;
 };
 

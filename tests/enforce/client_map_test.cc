@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "enforce/test_policy.h"
+#include "filter/profile_set.h"
 
 namespace esafe::filter {
 namespace {
@@ -33,6 +34,32 @@ TEST(ClientMapTest, LongestPrefixGroupsAndDefault) {
   EXPECT_EQ(teacher.via, "group teachers");
   EXPECT_EQ(map->Resolve("10.1.2.3", "carol").profile, "staff");
   EXPECT_EQ(map->Resolve("10.1.2.3", "carolyn").profile, "primary");
+  // A group naming no agency: the teacher's decisions belong to the school they connect from.
+  EXPECT_EQ(teacher.agency_id, 7);
+  EXPECT_EQ(teacher.site, "School");
+  EXPECT_EQ(teacher.site_id, 3);
+}
+
+// A group that names its agency and site: its members' decisions belong to them wherever
+// they connect from (issue 17 item 7: signed-in users' alerts reach their agency).
+TEST(ClientMapTest, AGroupNamingAnAgencyGivesItsMembersDecisions) {
+  std::vector<ProfileProblem> problems;
+  const std::string yaml = std::string(enforce::testing::kProfilesYaml) +
+                           "  - name: library staff\n    profile: staff\n    members: [\"*@library.example\"]\n"
+                           "    agency: 3\n    site: Central Library\n    site_id: 9\n";
+  auto set = ParseProfileSet(yaml, "groups.yaml", problems);
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  auto map = ClientMap::Build(*set);
+  ASSERT_TRUE(map.ok());
+  auto m = map->Resolve("192.0.2.50", "ann@library.example");
+  EXPECT_EQ(m.profile, "staff");
+  EXPECT_EQ(m.agency_id, 3);
+  EXPECT_EQ(m.site_id, 9);
+  EXPECT_EQ(m.site, "Central Library");
+  auto refused = ParseProfileSet(std::string(enforce::testing::kProfilesYaml) +
+                                     "  - name: x\n    profile: staff\n    members: [a]\n    agency: three\n",
+                                 "groups.yaml", problems);
+  EXPECT_FALSE(refused.ok());
 }
 
 TEST(ClientMapTest, DirectoryRangesAndFileWinsTies) {
