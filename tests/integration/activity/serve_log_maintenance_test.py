@@ -10,33 +10,21 @@ afterwards and every batch sent was acknowledged.
 Usage: serve_log_maintenance_test.py ESAFE_BIN
 """
 import datetime
-import http.cookiejar
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from esafe_server import Api, fail, free_port, start_serve, stop  # noqa: E402
 
 BIN = sys.argv[1]
 PASSWORD = "maintenance-test-password-1"
-
-
-def fail(message):
-    print("FAIL:", message)
-    sys.exit(1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def iso(dt):
@@ -72,26 +60,6 @@ def verify(log_dir):
     return out.returncode, report
 
 
-class Api:
-    def __init__(self, base):
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.csrf = ""
-
-    def call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if self.csrf:
-            req.add_header("X-CSRF-Token", self.csrf)
-        try:
-            with self.opener.open(req, timeout=30) as r:
-                return r.status, json.loads(r.read() or b"null")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"null")
-
-
 def main():
     tmp = tempfile.mkdtemp(prefix="esafe-maintenance-")
     server = None
@@ -105,19 +73,8 @@ def main():
         if added.returncode != 0:
             fail(f"user add: {added.stderr}")
         port = free_port()
-        server = subprocess.Popen([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{port}", "--activity-log",
-                                   log_dir, "--ingest-socket", sock, "--seal-interval", "2"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        started = time.time()
-        seen = ""
-        while "esafe is running at" not in seen:
-            line = server.stdout.readline()
-            if not line:
-                fail(f"serve exited early: {seen}")
-            seen += line
-            if time.time() - started > 60:
-                fail("serve did not start within 60 s")
-        threading.Thread(target=lambda: server.stdout.read(), daemon=True).start()
+        server, _ = start_serve([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{port}", "--activity-log",
+                                 log_dir, "--ingest-socket", sock, "--seal-interval", "2"])
 
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
         old = now - datetime.timedelta(days=200)
@@ -141,12 +98,12 @@ def main():
         print(f"sealed within {15 - (deadline - time.time()):.1f} s: {report['segments']} segment(s)")
 
         # A sender keeps sending while the hold and the retention run go through the API.
-        stop = threading.Event()
+        halt = threading.Event()
         sent = {"batches": 0, "events": 0, "bad": []}
 
         def sender():
             n = 1000
-            while not stop.is_set():
+            while not halt.is_set():
                 lines = [event(datetime.datetime.now(datetime.timezone.utc), "10.1.0.6", n + i) for i in range(10)]
                 n += 10
                 try:
@@ -164,10 +121,7 @@ def main():
         thread = threading.Thread(target=sender)
         thread.start()
         api = Api(f"http://127.0.0.1:{port}")
-        status, session = api.call("POST", "/api/v1/session", {"username": "admin", "password": PASSWORD})
-        if status != 200:
-            fail(f"sign-in: {status} {session}")
-        api.csrf = session["csrf_token"]
+        api.sign_in("admin", PASSWORD)
         status, hold = api.call("POST", "/api/v1/activity/holds",
                                 {"id": "INC-2026-17", "cidr": "10.9.0.1/32", "reason": "incident 17: police asked"})
         if status != 201:
@@ -181,7 +135,7 @@ def main():
         if run["events_deleted"] != 10 or run["events_kept_by_hold"] != 10:
             fail(f"retention should delete the 10 unheld expired events and keep the 10 held: {run}")
         time.sleep(3)  # the sender keeps going past another timed seal
-        stop.set()
+        halt.set()
         thread.join()
         if sent["bad"] or sent["batches"] < 5:
             fail(f"the sender was not served throughout: {sent}")
@@ -204,12 +158,7 @@ def main():
         print(f"ok: {sent['batches']} batches acknowledged during the hold and retention run; {report['events']} "
               f"events verify in {report['segments']} segments")
     finally:
-        if server and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop(server)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

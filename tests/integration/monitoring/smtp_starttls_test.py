@@ -13,11 +13,9 @@ set through the API; the alert becomes an incident.
 Usage: smtp_starttls_test.py ESAFE_BIN SOURCE_DIR
 """
 import datetime
-import http.cookiejar
 import json
 import os
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -25,25 +23,15 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from esafe_server import Api, fail, free_port, start_serve, stop  # noqa: E402
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 BIN, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 USER, PASSWORD = "esafe-alerts", "relay-secret-7"
-
-
-def fail(message):
-    print("FAIL:", message)
-    sys.exit(1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Inbox:
@@ -151,43 +139,14 @@ def main():
         db = "sqlite:" + os.path.join(tmp, "esafe.db")
         log_dir, sock = os.path.join(tmp, "log"), os.path.join(tmp, "ingest.sock")
         web_port = free_port()
-        server = subprocess.Popen([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{web_port}", "--demo",
+        server, out = start_serve([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{web_port}", "--demo",
                                    "--activity-log", log_dir, "--ingest-socket", sock, "--smtp", good,
-                                   "--monitor-terms", os.path.join(SRC, "data", "monitoring", "terms")],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp)
-        out, password = "", None
-        started = time.time()
-        while "esafe is running at" not in out or password is None:
-            line = server.stdout.readline()
-            if not line:
-                fail(f"serve exited early: {out}")
-            out += line
-            if "sign in as admin with password" in line:
-                password = line.split("sign in as admin with password ")[1].split()[0]
-            if time.time() - started > 120:
-                fail("serve did not start")
-        threading.Thread(target=lambda: server.stdout.read(), daemon=True).start()
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        csrf = ""
-
-        def api(method, path, body=None):
-            data = None if body is None else json.dumps(body).encode()
-            req = urllib.request.Request(f"http://127.0.0.1:{web_port}{path}", data=data, method=method)
-            if data is not None:
-                req.add_header("Content-Type", "application/json")
-            if csrf:
-                req.add_header("X-CSRF-Token", csrf)
-            try:
-                with opener.open(req, timeout=30) as r:
-                    return r.status, json.loads(r.read() or b"null")
-            except urllib.error.HTTPError as e:
-                return e.code, json.loads(e.read() or b"null")
-
-        status, session = api("POST", "/api/v1/session", {"username": "library.eslo", "password": password})
-        if status != 200:
-            fail(f"sign-in: {status} {session}")
-        csrf = session["csrf_token"]
+                                   "--monitor-terms", os.path.join(SRC, "data", "monitoring", "terms")], cwd=tmp,
+                                  also=("sign in as admin with password",))
+        password = out.split("sign in as admin with password ")[1].split()[0]
+        client_api = Api(f"http://127.0.0.1:{web_port}")
+        session = client_api.sign_in("library.eslo", password)
+        api = client_api.call
         agency = session["user"]["agency_id"]
         status, added = api("POST", "/api/v1/alert-recipients", {"name": "Library DSL", "email": "dsl@library.example"})
         if status != 201:
@@ -229,12 +188,7 @@ def main():
             fail(f"the alert becomes an incident: {status} {triaged}")
         print(f"ok: mail-test and the alert e-mail went over STARTTLS with AUTH; incident {triaged['incident_id']}")
     finally:
-        if server and server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop(server)
         for relay in relays:
             relay.stop()
         shutil.rmtree(tmp, ignore_errors=True)
