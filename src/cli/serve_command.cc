@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
+#include "filter/profile_set.h"
 #include "monitoring/live_activity.h"
 #include "plan/plan.h"
 #include "standards/standards.h"
@@ -143,7 +144,8 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_flag("--secure-cookies", secure_cookies, "Mark the session cookie Secure (when served behind TLS)");
   serve->add_option("--threads", threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
   serve->add_option("--profiles", profiles,
-                    "Filtering profiles YAML whose mandatory lists review requests are checked against")
+                    "Filtering profiles YAML: the profiles a site may be given, and the mandatory lists review "
+                    "requests are checked against")
       ->capture_default_str();
   serve->add_option("--activity-log", activity_log,
                     "The activity log directory to search and report on (with --demo, filled with a "
@@ -238,6 +240,13 @@ void RegisterServeCommands(CLI::App& app) {
       // The web app still serves; only approvals of unblock requests wait for the lists.
       std::cerr << "esafe serve: mandatory lists not loaded (" << mandatory.error().message
                 << "); unblock requests cannot be approved until they are\n";
+    }
+    std::vector<filter::ProfileProblem> profile_problems;
+    if (auto set = filter::LoadProfileSet(profiles, profile_problems)) {
+      for (const auto& profile : set->profiles) options.profile_names.push_back(profile.name);
+    } else {
+      std::cerr << "esafe serve: filtering profiles not loaded (" << set.error().message
+                << "); no site's filtering profile can be set until they are\n";
     }
     web::App web_app(*db, options);
     web::HttpServer server(web_app, options.max_upload_body);

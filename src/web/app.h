@@ -34,6 +34,10 @@ struct AppOptions {
   // The illegal-content lists, so that review requests for them are refused and never
   // stored; null when they could not be loaded (then no unblock can be approved).
   std::shared_ptr<const filter::MandatoryLists> mandatory_lists;
+  // The profile names of the filtering profiles file (`serve --profiles`), in file order:
+  // the names a site's filtering profile may be set to. Empty when the file was not loaded
+  // (then no site's profile can be set).
+  std::vector<std::string> profile_names;
   // The activity log directory; "" when none is configured (the activity routes then
   // answer 404 saying so). Report files go to activity_reports_dir ("" = DIR/reports).
   std::string activity_log_dir;

@@ -1,6 +1,7 @@
 // Routes: review requests from the block page and their decision by agency e-safety
-// officers, and the override versions approvals make (capability: src/enforce,
-// review_requests.h and override_versions.h).
+// officers, the override versions approvals make, and each directory site's filtering
+// profile (capability: src/enforce, review_requests.h, override_versions.h and
+// site_profiles.h).
 //
 // The public pages (/blocked, /blocked/status) are HTML rendered here, with no script:
 // whoever hit the block page may be on a locked-down machine, and a plain form works
@@ -11,6 +12,7 @@
 #include "enforce/block_page.h"
 #include "enforce/override_versions.h"
 #include "enforce/review_requests.h"
+#include "enforce/site_profiles.h"
 #include "incidents/contacts.h"
 #include "web/route_table.h"
 
@@ -317,6 +319,28 @@ void AddFilterRoutes(RouteTable& t) {
       {"required", {"reason"}},
       {"additionalProperties", false},
       {"properties", {{"reason", {{"type", "string"}, {"maxLength", 1000}}}}}};
+  t.schemas["SiteFilteringProfile"] = {
+      {"type", "object"},
+      {"description", "the filtering profile a directory site's clients are filtered with (enforcement points "
+                      "started with --db map the site's address ranges to it)"},
+      {"properties",
+       {{"site_id", {{"type", "integer"}}},
+        {"site", {{"type", "string"}}},
+        {"agency_id", {{"type", "integer"}}},
+        {"profile", {{"type", "string"}, {"nullable", true}, {"description", "null when none is set"}}},
+        {"updated_at", {{"type", "string"}, {"nullable", true}}},
+        {"can_edit", {{"type", "boolean"}, {"description", "whether you may change it"}}}}}};
+  t.schemas["SiteFilteringProfileInput"] = {
+      {"type", "object"},
+      {"required", {"profile"}},
+      {"additionalProperties", false},
+      {"properties",
+       {{"profile", {{"type", "string"}, {"description", "one of GET /api/v1/filtering-profiles"}}}}}};
+  t.schemas["FilteringProfileNames"] = {
+      {"type", "object"},
+      {"description", "the profile names of the profiles file the server loaded (esafe serve --profiles), in file "
+                      "order; empty when none was loaded"},
+      {"properties", {{"profiles", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}};
   t.schemas["OverrideVersion"] = {
       {"type", "object"},
       {"properties",
@@ -463,6 +487,43 @@ void AddFilterRoutes(RouteTable& t) {
                       },
                       .summary = "Override versions, newest first, with who changed what and why", .tag = "filtering",
                       .response_schema = "[OverrideVersion]", .query_params = {"agency_id"}});
+
+  // ---- each directory site's filtering profile ----
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/filtering-profiles",
+                      .handler = [opts](const Call&) {
+                        return JsonResponse(200, Json{{"profiles", opts->profile_names}});
+                      },
+                      .summary = "The filtering profiles a site may be given (the names in the server's profiles "
+                                 "file)",
+                      .tag = "filtering", .response_schema = "FilteringProfileNames"});
+  t.routes.push_back({.method = "GET", .pattern = "/api/v1/sites/{id}/filtering-profile",
+                      .handler = [db](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        return Reply(enforce::GetSiteProfile(*db, call.who(), *id));
+                      },
+                      .summary = "A site's filtering profile (null when none is set) and whether you may change it",
+                      .tag = "filtering", .response_schema = "SiteFilteringProfile"});
+  t.routes.push_back({.method = "PUT", .pattern = "/api/v1/sites/{id}/filtering-profile",
+                      .handler = [db, opts, body_of](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        auto body = body_of(call);
+                        if (!body.ok()) return ErrorResponse(body.error());
+                        for (const auto& [key, value] : body->items()) {
+                          if (key != "profile") return ErrorResponse(Error::Invalid("unknown field '" + key + "'", key));
+                        }
+                        if (!body->contains("profile") || !(*body)["profile"].is_string()) {
+                          return ErrorResponse(Error::Invalid("choose a filtering profile", "profile"));
+                        }
+                        return Reply(enforce::SetSiteProfile(*db, call.who(), *id, (*body)["profile"].get<std::string>(),
+                                                             opts->profile_names));
+                      },
+                      .summary = "Set a site's filtering profile (the site's agency's e-safety officer or a partnership "
+                                 "manager; audited); enforcement points started with --db use it once they reload "
+                                 "(kill -HUP)",
+                      .tag = "filtering", .request_schema = "SiteFilteringProfileInput",
+                      .response_schema = "SiteFilteringProfile"});
 }
 
 }  // namespace esafe::web

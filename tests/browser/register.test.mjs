@@ -45,7 +45,9 @@ describe('esafe browser UI', { timeout: 180000 }, () => {
     assert.ok(fs.existsSync(ESAFE_BIN), `no esafe binary at ${ESAFE_BIN}`);
     fs.mkdirSync(SHOTS, { recursive: true });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'esafe-browser-'));
-    server = startServer(ESAFE_BIN, tmp, await freePort());
+    // The shipped profiles file, so the site's filtering profile can be set.
+    const profiles = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../data/filter/profiles.yaml');
+    server = startServer(ESAFE_BIN, tmp, await freePort(), ['--profiles', profiles]);
     ({ url: base, password } = await server.ready);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -148,6 +150,37 @@ describe('esafe browser UI', { timeout: 180000 }, () => {
     const text = await row.innerText();
     assert.ok(text.includes(AGENCY), `the site row does not name its agency: ${text}`);
     assert.ok(text.includes('10.99.0.0/24, 10.99.1.0/24'), `the site row lacks its IP ranges: ${text}`);
+  });
+
+  test('sets the site\'s filtering profile from its page, with the error beside the field', async () => {
+    await page.goto(`${base}#/sites`);
+    await page.getByRole('link', { name: SITE, exact: true }).click();
+    await page.getByRole('heading', { name: `Edit site: ${SITE}` }).waitFor();
+    const panel = page.getByRole('region', { name: 'Filtering profile' });
+    await panel.waitFor();
+    assert.match(await panel.locator('#site-profile-current').innerText(), /No profile is set/);
+    const select = panel.getByLabel('Profile', { exact: true });
+    // Saving without choosing: the server's message appears beside the select, which gets focus.
+    await panel.getByRole('button', { name: 'Save profile' }).click();
+    const error = panel.locator('.field-error');
+    await error.waitFor({ state: 'visible' });
+    assert.match(await error.innerText(), /secondary/);
+    assert.equal(await select.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'site-profile-select');
+    // By keyboard: choose a profile and save.
+    await select.focus();
+    await select.selectOption('secondary');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('#status').getByText('this site is now filtered with the profile “secondary”').waitFor();
+    assert.equal(await error.isVisible(), false);
+    assert.match(await panel.locator('#site-profile-current').innerText(), /Current profile: secondary/);
+    // Read back after a reload.
+    await page.reload();
+    await page.getByRole('heading', { name: `Edit site: ${SITE}` }).waitFor();
+    const again = page.getByRole('region', { name: 'Filtering profile' }).getByLabel('Profile', { exact: true });
+    await again.waitFor();
+    assert.equal(await again.inputValue(), 'secondary');
   });
 
   test('adds an access location at that site', async () => {

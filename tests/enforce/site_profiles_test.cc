@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -55,6 +56,73 @@ TEST(SiteProfilesTest, SiteRangesMapToTheSiteProfile) {
   EXPECT_EQ(client.profile, "primary");
   EXPECT_EQ(client.site, "Central Library");
   EXPECT_EQ(map->Resolve("172.16.6.20", "").via, "default");  // Branch has no profile
+  db->reset();
+  std::filesystem::remove_all(dir);
+}
+
+// The capability's rules, whoever calls it: partnership managers any site, an agency
+// officer their own agency's (another's is NotFound), readers of the agency may read, the
+// board may not; names checked against the loaded profiles, Conflict when none are.
+TEST(SiteProfilesTest, WhoMayReadAndSetASitesProfile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("esafe-site-rules-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto db = store::Open("sqlite:" + (dir / "esafe.db").string());
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  auto inserted = (*db)->Transaction<int64_t>([](store::Connection& c) -> Result<int64_t> {
+    const std::string now = clock::NowIso8601();
+    for (const char* name : {"Library service", "Riverside Primary"}) {
+      ESAFE_TRY(c.Execute("INSERT INTO agencies (name, sector, membership_type, created_at, updated_at) "
+                          "VALUES (?, 'library', 'full', ?, ?)", {std::string(name), now, now}));
+    }
+    ESAFE_TRY(c.Execute("INSERT INTO sites (agency_id, name, site_type, ip_ranges, created_at, updated_at) "
+                        "VALUES (1, 'Central Library', 'library', '172.16.5.0/24', ?, ?)", {now, now}));
+    return c.Execute("INSERT INTO sites (agency_id, name, site_type, ip_ranges, created_at, updated_at) "
+                     "VALUES (2, 'Mill Lane', 'school', '172.16.7.0/24', ?, ?)", {now, now});
+  });
+  ASSERT_TRUE(inserted.ok()) << inserted.error().message;
+  const std::vector<std::string> names = {"primary", "staff"};
+  auto as = [](access::Role role, std::optional<int64_t> agency) {
+    access::Principal p;
+    p.user_id = 7;
+    p.username = "someone";
+    p.role = role;
+    p.agency_id = agency;
+    return p;
+  };
+  // The error's kind; nullopt when the call succeeded.
+  auto kind = [](const auto& r) { return r.ok() ? std::optional<ErrorKind>() : std::optional(r.error().kind); };
+  const auto officer = as(access::Role::kAgencyOfficer, 1);
+  const auto staff = as(access::Role::kAgencyStaff, 1);
+  const auto auditor = as(access::Role::kAuditor, std::nullopt);
+  const auto board = as(access::Role::kBoardMember, std::nullopt);
+  const auto admin = as(access::Role::kPartnershipAdmin, std::nullopt);
+
+  auto set = SetSiteProfile(**db, officer, 1, "staff", names);
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ((*set)["profile"], "staff");
+  EXPECT_EQ(kind(SetSiteProfile(**db, officer, 2, "staff", names)), ErrorKind::kNotFound);
+  EXPECT_EQ(kind(GetSiteProfile(**db, officer, 2)), ErrorKind::kNotFound);
+  EXPECT_EQ(kind(SetSiteProfile(**db, staff, 1, "staff", names)), ErrorKind::kForbidden);
+  EXPECT_EQ(kind(SetSiteProfile(**db, auditor, 1, "staff", names)), ErrorKind::kForbidden);
+  EXPECT_EQ(kind(SetSiteProfile(**db, board, 1, "staff", names)), ErrorKind::kForbidden);
+  EXPECT_EQ(kind(GetSiteProfile(**db, board, 1)), ErrorKind::kForbidden);
+  auto unknown = SetSiteProfile(**db, admin, 2, "open", names);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().kind, ErrorKind::kInvalid);
+  EXPECT_EQ(unknown.error().field, "profile");
+  EXPECT_NE(unknown.error().message.find("primary, staff"), std::string::npos) << unknown.error().message;
+  EXPECT_EQ(kind(SetSiteProfile(**db, admin, 2, "primary", {})), ErrorKind::kConflict);
+  ASSERT_TRUE(SetSiteProfile(**db, admin, 2, "primary", names).ok());
+
+  auto read = GetSiteProfile(**db, staff, 1);  // staff read their agency's site
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ((*read)["profile"], "staff");
+  EXPECT_EQ((*read)["can_edit"], false);
+  auto by_auditor = GetSiteProfile(**db, auditor, 2);
+  ASSERT_TRUE(by_auditor.ok());
+  EXPECT_EQ((*by_auditor)["profile"], "primary");
+  EXPECT_EQ((*GetSiteProfile(**db, officer, 1))["can_edit"], true);
+  EXPECT_EQ(LoadSiteRanges(**db)->size(), 2u);
   db->reset();
   std::filesystem::remove_all(dir);
 }

@@ -281,5 +281,86 @@ export async function renderEdit(main, cfg, id, params, ctx) {
     }
   });
   main.append(form);
+  if (cfg.route === 'sites' && !isNew) {
+    const panel = await siteProfilePanel(id);
+    if (panel) main.append(panel);
+  }
   return title;
+}
+
+// The site's filtering profile, below the site form: who may change it (can_edit) and which
+// names are offered come from the server. Nothing is shown to those who may not read it.
+async function siteProfilePanel(id) {
+  const path = `/api/v1/sites/${encodeURIComponent(id)}/filtering-profile`;
+  let current, names;
+  try {
+    [current, names] = await Promise.all([api('GET', path), api('GET', '/api/v1/filtering-profiles')]);
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 403 || e.status === 404)) return null;
+    return h('section', { class: 'panel', id: 'site-profile' }, h('h2', {}, 'Filtering profile'), errorNotice(e));
+  }
+  const panelTitle = h('h2', { id: 'site-profile-title' }, 'Filtering profile');
+  const panel = h('section', { class: 'panel', id: 'site-profile', 'aria-labelledby': 'site-profile-title' }, panelTitle,
+    h('p', { class: 'intro' }, 'The filtering profile this site’s computers and devices are filtered with. Enforcement points use a change once they reload.'));
+  const describe = (p) => p.profile
+    ? `Current profile: ${p.profile} (set ${formatDate(p.updated_at)}).`
+    : 'No profile is set: the profiles file’s default profile applies.';
+  const status = h('p', { id: 'site-profile-current' }, describe(current));
+  panel.append(status);
+  const profiles = (names && names.profiles) || [];
+  if (!current.can_edit) return panel;
+  if (!profiles.length) {
+    panel.append(h('p', { class: 'notice notice--warn' },
+      'No filtering profiles file is loaded on this server (esafe serve --profiles FILE), so the profile cannot be changed here.'));
+    return panel;
+  }
+
+  const selectId = 'site-profile-select';
+  const errorEl = h('p', { class: 'field-error', id: `${selectId}-error`, hidden: true });
+  const choices = profiles.slice();
+  if (current.profile && !choices.includes(current.profile)) choices.unshift(current.profile);
+  const select = h('select', { id: selectId, name: 'profile' },
+    current.profile ? null : h('option', { value: '' }, 'Choose a profile'),
+    choices.map((n) => h('option', { value: n }, profiles.includes(n) ? n : `${n} (not in the profiles file)`)));
+  select.value = current.profile || '';
+  const fieldEl = h('div', { class: 'field' }, h('label', { for: selectId }, 'Profile'), errorEl, select);
+  const notice = h('div', { class: 'site-profile-notice' });
+  const save = h('button', { type: 'submit', class: 'button', id: 'save-site-profile' }, 'Save profile');
+  const form = h('form', { class: 'record-form', novalidate: true, 'aria-labelledby': 'site-profile-title' },
+    fieldEl, h('div', { class: 'button-row' }, save), notice);
+  const clearError = () => {
+    errorEl.hidden = true;
+    errorEl.textContent = '';
+    fieldEl.classList.remove('field--invalid');
+    select.removeAttribute('aria-invalid');
+    select.removeAttribute('aria-describedby');
+    clear(notice);
+  };
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearError();
+    save.disabled = true;
+    try {
+      const saved = await api('PUT', path, { profile: select.value });
+      status.textContent = describe(saved);
+      announce(`Saved: this site is now filtered with the profile “${saved.profile}”.`, 'good');
+    } catch (err) {
+      if (err.status === 401) return;
+      if (err.field === 'profile') {
+        errorEl.textContent = err.message;
+        errorEl.hidden = false;
+        fieldEl.classList.add('field--invalid');
+        select.setAttribute('aria-invalid', 'true');
+        select.setAttribute('aria-describedby', errorEl.id);
+        select.focus();
+      } else {
+        notice.append(errorNotice(err));
+      }
+      announce(err.message, 'bad');
+    } finally {
+      save.disabled = false;
+    }
+  });
+  panel.append(form);
+  return panel;
 }
