@@ -189,6 +189,19 @@ Result<Json> SubjectAccessExport(store::Database& db, const Principal& who, cons
         if (!rows.ok()) return rows.error();
         incident[std::string(table).substr(9)] = *rows;
       }
+      // The same visibility as every other route (incidents.h): names of the people in an
+      // incident are shown only inside the owning agency, and an export is made by the
+      // partnership, which is never that agency. Pseudonymous references stay.
+      bool withheld = false;
+      for (auto& person : incident["people"]) {
+        if (person.contains("name") && !person["name"].is_null()) withheld = true;
+        person.erase("name");
+      }
+      if (withheld) {
+        incident["names_withheld"] = fmt::format("names are held by the recording agency ({}) and shown only "
+                                                 "inside it; ask its e-safety officer if the release needs them",
+                                                 incident.value("agency_id", int64_t{0}));
+      }
       ESAFE_TRY(access::RecordAudit(c, &who, "read", "incident", id, "included in a subject-access export"));
     }
     // Disclosure requests exist only for their handlers and partnership admins.

@@ -387,8 +387,9 @@ TEST_F(AupRoutes, SubjectAccessExportHoldsThePersonsRecordsAndIsAudited) {
                         "'2026-01-05T10:00:00Z', '2026-01-05T10:00:00Z')"));
     auto row = c.QueryOne("SELECT MAX(id) AS id FROM incidents", {}, "incident");
     if (!row.ok()) return row.error();
-    ESAFE_TRY(c.Execute("INSERT INTO incident_people (incident_id, role, reference, created_at) "
-                        "VALUES (?, 'child', 'LIB-C-17', '2026-01-05T10:00:00Z')", {row->Int("id")}));
+    ESAFE_TRY(c.Execute("INSERT INTO incident_people (incident_id, role, reference, name, created_at) "
+                        "VALUES (?, 'child', 'LIB-C-17', 'Jordan Example', '2026-01-05T10:00:00Z')",
+                        {row->Int("id")}));
     return row->Int("id");
   });
   ASSERT_TRUE(inserted.ok()) << inserted.error().message;
@@ -425,6 +426,14 @@ TEST_F(AupRoutes, SubjectAccessExportHoldsThePersonsRecordsAndIsAudited) {
   Json by_reference = JsonOf(As(admin, "GET", "/api/v1/subject-access?reference=LIB-C-17"));
   ASSERT_EQ(by_reference["incidents"].size(), 1u);
   EXPECT_EQ(by_reference["incidents"][0]["people"][0]["reference"], "LIB-C-17");
+  // Issue 19 finding 4: the child's name, hidden by every route outside the library, is not
+  // in the partnership's export either; the export says where it is held.
+  EXPECT_FALSE(by_reference["incidents"][0]["people"][0].contains("name"));
+  EXPECT_EQ(by_reference.dump().find("Jordan Example"), std::string::npos);
+  EXPECT_TRUE(by_reference["incidents"][0].contains("names_withheld"));
+  auto lead_export = As(SignIn("lead"), "GET", "/api/v1/subject-access?reference=LIB-C-17");
+  ASSERT_EQ(lead_export.status, 200);
+  EXPECT_EQ(lead_export.body.find("Jordan Example"), std::string::npos);
   EXPECT_TRUE(by_reference["training_attendance"].empty());
 
   // Only the partnership's admin and lead make exports; the lead's leaves disclosure requests out.
