@@ -1,9 +1,14 @@
 // esafe: one binary, many subcommands (see `esafe --help`).
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // Whatever umask esafe is started with, nothing it writes (the database and its WAL, the
+  // activity log, reports, spools) is readable by other users: the data is about children.
+  ::umask(027);
   CLI::App app{"esafe — e-safety for safeguarding partnerships"};
   app.require_subcommand(1);
   esafe::cli::RegisterServeCommands(app);
