@@ -234,19 +234,24 @@ void RegisterServeCommands(CLI::App& app) {
       options.activity_writer = [raw = live.get()] { return raw->store(); };
       options.activity_retention = live_options.maintenance.daily_retention.value_or(activity::RetentionPolicy{});
     }
-    if (auto mandatory = filter::MandatoryLists::Load(profiles)) {
+    // The profiles file, parsed once: the names a site may be given, and the mandatory
+    // lists review requests are checked against.
+    std::vector<filter::ProfileProblem> profile_problems;
+    auto profile_set = filter::LoadProfileSet(profiles, profile_problems);
+    if (profile_set) {
+      for (const auto& profile : profile_set->profiles) options.profile_names.push_back(profile.name);
+    } else {
+      std::cerr << "esafe serve: filtering profiles not loaded (" << profile_set.error().message
+                << "); no site's filtering profile can be set until they are\n";
+    }
+    auto mandatory = profile_set ? filter::MandatoryLists::FromSet(*profile_set)
+                                 : Result<std::shared_ptr<const filter::MandatoryLists>>(profile_set.error());
+    if (mandatory) {
       options.mandatory_lists = std::move(*mandatory);
     } else {
       // The web app still serves; only approvals of unblock requests wait for the lists.
       std::cerr << "esafe serve: mandatory lists not loaded (" << mandatory.error().message
                 << "); unblock requests cannot be approved until they are\n";
-    }
-    std::vector<filter::ProfileProblem> profile_problems;
-    if (auto set = filter::LoadProfileSet(profiles, profile_problems)) {
-      for (const auto& profile : set->profiles) options.profile_names.push_back(profile.name);
-    } else {
-      std::cerr << "esafe serve: filtering profiles not loaded (" << set.error().message
-                << "); no site's filtering profile can be set until they are\n";
     }
     web::App web_app(*db, options);
     web::HttpServer server(web_app, options.max_upload_body);

@@ -46,10 +46,12 @@ Result<store::Row> VisibleSite(store::Connection& c, const access::Principal& wh
   return row;
 }
 
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
+// Replaces the site's profile (one row per site).
+Result<void> WriteSiteProfile(store::Connection& c, int64_t site_id, const std::string& profile) {
+  ESAFE_TRY(c.Execute("DELETE FROM filter_site_profiles WHERE site_id = ?", {site_id}));
+  ESAFE_TRY(c.Execute("INSERT INTO filter_site_profiles (site_id, profile, updated_at) VALUES (?, ?, ?)",
+                      {site_id, profile, clock::NowIso8601()}));
+  return Ok();
 }
 
 }  // namespace
@@ -80,13 +82,11 @@ Result<Json> SetSiteProfile(store::Database& db, const access::Principal& who, i
     if (!row) return row.error();
     if (!MayChange(who, row->Int("agency_id"))) return Error::NotFound("site not found");
     if (std::find(known_profiles.begin(), known_profiles.end(), profile) == known_profiles.end()) {
-      return Error::Invalid(fmt::format("choose one of the filtering profiles: {}", JoinNames(known_profiles)),
+      return Error::Invalid(fmt::format("choose one of the filtering profiles: {}", fmt::join(known_profiles, ", ")),
                             "profile");
     }
     const std::string old_profile = row->IsNull("profile") ? "" : row->Text("profile");
-    ESAFE_TRY(c.Execute("DELETE FROM filter_site_profiles WHERE site_id = ?", {site_id}));
-    ESAFE_TRY(c.Execute("INSERT INTO filter_site_profiles (site_id, profile, updated_at) VALUES (?, ?, ?)",
-                        {site_id, profile, clock::NowIso8601()}));
+    ESAFE_TRY(WriteSiteProfile(c, site_id, profile));
     ESAFE_TRY(access::RecordAudit(c, &who, "update", "filter_site_profile", site_id,
                                   fmt::format("filtering profile of site {} ({}): {} -> {}", site_id,
                                               row->Text("name"), old_profile.empty() ? "(none)" : old_profile,
@@ -127,15 +127,11 @@ Result<std::vector<filter::ClientRange>> LoadSiteRanges(store::Database& db) {
 }
 
 Result<void> SetSiteProfile(store::Database& db, int64_t site_id, const std::string& profile) {
-  auto changed = db.Transaction<int64_t>([&](store::Connection& c) -> Result<int64_t> {
+  return db.Transaction<void>([&](store::Connection& c) -> Result<void> {
     auto site = c.QueryOne("SELECT id FROM sites WHERE id = ?", {site_id}, "site");
     if (!site) return site.error();
-    ESAFE_TRY(c.Execute("DELETE FROM filter_site_profiles WHERE site_id = ?", {site_id}));
-    return c.Execute("INSERT INTO filter_site_profiles (site_id, profile, updated_at) VALUES (?, ?, ?)",
-                     {site_id, profile, clock::NowIso8601()});
+    return WriteSiteProfile(c, site_id, profile);
   });
-  if (!changed) return changed.error();
-  return Ok();
 }
 
 }  // namespace esafe::enforce

@@ -36,7 +36,7 @@ std::vector<Contact> ContactMap::ReportingRoutes() const {
 const Contact* ContactMap::ForTarget(std::string_view target) const {
   for (const auto& k : kinds) {
     for (const auto& c : k.contacts) {
-      if (std::find(c.serves.begin(), c.serves.end(), target) != c.serves.end()) return &c;
+      if (c.Serves(target)) return &c;
     }
   }
   return nullptr;
@@ -149,7 +149,7 @@ Contact ReadContact(Reader& r, const YAML::Node& n, const std::string& where) {
           r.Fail(t.Mark(),
                  fmt::format("{}: 'serves' lists '{}', which is not an escalation target (expected one of: {})", at,
                              key.substr(0, 40), fmt::join(Keys(EscalationTargets()), ", ")));
-        } else if (std::find(c.serves.begin(), c.serves.end(), key) != c.serves.end()) {
+        } else if (c.Serves(key)) {
           r.Fail(t.Mark(), fmt::format("{}: 'serves' lists '{}' twice", at, key));
         } else {
           c.serves.push_back(key);
@@ -300,10 +300,7 @@ Json KindsJson(const ContactMap& m, const std::vector<std::string>& ids) {
 
 namespace {
 bool Serves(const Kind& k, std::string_view target) {
-  for (const auto& c : k.contacts) {
-    if (std::find(c.serves.begin(), c.serves.end(), target) != c.serves.end()) return true;
-  }
-  return false;
+  return std::any_of(k.contacts.begin(), k.contacts.end(), [&](const Contact& c) { return c.Serves(target); });
 }
 }  // namespace
 

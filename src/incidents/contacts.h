@@ -8,6 +8,7 @@
 // reporting routes) on the block page.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,9 @@ struct Contact {
   // The escalation targets (incidents::EscalationTargets() keys) this contact is the
   // route for: a flowchart outcome that says to tell one of them shows this contact.
   std::vector<std::string> serves;
+  bool Serves(std::string_view target) const {
+    return std::find(serves.begin(), serves.end(), target) != serves.end();
+  }
   int line = 0;
 };
 

@@ -109,32 +109,35 @@ Result<void> Touch(Connection& c, int64_t incident_id) {
   return Ok();
 }
 
-Result<void> AddRequiredTells(Connection& c, int64_t incident_id, const std::string& reported_at,
-                              const std::vector<std::pair<std::string, std::string>>& who_and_why) {
+Result<void> AddRequiredTells(Connection& c, int64_t incident_id, const std::vector<RequiredTell>& tells,
+                              std::string_view source) {
   auto max = c.Query("SELECT COALESCE(MAX(position), 0) AS p FROM incident_actions WHERE incident_id = ?",
                      {incident_id});
   if (!max.ok()) return max.error();
   int64_t position = (*max)[0].Int("p");
-  for (const auto& [target, why] : who_and_why) {
+  const std::string now = Now();
+  for (const auto& t : tells) {
+    std::string what = "Tell " + Label(EscalationTargets(), t.who);
+    if (!t.why.empty()) what += ": " + t.why;
     ESAFE_TRY(c.Execute("INSERT INTO incident_actions (incident_id, position, what, notify, due_at, required, "
-                        "source, created_at) VALUES (?, ?, ?, ?, ?, 1, 'risk', ?)",
-                        {incident_id, ++position, "Tell " + Label(EscalationTargets(), target) + ": " + why, target,
-                         reported_at, Now()}));
+                        "source, created_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                        {incident_id, ++position, what, t.who, t.due_at, std::string(source), now}));
   }
   return Ok();
 }
 
 Result<void> ApplyOutcome(Connection& c, const Principal& who, int64_t incident_id, const std::string& reported_at,
-                          const flowchart::Flowchart& chart, const flowchart::Walk& walk) {
+                          const std::string& category, const flowchart::Flowchart& chart,
+                          const flowchart::Walk& walk) {
   const flowchart::Outcome& o = *walk.outcome;
   int64_t base = ToUnix(reported_at);
   // The outcome decides the mark, except that a category of suspected illegal
   // material keeps it (the category and the walk are two people's words).
+  const bool illegal = o.illegal_material || IsSuspectedIllegalMaterial(category);
   ESAFE_TRY(c.Execute("UPDATE incidents SET risk_level = ?, must_not = ?, flowchart_outcome = ?, updated_at = ?, "
-                      "illegal_material = CASE WHEN ? = 1 OR category IN ('accidental_illegal', 'deliberate_illegal', "
-                      "'self_generated_images') THEN 1 ELSE 0 END WHERE id = ?",
-                      {o.risk, Json(o.must_not).dump(), walk.outcome_node, Now(),
-                       int64_t{o.illegal_material ? 1 : 0}, incident_id}));
+                      "illegal_material = ? WHERE id = ?",
+                      {o.risk, Json(o.must_not).dump(), walk.outcome_node, Now(), int64_t{illegal ? 1 : 0},
+                       incident_id}));
   auto max = c.Query("SELECT COALESCE(MAX(position), 0) AS p FROM incident_actions WHERE incident_id = ?",
                      {incident_id});
   if (!max.ok()) return max.error();
@@ -145,13 +148,9 @@ Result<void> ApplyOutcome(Connection& c, const Principal& who, int64_t incident_
                         "created_at) VALUES (?, ?, ?, ?, 1, 'flowchart', ?)",
                         {incident_id, ++position, a.text, clock::Iso8601(base + a.within_seconds), now}));
   }
-  for (const auto& t : o.tell) {
-    std::string what = "Tell " + Label(EscalationTargets(), t.who);
-    if (!t.why.empty()) what += ": " + t.why;
-    ESAFE_TRY(c.Execute("INSERT INTO incident_actions (incident_id, position, what, notify, due_at, required, "
-                        "source, created_at) VALUES (?, ?, ?, ?, ?, 1, 'flowchart', ?)",
-                        {incident_id, ++position, what, t.who, clock::Iso8601(base + t.within_seconds), now}));
-  }
+  std::vector<RequiredTell> tells;
+  for (const auto& t : o.tell) tells.push_back({t.who, t.why, clock::Iso8601(base + t.within_seconds)});
+  ESAFE_TRY(AddRequiredTells(c, incident_id, tells, "flowchart"));
   Json told = Json::array();
   for (const auto& t : o.tell) told.push_back(t.who);
   ESAFE_TRY(AppendEvent(c, &who, incident_id, "flowchart_outcome",
@@ -423,15 +422,19 @@ Result<Json> IncidentLog::Create(const Principal& who, const Json& raw) {
         fmt::format("recorded: {}", Label(Categories(), (*valid)["category"].get<std::string>())),
         chart ? Json{{"flowchart", chart->id}, {"version", chart->version}, {"answers", path_answers}} : Json()));
     if (walk && walk->complete()) {
-      ESAFE_TRY(internal::ApplyOutcome(c, who, id, (*valid)["reported_at"].get<std::string>(), *chart, *walk));
+      ESAFE_TRY(internal::ApplyOutcome(c, who, id, (*valid)["reported_at"].get<std::string>(),
+                                       (*valid)["category"].get<std::string>(), *chart, *walk));
     }
     if (!chart && (*valid)["risk_level"] == "significant_risk") {
       // No flowchart fitted, but the reporter judged the child at significant
       // risk: Annex E's first two steps apply whatever the kind of concern.
+      const std::string at_once = (*valid)["reported_at"].get<std::string>();
       ESAFE_TRY(internal::AddRequiredTells(
-          c, id, (*valid)["reported_at"].get<std::string>(),
-          {{"designated_safeguarding_lead", "the designated lead decides on the referral at once"},
-           {"childrens_social_care", "a child at significant risk is referred to children's social care at once"}}));
+          c, id,
+          {{"designated_safeguarding_lead", "the designated lead decides on the referral at once", at_once},
+           {"childrens_social_care", "a child at significant risk is referred to children's social care at once",
+            at_once}},
+          "risk"));
     }
     ESAFE_TRY(access::RecordAudit(c, &who, "create", "incident", id, "incident recorded"));
     return Reload(c, who, id);
@@ -461,16 +464,16 @@ Result<Json> IncidentLog::RecordAnswers(const Principal& who, int64_t id,
     if (!walk.ok()) return walk.error();
     std::map<std::string, std::string> path_answers;
     for (const auto& s : walk->path) path_answers[s.node] = s.answer;
-    bool may_be_illegal = !walk->complete() && flowchart::MayReachIllegalMaterial(*chart, walk->next_question);
-    ESAFE_TRY(c.Execute("UPDATE incidents SET flowchart_answers = ?, updated_at = ?, illegal_material = CASE WHEN ? = 1 "
-                        "OR category IN ('accidental_illegal', 'deliberate_illegal', 'self_generated_images') THEN 1 "
-                        "ELSE 0 END WHERE id = ?",
+    const bool may_be_illegal = IsSuspectedIllegalMaterial(v->row.Text("category")) ||
+                                (!walk->complete() && flowchart::MayReachIllegalMaterial(*chart, walk->next_question));
+    ESAFE_TRY(c.Execute("UPDATE incidents SET flowchart_answers = ?, updated_at = ?, illegal_material = ? WHERE id = ?",
                         {Json(path_answers).dump(), internal::Now(), int64_t{may_be_illegal ? 1 : 0}, id}));
     ESAFE_TRY(internal::AppendEvent(c, &who, id, "answers",
                                     fmt::format("{} flowchart answers recorded", path_answers.size()),
                                     {{"answers", path_answers}}));
     if (walk->complete()) {
-      ESAFE_TRY(internal::ApplyOutcome(c, who, id, v->row.Text("reported_at"), *chart, *walk));
+      ESAFE_TRY(internal::ApplyOutcome(c, who, id, v->row.Text("reported_at"), v->row.Text("category"), *chart,
+                                       *walk));
     }
     ESAFE_TRY(access::RecordAudit(c, &who, "update", "incident", id, "flowchart answers recorded"));
     auto out = Reload(c, who, id);

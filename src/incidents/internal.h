@@ -56,19 +56,29 @@ std::string Now();
 // The flowchart `key` at `version` (nullopt: the version in force), publishing
 // the shipped flowcharts first if the table does not have them yet.
 Result<flowchart::Flowchart> LoadFlowchart(Connection& c, const std::string& key, std::optional<int64_t> version);
-// Publishes any shipped flowchart whose id has no version in the database yet.
+// Publishes each shipped flowchart whose version is newer than every version of its
+// id in the database (a partnership's own higher version stays in force).
 Result<void> EnsureShippedFlowcharts(Connection& c);
 
-// Adds a required "tell" action per (escalation target, why), due at
-// reported_at (at once).
-Result<void> AddRequiredTells(Connection& c, int64_t incident_id, const std::string& reported_at,
-                              const std::vector<std::pair<std::string, std::string>>& who_and_why);
+// Someone a required action says to tell, and by when.
+struct RequiredTell {
+  std::string who;     // an escalation target key
+  std::string why;     // "" when none is given
+  std::string due_at;  // ISO 8601
+};
+
+// Adds a required "Tell …" action per entry, after the incident's other actions,
+// marked with `source` ('flowchart', 'risk').
+Result<void> AddRequiredTells(Connection& c, int64_t incident_id, const std::vector<RequiredTell>& tells,
+                              std::string_view source);
 
 // Stores the outcome of a completed walk on the incident: risk level,
-// must-not list, outcome node, required actions and who-to-tell actions due
-// from reported_at.
+// must-not list, outcome node, the illegal-material mark (the outcome's, or the
+// `category`'s when it is suspected illegal material), required actions and
+// who-to-tell actions due from reported_at.
 Result<void> ApplyOutcome(Connection& c, const Principal& who, int64_t incident_id, const std::string& reported_at,
-                          const flowchart::Flowchart& chart, const flowchart::Walk& walk);
+                          const std::string& category, const flowchart::Flowchart& chart,
+                          const flowchart::Walk& walk);
 
 // SHA-256 as lower-case hex.
 std::string Sha256Hex(std::string_view bytes);

@@ -74,7 +74,6 @@ struct Outcome {
   // The outcome may involve material that is illegal to open, copy or pass on
   // (Annex B Chart 3): no evidence file is ever accepted for such an incident.
   bool illegal_material = false;
-  int illegal_material_line = 0;
   // What the outcome is about, from incidents::OutcomeConcerns(): each concern
   // brings rules on who must be told (Validate()).
   std::vector<std::string> concerns;

@@ -201,7 +201,6 @@ class Reader {
     outcome.risk = Text(o, "risk", where + " outcome", true);
     outcome.summary = Text(o, "summary", where + " outcome", false, true);
     if (YAML::Node flag = o["illegal_material"]; flag && !flag.IsNull()) {
-      outcome.illegal_material_line = flag.Mark().line + 1;
       if (!flag.IsScalar() || (flag.Scalar() != "true" && flag.Scalar() != "false")) {
         Fail(flag.Mark(), fmt::format("{}: 'illegal_material' must be true or false", where));
       } else {
