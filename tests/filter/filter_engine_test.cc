@@ -1,6 +1,7 @@
 #include "filter/filter_engine.h"
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -132,8 +133,14 @@ TEST(FilterEngineTest, ReloadIsAtomicForReadersInFlight) {
     engine.Install(swap % 2 ? version_a : version_b);
     if (swap % 100 == 0) std::this_thread::yield();
   }
-  // Keep swapping until readers have seen both versions (bounded), then stop.
-  for (int i = 0; i < 200000 && (saw_a == 0 || saw_b == 0); ++i) engine.Install(i % 2 ? version_a : version_b);
+  // Keep swapping until readers have seen both versions, then stop. Bounded by time, not
+  // by a count of swaps, and each version is left in place long enough for a reader to
+  // be scheduled: on two busy cores a tight loop of swaps could end before any reader ran.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (int i = 0; (saw_a == 0 || saw_b == 0) && std::chrono::steady_clock::now() < deadline; ++i) {
+    engine.Install(i % 2 ? version_a : version_b);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
   stop = true;
   for (auto& reader : readers) reader.join();
   EXPECT_EQ(inconsistent.load(), 0u);
