@@ -115,6 +115,14 @@ std::string FormatTime(int64_t time_us);
 
 // ---- The writer ----
 
+// Names one batch a sender (an enforcement point's spool) sent: the spool's random
+// generation, the batch's number within it (rising from 1), and the node that sent it.
+struct BatchMark {
+  std::string node;
+  std::string generation;  // 1..64 characters [0-9A-Za-z_-]
+  uint64_t seq = 0;
+};
+
 struct StoreOptions {
   size_t segment_events = 262144;  // seal the active part at this many events
   int segment_zstd_level = 1;  // as small as -3 on these columns (21.87 against 21.90 bytes/event), and faster
@@ -164,6 +172,16 @@ class Store {
   // order. Seals a segment when the active part is full.
   Result<void> Append(std::span<const ActivityEvent> batch);
 
+  // Appends `batch` as Append does unless the batch `mark` names was appended before
+  // (a sender resending after a lost acknowledgement): then nothing is written and
+  // the answer is false. The mark is written with the batch, in the same WAL record,
+  // and carried into the chain at each seal, so a kill -9 between the write and the
+  // acknowledgement, or a restart, still knows the batch. Marks of one generation
+  // must rise (a sender's spool numbers its batches in order).
+  Result<bool> AppendOnce(std::span<const ActivityEvent> batch, const BatchMark& mark);
+  // The highest batch appended for `generation`, 0 when none.
+  uint64_t LastBatch(const std::string& generation) const;
+
   // Seals the active part into a segment now (no-op when empty).
   Result<void> Seal();
 
@@ -196,6 +214,7 @@ class Store {
   struct Impl;
 
  private:
+  Result<bool> AppendMarked(std::span<const ActivityEvent> batch, const BatchMark* mark);
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
@@ -494,21 +513,46 @@ struct IngestStats {
   uint64_t accepted = 0;
   uint64_t rejected = 0;
   uint64_t connections = 0;
+  uint64_t refused = 0;     // connections refused: no, or a wrong, token
+  uint64_t duplicates = 0;  // batches already in the log (resent after a lost answer), dropped
 };
 
 struct IngestOptions {
   size_t max_batch_events = 10000;  // a batch is committed at this size even without a blank line
   size_t max_connections = 256;
+  // The Unix socket, "" for none. Its mode, and its group when set, say which local
+  // processes may send (the proxy's user): anyone who can connect can send events.
+  std::string socket_path;
+  unsigned socket_mode = 0660;
+  std::string socket_group;
+  // TLS over TCP for enforcement points on other machines, "" for none: HOST:PORT,
+  // the server's certificate chain and key (PEM), and the node tokens file, one
+  // "NODE TOKEN" a line; a connection must say hello with a token from it.
+  std::string listen;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tokens_file;
+  std::chrono::seconds hello_timeout{10};
 };
 
-// Accepts JSON-lines events on a Unix stream socket from many processes at once.
-// Protocol: send event lines; a blank line (or EOF, or max_batch_events lines) ends
-// a batch; the server appends the batch's valid events atomically, fsyncs, and
-// answers one line {"ok":true,"accepted":N,"rejected":M,"errors":[{"line":i,"reason":…}]}.
-// Malformed events are rejected one by one with a reason, never stored.
+// Accepts JSON-lines events from enforcement points, on a Unix socket and over TLS.
+// Protocol (docs/activity.md, "Sending events"):
+//   {"hello":1,"node":"NAME","token":"T"}   first line; required over TLS, where the
+//       token names the node; optional on the Unix socket. Answer {"ok":true,"node":…}
+//       or {"ok":false,"error":…} and the connection is closed.
+//   {"batch":N,"generation":"G"}             optional first line of a batch: its mark.
+//   event lines, then a blank line (or EOF, or max_batch_events lines) ending a batch.
+// The server appends the batch's valid events atomically, fsyncs, and answers one line
+// {"ok":true,"accepted":N,"rejected":M,"errors":[{"line":i,"reason":…}],"duplicate":false}.
+// A marked batch the log already holds is answered "duplicate":true and not appended
+// again. Malformed events are rejected one by one with a reason, never stored; every
+// event is attributed to the node that sent it.
 class IngestServer {
  public:
-  // Binds `socket_path` (removing a stale socket file). Fails if it cannot.
+  // Binds what `options` names (at least one of socket_path and listen). Fails if it
+  // cannot, or on a bad certificate, key or tokens file.
+  static Result<std::unique_ptr<IngestServer>> Create(Store& store, const IngestOptions& options);
+  // The Unix socket only (as before the network listener).
   static Result<std::unique_ptr<IngestServer>> Create(Store& store, const std::string& socket_path,
                                                       const IngestOptions& options = {});
   ~IngestServer();
@@ -516,12 +560,20 @@ class IngestServer {
   void Run();
   void Stop();
   IngestStats stats() const;
+  // The TCP port listened on (after Create with `listen`; useful with port 0), else 0.
+  uint16_t port() const;
 
   struct Impl;
  private:
   explicit IngestServer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Node tokens: "NODE TOKEN" a line, '#' comments. A node is 1..64 of [A-Za-z0-9._-];
+// a token 32..256 printable characters without spaces. Fails with file and line.
+Result<std::map<std::string, std::string>> LoadNodeTokens(const std::string& path);  // token → node
+// A fresh random token (43 characters, URL-safe base64 of 32 bytes).
+std::string NewNodeToken();
 
 // ---- PostgreSQL mirror (a consortium's copy for its own tools; pg_mirror.cc) ----
 //

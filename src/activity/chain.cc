@@ -88,6 +88,18 @@ Result<void> ApplyEntry(ChainState& st, const ChainEntry& e) {
         uint64_t gen = 0;
         if (!Get(j, "wal_gen", gen)) return bad("no wal_gen");
         st.max_wal_gen = std::max(st.max_wal_gen, gen);
+        if (auto batches = j.find("batches"); batches != j.end()) {
+          if (!batches->is_object()) return bad("batches is not an object");
+          BatchCursors cursors;
+          for (const auto& [generation, c] : batches->items()) {
+            BatchCursor cursor;
+            if (!IsValidGeneration(generation) || !c.is_object() || !Get(c, "node", cursor.node) ||
+                !Get(c, "seq", cursor.seq) || !Get(c, "seen", cursor.seen_us))
+              return bad("malformed batch cursor");
+            cursors.emplace(generation, std::move(cursor));
+          }
+          st.batches = std::move(cursors);
+        }
       } else {
         uint64_t old = 0;
         if (!Get(j, "replaces", old) || !st.live.count(old)) return bad("rewrites a segment that is not live");
@@ -124,6 +136,22 @@ Result<void> ApplyEntry(ChainState& st, const ChainEntry& e) {
   return Ok();
 }
 
+nlohmann::json BatchCursorsJson(const BatchCursors& cursors) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [generation, c] : cursors)
+    out[generation] = {{"node", c.node}, {"seq", c.seq}, {"seen", c.seen_us}};
+  return out;
+}
+
+bool IsValidGeneration(std::string_view generation) {
+  if (generation.empty() || generation.size() > 64) return false;
+  for (char c : generation) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+      return false;
+  }
+  return true;
+}
+
 Result<ChainState> Replay(const std::vector<ChainEntry>& entries) {
   ChainState st;
   for (const auto& e : entries) ESAFE_TRY(ApplyEntry(st, e));
@@ -132,6 +160,8 @@ Result<ChainState> Replay(const std::vector<ChainEntry>& entries) {
 
 // WAL records. Version 2 (written): u32 magic "EWA2" | u32 payload length | u32 event
 // count | u32 CRC-32C of the 12 header bytes before it and the payload | rows.
+// A marked record ("EWAM") is the same with the payload starting with the batch's mark:
+// string generation, varint seq, string node (strings are varint length and bytes).
 // Version 1 (read only): u32 magic "EWAL" | u32 compressed length | u32 raw length |
 // u32 event count | 16-byte BLAKE2b of the 16 header bytes and the payload | zstd(rows).
 // The WAL lives only until its segment is sealed, and the checksum guards against torn
@@ -140,6 +170,7 @@ Result<ChainState> Replay(const std::vector<ChainEntry>& entries) {
 namespace {
 constexpr uint32_t kWalMagicV1 = 0x4c415745;  // "EWAL"
 constexpr uint32_t kWalMagicV2 = 0x32415745;  // "EWA2"
+constexpr uint32_t kWalMagicMarked = 0x4d415745;  // "EWAM": EWA2 whose payload starts with a BatchMark
 void ChecksumV1(std::string_view header, std::string_view payload, unsigned char out[16]) {
   crypto_generichash_state st;
   crypto_generichash_init(&st, nullptr, 0, 16);
@@ -153,15 +184,20 @@ uint32_t ChecksumV2(std::string_view header, std::string_view payload) {
 constexpr size_t kWalHeaderV2 = 16;
 }  // namespace
 
-Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch) {
+Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch, const BatchMark* mark) {
   // One per-thread buffer, rows encoded straight after the header: a fresh
   // multi-megabyte buffer per batch was page faults on every Append.
   thread_local std::string out;
   out.clear();
-  PutFixed32(out, kWalMagicV2);
+  PutFixed32(out, mark ? kWalMagicMarked : kWalMagicV2);
   PutFixed32(out, 0);  // payload length, below
   PutFixed32(out, static_cast<uint32_t>(batch.size()));
   PutFixed32(out, 0);  // checksum, below
+  if (mark) {
+    PutString(out, mark->generation);
+    PutVarint(out, mark->seq);
+    PutString(out, mark->node);
+  }
   for (const auto& e : batch) EncodeEventRow(out, e);
   const size_t payload = out.size() - kWalHeaderV2;
   if (payload > UINT32_MAX) return Error::TooLarge("WAL batch over 4 GiB", "batch");
@@ -214,13 +250,25 @@ Result<WalRead> ReadWal(const std::string& path) {
     std::string_view rec = in;
     uint32_t magic = 0;
     if (!GetFixed32(rec, magic)) break;
-    if (magic == kWalMagicV2) {
+    if (magic == kWalMagicV2 || magic == kWalMagicMarked) {
       uint32_t len, count, sum;
       if (!GetFixed32(rec, len) || !GetFixed32(rec, count) || !GetFixed32(rec, sum) || rec.size() < size_t{len} ||
           count > len)  // every row takes more than a byte: a count above that is garbage
         break;
       if (ChecksumV2(in.substr(0, 12), rec.substr(0, len)) != sum) break;
-      if (!take(rec.substr(0, len), count, kWalHeaderV2 + size_t{len})) break;
+      std::string_view payload = rec.substr(0, len);
+      if (magic == kWalMagicMarked) {
+        BatchMark mark;
+        std::string_view generation, node;
+        if (!GetString(payload, generation) || !GetVarint(payload, mark.seq) || !GetString(payload, node)) break;
+        mark.generation.assign(generation);
+        mark.node.assign(node);
+        out.marks.push_back(std::move(mark));
+      }
+      if (!take(payload, count, kWalHeaderV2 + size_t{len})) {
+        if (magic == kWalMagicMarked) out.marks.pop_back();
+        break;
+      }
     } else if (magic == kWalMagicV1) {
       uint32_t clen, rlen, count;
       if (!GetFixed32(rec, clen) || !GetFixed32(rec, rlen) || !GetFixed32(rec, count) ||

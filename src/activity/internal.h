@@ -291,7 +291,18 @@ struct LiveSegment {
   uint64_t events;
   int64_t min_time, max_time;
 };
+// What the log knows of each sender generation's batches (BatchMark), kept in the chain
+// at each seal and in the WAL between seals.
+struct BatchCursor {
+  std::string node;
+  uint64_t seq = 0;
+  int64_t seen_us = 0;
+};
+using BatchCursors = std::map<std::string, BatchCursor>;  // by generation
+nlohmann::json BatchCursorsJson(const BatchCursors& cursors);
+
 struct ChainState {
+  BatchCursors batches;                          // as of the last seal that recorded them
   std::map<uint64_t, LiveSegment> live;          // by seq
   std::map<uint64_t, uint64_t> removed_by;       // segment seq → entry that removed it
   std::map<std::string, LegalHold> holds;
@@ -305,6 +316,7 @@ Result<void> ApplyEntry(ChainState& st, const ChainEntry& e);
 // ---- WAL ----
 struct WalRead {
   std::vector<ActivityEvent> events;
+  std::vector<BatchMark> marks;  // of the marked batches, in order
   uint64_t batches = 0;
   size_t good_bytes = 0;
   bool torn = false;
@@ -312,7 +324,10 @@ struct WalRead {
 Result<WalRead> ReadWal(const std::string& path);
 // The WAL record for `batch`, in this thread's buffer: valid until the next call on the
 // same thread. Rows are stored uncompressed (docs/activity.md, "WAL record").
-Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch);
+// With `mark`, the record carries it (a marked record, "EWAM") so that the batch and
+// its mark are written, and torn, together.
+Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch, const BatchMark* mark = nullptr);
+bool IsValidGeneration(std::string_view generation);
 // The record earlier versions wrote (zstd rows, BLAKE2b): still read on open, so a WAL
 // left by one is replayed after an upgrade; written only by the test that checks this.
 Result<std::string> EncodeWalBatchV1(std::span<const ActivityEvent> batch, int level);

@@ -104,6 +104,8 @@ struct Store::Impl {
   // The active part, already in columns: Append interns each event once and the seal
   // encodes from here (no copy of the events, no second pass of hashing).
   SegmentBuilder active;
+  // The chain's cursors plus the marks in the WAL since: which batches are in the log.
+  BatchCursors batches;
   std::shared_ptr<const BatchObserver> observer;  // swapped under mu, called outside it
   mutable std::mutex mu;
 
@@ -154,6 +156,12 @@ struct Store::Impl {
     body["sha256"] = Sha256Hex(*bytes);
     body["wal_gen"] = wal_gen;
     body["sealed_at"] = NowUs();
+    if (!batches.empty() || !state.batches.empty()) {
+      // A sender silent for a year has long emptied its spool: its cursor can go.
+      constexpr int64_t kForgetUs = 400 * kDayUs;
+      std::erase_if(batches, [now = NowUs()](const auto& item) { return item.second.seen_us < now - kForgetUs; });
+      body["batches"] = BatchCursorsJson(batches);
+    }
     ESAFE_TRY(AppendChain(body));
     // The events are in the chain now; the WAL that held them is obsolete.
     ::close(wal_fd);
@@ -204,6 +212,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
   if (wal->torn && ::truncate(wal_path.c_str(), static_cast<off_t>(wal->good_bytes)) != 0)
     return Sys("truncate " + wal_path);
   impl->active.Add(wal->events);
+  impl->batches = impl->state.batches;
+  for (const auto& mark : wal->marks) impl->batches[mark.generation] = {mark.node, mark.seq, NowUs()};
 
   impl->chain_fd = ::open((dir + "/chain.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (impl->chain_fd < 0) return Sys("open chain.log");
@@ -212,17 +222,41 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOp
 }
 
 Result<void> Store::Append(std::span<const ActivityEvent> batch) {
-  if (batch.empty()) return Ok();
+  auto appended = AppendMarked(batch, nullptr);
+  if (!appended) return appended.error();
+  return Ok();
+}
+
+Result<bool> Store::AppendOnce(std::span<const ActivityEvent> batch, const BatchMark& mark) {
+  if (!IsValidGeneration(mark.generation))
+    return Error::Invalid("a batch generation is 1 to 64 letters, digits, '-' or '_'", "batch");
+  if (mark.seq == 0) return Error::Invalid("batch numbers start at 1", "batch");
+  if (mark.node.size() > kMaxFieldBytes) return Error::TooLarge("node name too long", "node");
+  return AppendMarked(batch, &mark);
+}
+
+uint64_t Store::LastBatch(const std::string& generation) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->batches.find(generation);
+  return it == impl_->batches.end() ? 0 : it->second.seq;
+}
+
+Result<bool> Store::AppendMarked(std::span<const ActivityEvent> batch, const BatchMark* mark) {
   for (const auto& e : batch) {
     if (e.url.size() > kMaxUrlBytes) return Error::TooLarge("url over " + std::to_string(kMaxUrlBytes) + " bytes", "url");
   }
-  auto record = EncodeWalBatch(batch);
-  if (!record) return record.error();
   std::unique_lock lock(impl_->mu);
   auto& im = *impl_;
+  if (mark) {
+    auto it = im.batches.find(mark->generation);
+    if (it != im.batches.end() && mark->seq <= it->second.seq) return false;
+  }
+  if (batch.empty() && !mark) return true;
+  auto record = EncodeWalBatch(batch, mark);
+  if (!record) return record.error();
   if (auto w = WriteAll(im.wal_fd, *record); !w) {
     if (::ftruncate(im.wal_fd, im.wal_size) != 0) return Sys("truncate WAL after a failed write");
-    return w;
+    return w.error();
   }
   if (im.options.sync && ::fdatasync(im.wal_fd) != 0) {
     const Error e = Sys("fdatasync WAL");
@@ -230,12 +264,13 @@ Result<void> Store::Append(std::span<const ActivityEvent> batch) {
     return e;
   }
   im.wal_size += static_cast<off_t>(record->size());
+  if (mark) im.batches[mark->generation] = {mark->node, mark->seq, NowUs()};
   im.active.Add(batch);
   if (im.active.size() >= im.options.segment_events) ESAFE_TRY(im.SealLocked());
   const auto observer = im.observer;
   lock.unlock();
-  if (observer) (*observer)(batch);
-  return Ok();
+  if (observer && !batch.empty()) (*observer)(batch);
+  return true;
 }
 
 void Store::SetBatchObserver(BatchObserver observer) {

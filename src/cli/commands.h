@@ -15,6 +15,7 @@
 
 namespace esafe::activity {
 struct ActivityEvent;
+struct IngestOptions;
 }
 
 namespace esafe::cli {
@@ -33,6 +34,10 @@ void RegisterIncidentCommands(CLI::App& app);
 
 // `esafe log search|verify|ingest|retention|hold|extract` (log_command.cc).
 void RegisterLogCommands(CLI::App& app);
+
+// The options of the ingest endpoint that `esafe log ingest` and `esafe serve` share:
+// the TLS listener, its certificate, key and node tokens, the socket's mode and group.
+void AddIngestEndpointOptions(CLI::App* command, activity::IngestOptions& options);
 
 // `esafe monitor run` (monitor_command.cc).
 void RegisterMonitorCommands(CLI::App& app);

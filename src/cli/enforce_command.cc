@@ -1,13 +1,18 @@
 // The enforcement points (docs/enforce.md):
 //
 //   esafe squid-helper [--mode rewrite|acl] [--profiles FILE] --lists DIR [--db URL]
-//                      [--decision-log FILE] [--block-page URL] [--threads N]
+//                      [--decision-log FILE] [--log-to ADDRESS --spool DIR] [--block-page URL]
+//                      [--threads N]
 //     Squid url_rewrite_program / external_acl_type helper on standard input and output.
 //   esafe icap [--listen HOST:PORT] [--profiles FILE] --lists DIR [--db URL]
-//              [--decision-log FILE] [--review-url URL] [--service NAME]
+//              [--decision-log FILE] [--log-to ADDRESS --spool DIR] [--review-url URL]
+//              [--service NAME]
 //     ICAP REQMOD service (icap://HOST:PORT/NAME).
 //   esafe rpz export --profile P [--profiles FILE] --lists DIR [--origin NAME] [--ttl S]
 //     A response policy zone for the profile, on standard output.
+//
+// --log-to sends every decision to the activity log host (unix:PATH or tls://HOST:PORT with
+// --log-token-file and --log-ca) through the spool at --spool (activity/shipper.h).
 //
 // squid-helper and icap reload profiles, lists and site ranges on SIGHUP; a reload that
 // fails leaves the previous policy in force and says why on standard error.
@@ -49,6 +54,13 @@ struct CommonOptions {
   std::string lists;
   std::string db;
   std::string decision_log;
+  std::string log_to;
+  std::string log_token_file;
+  std::string log_ca;
+  std::string node;
+  std::string spool;
+  uint64_t spool_max_mb = 256;
+  std::string spool_full = "drop-new";
   std::string block_page = "http://127.0.0.1:8080/blocked";
   std::string review_url = "http://127.0.0.1:8080/blocked";
   double poll_overrides = 5;  // seconds; 0: do not poll
@@ -65,6 +77,22 @@ void AddCommon(CLI::App* command, CommonOptions& options, bool block_page) {
   command->add_option("--lists", options.lists, "squidGuard/UT1 list directory (a folder per category)")->required();
   command->add_option("--db", options.db, "Database whose sites' address ranges map clients to profiles");
   command->add_option("--decision-log", options.decision_log, "Append every decision as a JSON line to FILE");
+  command->add_option("--log-to", options.log_to,
+                      "Send every decision to the activity log host: unix:PATH (esafe serve --ingest-socket) or "
+                      "tls://HOST:PORT (--ingest-listen)");
+  command->add_option("--log-token-file", options.log_token_file, "With tls://: the file holding this node's token");
+  command->add_option("--log-ca", options.log_ca,
+                      "With tls://: the CA certificate that signed the log host's (default: the system's CAs)");
+  command->add_option("--node", options.node, "This enforcement point's name on a Unix socket (default: host name)");
+  command->add_option("--spool", options.spool,
+                      "With --log-to: directory keeping decisions until the log host has them (required)");
+  command->add_option("--spool-max-mb", options.spool_max_mb, "With --log-to: the spool's size limit in MB")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  command->add_option("--spool-full", options.spool_full,
+                      "With --log-to, when the spool is full: drop-new (keep the oldest decisions) or drop-oldest")
+      ->check(CLI::IsMember({"drop-new", "drop-oldest"}))
+      ->capture_default_str();
   if (block_page) {
     command->add_option("--block-page", options.block_page, "Block page URL blocked requests are redirected to")
         ->capture_default_str();
@@ -89,11 +117,33 @@ enforce::Enforcement LoadOrFail(std::string_view command, const CommonOptions& o
   return std::move(*loaded);
 }
 
-std::unique_ptr<enforce::DecisionSink> SinkOrFail(std::string_view command, const std::string& path) {
-  if (path.empty()) return std::make_unique<enforce::NullSink>();
-  auto sink = enforce::JsonLinesSink::Open(path);
-  if (!sink) Fail(command, sink.error());
-  return std::move(*sink);
+// Where decisions go: the decision file, the log host, both or neither.
+std::unique_ptr<enforce::DecisionSink> SinkOrFail(std::string_view command, const CommonOptions& options) {
+  std::vector<std::unique_ptr<enforce::DecisionSink>> sinks;
+  if (!options.decision_log.empty()) {
+    auto sink = enforce::JsonLinesSink::Open(options.decision_log);
+    if (!sink) Fail(command, sink.error());
+    sinks.push_back(std::move(*sink));
+  }
+  if (!options.log_to.empty()) {
+    activity::ShipperOptions shipper;
+    shipper.address = options.log_to;
+    shipper.token_file = options.log_token_file;
+    shipper.ca_file = options.log_ca;
+    shipper.node = options.node;
+    shipper.spool_dir = options.spool;
+    shipper.spool_max_bytes = options.spool_max_mb << 20;
+    shipper.when_full =
+        options.spool_full == "drop-oldest" ? activity::SpoolFullPolicy::kDropOldest : activity::SpoolFullPolicy::kDropNew;
+    auto started = activity::LogShipper::Start(shipper);
+    if (!started) Fail(command, started.error());
+    sinks.push_back(std::make_unique<enforce::ShipperSink>(std::move(*started)));
+  } else if (!options.spool.empty() || !options.log_token_file.empty()) {
+    Fail(command, Error::Invalid("--spool and --log-token-file go with --log-to", "log-to"));
+  }
+  if (sinks.empty()) return std::make_unique<enforce::NullSink>();
+  if (sinks.size() == 1) return std::move(sinks.front());
+  return std::make_unique<enforce::FanOutSink>(std::move(sinks));
 }
 
 // Blocks SIGHUP in this thread (and so in every thread started after) and reloads on it
@@ -171,7 +221,7 @@ void RegisterEnforceCommands(CLI::App& app) {
         ->capture_default_str();
     command->add_option("--threads", *threads, "Deciding threads when channel IDs are in use")->capture_default_str();
     command->callback([=] {
-      auto sink = SinkOrFail("squid-helper", options->decision_log);
+      auto sink = SinkOrFail("squid-helper", *options);
       enforce::EnforcerOptions enforcer_options;
       enforcer_options.point = "squid-helper";
       enforcer_options.block_page_url = options->block_page;
@@ -199,7 +249,7 @@ void RegisterEnforceCommands(CLI::App& app) {
     command->add_option("--listen", *listen, "HOST:PORT to listen on")->capture_default_str();
     command->add_option("--service", *service, "Service name: icap://HOST:PORT/NAME")->capture_default_str();
     command->callback([=] {
-      auto sink = SinkOrFail("icap", options->decision_log);
+      auto sink = SinkOrFail("icap", *options);
       enforce::EnforcerOptions enforcer_options;
       enforcer_options.point = "icap";
       enforcer_options.review_url = options->review_url;

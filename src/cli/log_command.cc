@@ -38,6 +38,7 @@
 
 #include "activity/activity.h"
 #include "activity/pg_follow.h"
+#include "activity/shipper.h"
 #include "cli/commands.h"
 #include "core/text.h"
 
@@ -232,9 +233,11 @@ std::thread StopOnSignal(std::function<void()> stop) {
   });
 }
 
-void RunIngest(const std::string& dir, const std::string& socket, bool from_stdin, size_t segment_events,
+void RunIngest(const std::string& dir, act::IngestOptions endpoint, bool from_stdin, size_t segment_events,
                int seal_interval) {
-  if (socket.empty() == !from_stdin) FailLogCommand(Error::Invalid("give exactly one of --socket PATH or --stdin"));
+  const bool listening = !endpoint.socket_path.empty() || !endpoint.listen.empty();
+  if (listening == from_stdin)
+    FailLogCommand(Error::Invalid("give --stdin, or --socket PATH and/or --ingest-listen HOST:PORT"));
   act::StoreOptions options;
   if (segment_events > 0) options.segment_events = segment_events;
   auto store = act::Store::Open(dir, options);
@@ -271,20 +274,46 @@ void RunIngest(const std::string& dir, const std::string& socket, bool from_stdi
     std::cout << Line({{"accepted", accepted}, {"rejected", rejected}}) << "\n";
     return;
   }
-  auto server = act::IngestServer::Create(**store, socket);
-  if (!server) FailLogCommand(server.error(), 1);
+  auto server = act::IngestServer::Create(**store, endpoint);
+  if (!server) FailLogCommand(server.error(), server.error().kind == ErrorKind::kInvalid ? 2 : 1);
   // Sealed on the interval, so the chain covers every event within minutes however slowly
   // the proxies send; retention stays with `esafe log retention` (the lock is this process's).
   act::LogMaintenance maintenance(**store, {.seal_interval = std::chrono::seconds(seal_interval)});
   act::IngestServer* raw = server->get();
   std::thread stopper = StopOnSignal([raw] { raw->Stop(); });
-  std::cerr << "esafe log: ingesting on " << socket << "\n";
+  if (!endpoint.socket_path.empty()) std::cerr << "esafe log: ingesting on " << endpoint.socket_path << "\n";
+  if (!endpoint.listen.empty())
+    std::cerr << "esafe log: ingesting over TLS on port " << raw->port() << " (" << endpoint.listen << ")\n";
   raw->Run();
   stopper.join();
   const auto s = raw->stats();
   std::cout << Line({{"batches", s.batches}, {"accepted", s.accepted}, {"rejected", s.rejected},
-                     {"connections", s.connections}})
+                     {"connections", s.connections}, {"refused", s.refused}, {"duplicates", s.duplicates}})
             << "\n";
+}
+
+void RunSpoolStatus(const std::string& dir) {
+  auto slots = act::ReadSpoolStatus(dir);
+  if (!slots) FailLogCommand(slots.error());
+  bool trouble = false;
+  for (const auto& slot : *slots) {
+    nlohmann::ordered_json line;
+    line["slot"] = slot.slot;
+    line["running"] = slot.running;
+    line["waiting_batches"] = slot.batches;
+    line["waiting_bytes"] = slot.bytes;
+    auto status = nlohmann::json::parse(slot.status_json, nullptr, false);
+    if (!status.is_discarded() && status.is_object()) {
+      line["status"] = status;
+      if (status.value("dropped", uint64_t{0}) > 0 || status.value("spool_full", false)) trouble = true;
+      if (slot.running && !status.value("connected", false) && slot.batches > 0) trouble = true;
+    }
+    std::cout << Line(line) << "\n";
+  }
+  if (trouble) {
+    std::cerr << "esafe log spool-status: decisions are waiting for an unreachable log host or were dropped\n";
+    throw CLI::RuntimeError(1);
+  }
 }
 
 void RunRetention(const std::string& dir, int64_t default_days, const std::vector<std::string>& agency_days,
@@ -391,6 +420,25 @@ void RunMirror(const MirrorArgs& a) {
 
 }  // namespace
 
+void AddIngestEndpointOptions(CLI::App* command, act::IngestOptions& options) {
+  command->add_option("--ingest-listen", options.listen,
+                      "Also accept events over TLS on HOST:PORT from enforcement points on other machines");
+  command->add_option("--ingest-tls-cert", options.tls_cert_file, "With --ingest-listen: certificate chain (PEM)");
+  command->add_option("--ingest-tls-key", options.tls_key_file, "With --ingest-listen: private key (PEM)");
+  command->add_option("--ingest-tokens", options.tokens_file,
+                      "With --ingest-listen: the node tokens file, one 'NODE TOKEN' a line (esafe log new-token)");
+  command->add_option_function<std::string>(
+      "--ingest-socket-mode",
+      [&options](const std::string& octal) {
+        if (octal.empty() || octal.size() > 4 || octal.find_first_not_of("01234567") != std::string::npos)
+          throw CLI::ValidationError("--ingest-socket-mode", "an octal mode such as 0660");
+        options.socket_mode = static_cast<unsigned>(std::stoul(octal, nullptr, 8));
+      },
+      "The Unix socket's mode (default 0660: its owner and group may send)");
+  command->add_option("--ingest-socket-group", options.socket_group,
+                      "Give the Unix socket to this group (the proxy's, e.g. proxy)");
+}
+
 void RegisterLogCommands(CLI::App& app) {
   auto* log = app.add_subcommand("log", "The forensic activity log: search, verify, ingest, retention, holds, extracts");
   log->require_subcommand(1);
@@ -413,7 +461,8 @@ void RegisterLogCommands(CLI::App& app) {
   v->callback([verify_dir, head] { RunVerify(*verify_dir, *head); });
 
   struct IngestArgs {
-    std::string dir, socket;
+    std::string dir;
+    act::IngestOptions endpoint;
     bool from_stdin = false;
     size_t segment_events = 0;
     int seal_interval = 300;
@@ -421,15 +470,34 @@ void RegisterLogCommands(CLI::App& app) {
   auto ingest = std::make_shared<IngestArgs>();
   auto* i = log->add_subcommand("ingest", "Accept events: a Unix socket for enforcement points, or stdin");
   i->add_option("dir", ingest->dir, "Log directory")->required();
-  i->add_option("--socket", ingest->socket, "Unix socket path to listen on");
+  i->add_option("--socket", ingest->endpoint.socket_path, "Unix socket path to listen on");
+  AddIngestEndpointOptions(i, ingest->endpoint);
   i->add_flag("--stdin", ingest->from_stdin, "Read JSON lines from standard input");
   i->add_option("--segment-events", ingest->segment_events, "Seal a segment at this many events");
   i->add_option("--seal-interval", ingest->seal_interval,
                  "With --socket: seal new events into a chained segment every SECONDS (default 300)")
       ->check(CLI::Range(1, 86400));
   i->callback([ingest] {
-    RunIngest(ingest->dir, ingest->socket, ingest->from_stdin, ingest->segment_events, ingest->seal_interval);
+    RunIngest(ingest->dir, ingest->endpoint, ingest->from_stdin, ingest->segment_events, ingest->seal_interval);
   });
+
+  auto token_node = std::make_shared<std::string>();
+  auto* nt = log->add_subcommand("new-token", "Print a tokens-file line with a new random token for a node");
+  nt->add_option("node", *token_node, "The enforcement point's name, as the log will record it")->required();
+  nt->callback([token_node] {
+    if (token_node->empty() || token_node->size() > 64 ||
+        token_node->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            std::string::npos)
+      FailLogCommand(Error::Invalid("a node name is 1 to 64 letters, digits, '.', '-' or '_'", "node"));
+    std::cout << *token_node << " " << act::NewNodeToken() << "\n";
+  });
+
+  auto spool_dir = std::make_shared<std::string>();
+  auto* ss = log->add_subcommand("spool-status",
+                                 "Check an enforcement point's spool: what waits for the log host, and whether "
+                                 "anything was dropped (exit 1 when so)");
+  ss->add_option("dir", *spool_dir, "The --spool directory")->required();
+  ss->callback([spool_dir] { RunSpoolStatus(*spool_dir); });
 
   struct RetentionArgs {
     std::string dir, now;

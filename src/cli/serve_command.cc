@@ -153,6 +153,7 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--ingest-socket", live_options.ingest_socket,
                     "With --activity-log: accept filtering decisions on this Unix socket (as esafe log ingest "
                     "--socket does) and evaluate the early-warning rules on them as they arrive");
+  AddIngestEndpointOptions(serve, live_options.ingest);
   serve->add_option("--activity-postgres", activity_postgres,
                     "With --activity-log: keep a copy of the log's sealed segments in this PostgreSQL database "
                     "(postgresql://…), time-partitioned, for the partnership's own tools (as esafe log mirror "
@@ -185,8 +186,8 @@ void RegisterServeCommands(CLI::App& app) {
                                "database); the agency e-safety officers library.eslo and riverside.eslo use the "
                                "same password", password);
     }
-    if (!live_options.ingest_socket.empty() && activity_log.empty()) {
-      FailServeCommand(Error::Invalid("--ingest-socket needs --activity-log DIR", "ingest-socket"));
+    if ((!live_options.ingest_socket.empty() || !live_options.ingest.listen.empty()) && activity_log.empty()) {
+      FailServeCommand(Error::Invalid("--ingest-socket and --ingest-listen need --activity-log DIR", "ingest-socket"));
     }
     if (!activity_postgres.empty() && activity_log.empty()) {
       FailServeCommand(Error::Invalid("--activity-postgres needs --activity-log DIR", "activity-postgres"));
@@ -205,6 +206,9 @@ void RegisterServeCommands(CLI::App& app) {
       if (auto ingest = live->StartIngest(); !ingest.ok()) FailServeCommand(ingest.error());
       if (!live_options.ingest_socket.empty()) {
         std::cout << "accepting filtering decisions on " << live_options.ingest_socket << std::endl;
+      }
+      if (!live_options.ingest.listen.empty()) {
+        std::cout << "accepting filtering decisions over TLS on port " << live->ingest_port() << std::endl;
       }
     }
     std::unique_ptr<activity::PgMirrorFollower> mirror;

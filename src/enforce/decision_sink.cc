@@ -50,4 +50,12 @@ void JsonLinesSink::Record(const DecisionEvent& event) {
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) ++failures_;
 }
 
+void ShipperSink::Record(const DecisionEvent& event) {
+  try {
+    shipper_->Send(DecisionEventJson(event));
+  } catch (...) {
+    // Record must not throw; building the line fails only when memory is exhausted.
+  }
+}
+
 }  // namespace esafe::enforce

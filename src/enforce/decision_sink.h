@@ -18,7 +18,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "activity/shipper.h"
 #include "core/result.h"
 
 namespace esafe::enforce {
@@ -76,6 +78,36 @@ class JsonLinesSink final : public DecisionSink {
   std::mutex mutex_;
   std::FILE* file_;
   std::atomic<uint64_t> failures_{0};
+};
+
+// Sends every event to the activity log host through a LogShipper (its spool keeps them
+// while the log host is away). failures() counts events the full spool dropped.
+class ShipperSink final : public DecisionSink {
+ public:
+  explicit ShipperSink(std::unique_ptr<activity::LogShipper> shipper) : shipper_(std::move(shipper)) {}
+  void Record(const DecisionEvent& event) override;
+  uint64_t failures() const override { return shipper_->stats().dropped; }
+  activity::LogShipper& shipper() { return *shipper_; }
+
+ private:
+  std::unique_ptr<activity::LogShipper> shipper_;
+};
+
+// Hands each event to every sink (a decision file and the log host, say).
+class FanOutSink final : public DecisionSink {
+ public:
+  explicit FanOutSink(std::vector<std::unique_ptr<DecisionSink>> sinks) : sinks_(std::move(sinks)) {}
+  void Record(const DecisionEvent& event) override {
+    for (auto& sink : sinks_) sink->Record(event);
+  }
+  uint64_t failures() const override {
+    uint64_t n = 0;
+    for (const auto& sink : sinks_) n += sink->failures();
+    return n;
+  }
+
+ private:
+  std::vector<std::unique_ptr<DecisionSink>> sinks_;
 };
 
 }  // namespace esafe::enforce

@@ -157,12 +157,14 @@ std::function<void(std::span<const activity::ActivityEvent>)> LiveActivity::Obse
 }
 
 Result<void> LiveActivity::StartIngest() {
-  if (impl_->options.ingest_socket.empty()) return {};
+  activity::IngestOptions ingest = impl_->options.ingest;
+  if (!impl_->options.ingest_socket.empty()) ingest.socket_path = impl_->options.ingest_socket;
+  if (ingest.socket_path.empty() && ingest.listen.empty()) return {};
   auto store = activity::Store::Open(impl_->options.log_dir);
   if (!store.ok()) return store.error();
   impl_->store = std::move(*store);
   impl_->store->SetBatchObserver(Observer());
-  auto server = activity::IngestServer::Create(*impl_->store, impl_->options.ingest_socket);
+  auto server = activity::IngestServer::Create(*impl_->store, ingest);
   if (!server.ok()) {
     impl_->store.reset();
     return server.error();
@@ -174,6 +176,8 @@ Result<void> LiveActivity::StartIngest() {
 }
 
 activity::Store* LiveActivity::store() { return impl_->store.get(); }
+
+uint16_t LiveActivity::ingest_port() const { return impl_->ingest ? impl_->ingest->port() : 0; }
 
 LiveActivityStatus LiveActivity::status() const {
   LiveActivityStatus s;

@@ -23,6 +23,8 @@ namespace esafe::monitoring {
 struct LiveActivityOptions {
   std::string log_dir;
   std::string ingest_socket;  // "" for none
+  // The TLS listener and the socket's mode and group (ingest.socket_path is ingest_socket).
+  activity::IngestOptions ingest;
   std::string terms_dir = "data/monitoring/terms";
   std::string rules_file;     // "" for the built-in thresholds
   std::string smtp_file;      // "" for no e-mail
@@ -57,10 +59,12 @@ class LiveActivity {
 
   // The observer to give a Store whose appends should be monitored (the --demo load).
   std::function<void(std::span<const activity::ActivityEvent>)> Observer();
-  // Opens the activity log for writing and accepts events on the ingest socket, when one
-  // was given. Call after any other Store on the log is closed.
+  // Opens the activity log for writing and accepts events on the ingest socket and the
+  // TLS listener, when either was given. Call after any other Store on the log is closed.
   Result<void> StartIngest();
   LiveActivityStatus status() const;
+  // The TLS listener's port (after StartIngest with ingest.listen), else 0.
+  uint16_t ingest_port() const;
   // The store this server writes (after StartIngest with a socket), for the activity
   // log's retention and legal-hold routes while it runs; nullptr when none is open.
   activity::Store* store();
