@@ -2,6 +2,8 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
 
@@ -9,6 +11,9 @@ int main(int argc, char** argv) {
   // Whatever umask esafe is started with, nothing it writes (the database and its WAL, the
   // activity log, reports, spools) is readable by other users: the data is about children.
   ::umask(027);
+  // Diagnostics go to standard error: standard output is the command's answer (a zone,
+  // search results) or, for the Squid helper, the protocol Squid reads.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("esafe"));
   CLI::App app{"esafe — e-safety for safeguarding partnerships"};
   app.require_subcommand(1);
   esafe::cli::RegisterServeCommands(app);

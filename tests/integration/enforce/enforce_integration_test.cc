@@ -23,6 +23,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -111,6 +113,13 @@ class Process {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return -1;
+  }
+
+  void Kill() {
+    if (pid_ <= 0) return;
+    ::kill(-pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
   }
 
   bool Running() {
@@ -486,6 +495,204 @@ TEST_F(SquidTest, Icap) {
   EXPECT_NE(decisions.find("\"point\":\"icap\""), std::string::npos);
   // Each request logged exactly once: eight requests (the repeated tunnel too), eight decisions.
   EXPECT_EQ(std::count(decisions.begin(), decisions.end(), '\n'), 8) << decisions;
+}
+
+// The whole chain to the activity log host: Squid in ICAP mode with `esafe icap` sending
+// over the log host's Unix socket, and Squid in helper mode with `esafe squid-helper`
+// sending over TLS with its node's token, each through its spool. The log host is killed
+// with SIGKILL halfway and started again; a third point with a wrong token is refused.
+// Every decision written to the points' decision files is in the log exactly once, field
+// by field, attributed to the node that sent it.
+class LogHost {
+ public:
+  LogHost(const fs::path& dir, uint16_t port) : dir_(dir), port_(port) {}
+  void Start() {
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{g_esafe, "log", "ingest", (dir_ / "log").string(), "--socket",
+                                 (dir_ / "ingest.sock").string(), "--ingest-socket-mode", "0666", "--ingest-listen",
+                                 "127.0.0.1:" + std::to_string(port_), "--ingest-tls-cert",
+                                 (dir_ / "pki/log.pem").string(), "--ingest-tls-key", (dir_ / "pki/log.key").string(),
+                                 "--ingest-tokens", (dir_ / "tokens").string(), "--seal-interval", "1"},
+        dir_ / ("loghost." + std::to_string(++starts_) + ".out"), dir_ / ("loghost." + std::to_string(starts_) + ".err"));
+    ASSERT_TRUE(WaitForPort(port_, *process_, 20)) << Errors();
+  }
+  void Kill() { process_->Kill(); }
+  // Stops it cleanly; its last line of output is its counters.
+  std::string Stop() {
+    process_->Stop();
+    return Slurp(dir_ / ("loghost." + std::to_string(starts_) + ".out"));
+  }
+  std::string Errors() const {
+    std::string all;
+    for (int i = 1; i <= starts_; ++i) all += Slurp(dir_ / ("loghost." + std::to_string(i) + ".err"));
+    return all;
+  }
+
+ private:
+  fs::path dir_;
+  uint16_t port_;
+  int starts_ = 0;
+  std::unique_ptr<Process> process_;
+};
+
+// The log's events as JSON lines (`esafe log search`), and the lines it could not read.
+std::vector<std::string> LogEvents(const fs::path& dir) {
+  Process search({g_esafe, "log", "search", (dir / "log").string(), "--limit", "100000"}, dir / "search.out",
+                 dir / "search.err");
+  EXPECT_EQ(search.Wait(60), 0) << Slurp(dir / "search.err");
+  std::vector<std::string> lines;
+  std::istringstream in(Slurp(dir / "search.out"));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.front() == '{') lines.push_back(line);
+  }
+  return lines;
+}
+
+std::vector<std::string> FileLines(const fs::path& path) {
+  std::vector<std::string> lines;
+  std::istringstream in(Slurp(path));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+// `"node":"…"` taken out of an event line (the log host adds it; the point's own file
+// does not have it), and its value.
+std::pair<std::string, std::string> WithoutNode(const std::string& line) {
+  const std::string key = ",\"node\":\"";
+  const size_t at = line.find(key);
+  if (at == std::string::npos) return {line, ""};
+  const size_t end = line.find('"', at + key.size());
+  return {line.substr(0, at) + line.substr(end + 1), line.substr(at + key.size(), end - at - key.size())};
+}
+
+TEST_F(SquidTest, EveryDecisionReachesTheLogHostOnce) {
+  const fs::path d = dir_.path;
+  Write(d / "hosts", "127.0.0.1 adult.test www.adult.test casino.test mandatory.test ok.test www.google.com\n");
+  fs::permissions(d / "hosts", fs::perms(0644));
+  fs::create_directories(d / "pki");
+  const std::string pki =
+      "cd " + (d / "pki").string() +
+      " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 "
+      "-subj '/CN=esafe test CA' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout log.key "
+      "-out log.csr -subj '/CN=localhost' && printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > ext && "
+      "openssl x509 -req -in log.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out log.pem -days 2 -extfile ext";
+  ASSERT_EQ(std::system(("(" + pki + ") >/dev/null 2>&1").c_str()), 0) << "openssl could not make certificates";
+  const std::string token = "proxy-b-token-0123456789abcdefghijklmnopq";
+  Write(d / "tokens", "# the enforcement points that may send\nproxy-b " + token + "\n");
+  Write(d / "proxy-b.token", token + "\n");
+  Write(d / "wrong.token", "not-a-listed-token-0123456789abcdefghijk\n");
+  for (const auto& f : {"pki/ca.pem", "proxy-b.token", "wrong.token"}) fs::permissions(d / f, fs::perms(0644));
+  fs::permissions(d / "pki", fs::perms::all);
+
+  const uint16_t log_port = FreePort();
+  LogHost log_host(d, log_port);
+  log_host.Start();
+  if (HasFatalFailure()) return;
+
+  // Point A: ICAP, over the Unix socket.
+  const std::string policy =
+      " --profiles " + (d / "profiles.yaml").string() + " --lists " + (d / "lists").string();
+  const uint16_t icap_port = FreePort();
+  Process icap({g_esafe, "icap", "--listen", "127.0.0.1:" + std::to_string(icap_port), "--profiles",
+                (d / "profiles.yaml").string(), "--lists", (d / "lists").string(), "--decision-log",
+                (d / "a.jsonl").string(), "--log-to", "unix:" + (d / "ingest.sock").string(), "--node", "proxy-a",
+                "--spool", (d / "spool-a").string()},
+               d / "esafe.out", d / "esafe.err");
+  ASSERT_TRUE(WaitForPort(icap_port, icap, 20)) << Slurp(d / "esafe.err");
+  StartSquid("icap_enable on\nicap_preview_enable on\nadaptation_send_client_ip on\n"
+             "icap_service esafe_req reqmod_precache icap://127.0.0.1:" + std::to_string(icap_port) +
+             "/reqmod bypass=off\nadaptation_access esafe_req allow all\n");
+  if (HasFatalFailure()) return;
+  const uint16_t icap_squid = squid_port_;
+
+  // Point B: helper mode (the rewrite helper and the CONNECT ACL helper), over TLS.
+  const std::string ship = policy + " --decision-log " + (d / "b.jsonl").string() + " --log-to tls://127.0.0.1:" +
+                           std::to_string(log_port) + " --log-token-file " + (d / "proxy-b.token").string() +
+                           " --log-ca " + (d / "pki/ca.pem").string() + " --spool " + (d / "spool-b").string();
+  fs::create_directories(d / "b");
+  fs::permissions(d / "b", fs::perms::all);
+  const uint16_t helper_squid = FreePort();
+  Write(d / "b/squid.conf",
+        SquidConfig(d / "b", helper_squid,
+                    "url_rewrite_program " + g_esafe + " squid-helper --block-page http://blocked.test/blocked" + ship +
+                        "\nurl_rewrite_children 2 startup=1 idle=1 concurrency=20\n"
+                        "external_acl_type esafe_acl ttl=0 negative_ttl=0 children-max=2 concurrency=20 %ru %>a %un "
+                        "%>rm " + g_esafe + " squid-helper --mode acl" + ship +
+                        "\nacl esafe_ok external esafe_acl\nhttp_access deny CONNECT !esafe_ok\n"
+                        "url_rewrite_access deny CONNECT\n"));
+  // The second Squid reads the same hosts file.
+  Process squid_b({"/usr/sbin/squid", "-N", "-f", (d / "b/squid.conf").string()}, d / "b/squid.out", d / "b/squid.err");
+  ASSERT_TRUE(WaitForPort(helper_squid, squid_b, 30)) << Slurp(d / "b/squid.err") << Slurp(d / "b/cache.log");
+
+  // Each round: allowed, blocked, a CONNECT twice, a search rewritten for safe search.
+  const std::string tunnel = "adult.test:" + std::to_string(origin_.port());
+  auto round = [&](uint16_t proxy) {
+    EXPECT_EQ(Ask("127.0.0.2", proxy, Get(Url("ok.test"))).status, 200);
+    EXPECT_NE(Ask("127.0.0.2", proxy, Get(Url("adult.test"))).status, 200);
+    EXPECT_EQ(Ask("127.0.0.2", proxy, Connect(tunnel)).status, 403);
+    EXPECT_EQ(Ask("127.0.0.2", proxy, Connect(tunnel)).status, 403);
+    EXPECT_EQ(Ask("127.0.0.2", proxy, Get(Url("www.google.com", "/search?q=kittens"))).status, 200);
+  };
+  for (int i = 0; i < 3; ++i) {
+    round(icap_squid);
+    round(helper_squid);
+  }
+  log_host.Kill();  // mid-stream: whatever it had not acknowledged stays in the spools
+  for (int i = 0; i < 3; ++i) {
+    round(icap_squid);
+    round(helper_squid);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  log_host.Start();
+  if (HasFatalFailure()) return;
+  for (int i = 0; i < 2; ++i) {
+    round(icap_squid);
+    round(helper_squid);
+  }
+
+  // Point C: a wrong token is refused.
+  {
+    Write(d / "c.in", "http://ok.test/ 127.0.0.2/- - GET\n");
+    const std::string command = g_esafe + " squid-helper" + policy + " --log-to tls://127.0.0.1:" +
+                                std::to_string(log_port) + " --log-token-file " + (d / "wrong.token").string() +
+                                " --log-ca " + (d / "pki/ca.pem").string() + " --spool " + (d / "spool-c").string() +
+                                " < " + (d / "c.in").string() + " > " + (d / "c.out").string() + " 2> " +
+                                (d / "c.err").string();
+    EXPECT_EQ(std::system(command.c_str()), 0) << Slurp(d / "c.err");
+    EXPECT_NE(Slurp(d / "c.err").find("refused"), std::string::npos) << Slurp(d / "c.err");
+  }
+
+  const auto a = FileLines(d / "a.jsonl"), b = FileLines(d / "b.jsonl");
+  ASSERT_EQ(a.size(), 8u * 5) << "ICAP: each request decided once";
+  ASSERT_EQ(b.size(), 8u * 5) << "helper mode: each request decided once";
+  std::vector<std::string> events;
+  for (int i = 0; i < 100 && events.size() < a.size() + b.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    events = LogEvents(d);
+  }
+  const std::string counters = log_host.Stop();
+  EXPECT_NE(counters.find("\"refused\":1"), std::string::npos) << counters;
+  std::multiset<std::string> expected(a.begin(), a.end()), got;
+  expected.insert(b.begin(), b.end());
+  std::map<std::string, int> by_node;
+  for (const auto& event : LogEvents(d)) {
+    auto [line, node] = WithoutNode(event);
+    got.insert(line);
+    ++by_node[node];
+  }
+  EXPECT_EQ(got, expected) << log_host.Errors() << Slurp(d / "esafe.err") << Slurp(d / "b/cache.log");
+  EXPECT_EQ(by_node["proxy-a"], 40);
+  EXPECT_EQ(by_node["proxy-b"], 40);
+  EXPECT_EQ(by_node.size(), 2u);
+  // The search rewritten for safe search, as the log has it.
+  EXPECT_NE(Slurp(d / "b.jsonl").find("\"safe_search\":true"), std::string::npos) << Slurp(d / "b.jsonl");
+  // Nothing is left waiting in any spool.
+  for (const auto& spool : {"spool-a", "spool-b"}) {
+    Process status({g_esafe, "log", "spool-status", (d / spool).string()}, d / "status.out", d / "status.err");
+    EXPECT_EQ(status.Wait(20), 0) << Slurp(d / "status.out") << Slurp(d / "status.err");
+  }
 }
 
 // A tiny DNS client: the response code and answer count for an A query.
