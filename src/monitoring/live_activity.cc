@@ -58,7 +58,11 @@ Json StatusJson(const LiveActivityStatus& s) {
               {"seals", s.maintenance.seals},
               {"seal_failures", s.maintenance.seal_failures},
               {"retention_runs", s.maintenance.retention_runs},
-              {"retention_failures", s.maintenance.retention_failures}};
+              {"retention_failures", s.maintenance.retention_failures},
+              {"ingest_connections", s.ingest.connections},
+              {"ingest_refused", s.ingest.refused},
+              {"ingest_rejected_events", s.ingest.rejected},
+              {"ingest_duplicate_batches", s.ingest.duplicates}};
 }
 
 struct LiveActivity::Impl {
@@ -184,6 +188,7 @@ LiveActivityStatus LiveActivity::status() const {
   s.monitor = impl_->monitor->stats();
   s.ingesting = impl_->ingest != nullptr;
   if (impl_->maintenance) s.maintenance = impl_->maintenance->stats();
+  if (impl_->ingest) s.ingest = impl_->ingest->stats();
   s.terms_loaded = impl_->terms.current() != nullptr;
   std::lock_guard lock(impl_->mutex);
   s.terms_problem = impl_->terms_problem;

@@ -44,6 +44,7 @@ struct LiveActivityStatus {
   std::string rules_problem;        // likewise for the rule settings file
   uint64_t terms_reloads = 0, rules_reloads = 0;  // changes put in force since start
   activity::MaintenanceStats maintenance;           // timed seals and retention runs
+  activity::IngestStats ingest;                     // senders: refused tokens, rejected events, resent batches
 };
 Json StatusJson(const LiveActivityStatus& status);
 
