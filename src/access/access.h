@@ -98,9 +98,19 @@ struct Session {
   Principal principal;
 };
 
+// Failed sign-ins slow the guesser, not the account's owner. Past each limit, the next
+// attempt from that scope must wait 1 s, then 2, 4, … (at most the window) after the
+// last failure; refused attempts are not failures, so waiting always works.
+//  - per (account, address): max_failures — a guesser at one address;
+//  - per address, across accounts: max_failures_per_ip — one address trying many;
+//  - per account, across addresses: max_failures_per_account, applied only at addresses
+//    the account has not signed in from lately, so that guesses from elsewhere never
+//    keep the owner out from their usual computer.
 struct LoginPolicy {
-  int max_failures = 5;                // failed attempts for one username before throttling
+  int max_failures = 5;                // per (account, address)
   int max_failures_per_ip = 30;        // from one address, across usernames
+  int max_failures_per_account = 20;   // across addresses, at addresses the account does not use
+  int64_t usual_address_days = 90;     // a success from an address within this makes it usual
   int64_t window_seconds = 15 * 60;    // how far back failures count
   int64_t session_idle_seconds = 30 * 60;
   int64_t session_max_seconds = 12 * 3600;
@@ -117,6 +127,12 @@ Result<Session> Login(store::Database& db, std::string_view username, std::strin
 // is unknown, expired or its account disabled.
 Result<Session> Authenticate(store::Database& db, std::string_view token, const std::string& ip,
                              const LoginPolicy& policy = {});
+
+// Clears the failed sign-ins that throttle account `user_id` (an administrator unlocking
+// it), from every address; audited. Answers how many were cleared. kForbidden unless
+// `actor` is a partnership administrator (nullptr: the CLI, run by the operator);
+// kNotFound for an unknown account.
+Result<int64_t> ClearLoginFailures(store::Database& db, const Principal* actor, int64_t user_id);
 
 // Ends the session (no error when it is already gone).
 Result<void> Logout(store::Database& db, std::string_view token);

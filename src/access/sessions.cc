@@ -1,6 +1,9 @@
 #include <sodium.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "access/access.h"
 #include "core/clock.h"
@@ -57,28 +60,69 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
   int64_t now = clock::NowSeconds();
   int64_t since = now - policy.window_seconds;
 
-  // Throttling is decided before the password is looked at.
-  auto throttled = db.Read<bool>([&](store::Connection& c) -> Result<bool> {
-    // Failures count from the last success on; attempts are ordered by id
+  // Throttling is decided, and the attempt recorded, before the password is looked at,
+  // in one write transaction: parallel guesses queue here, so each one that is checked
+  // has been counted (40 at once are not 40 checks against a limit of 5).
+  auto reserved = db.Transaction<int64_t>([&](store::Connection& c) -> Result<int64_t> {
+    if (c.dialect() == store::Dialect::kPostgres)
+      ESAFE_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtext('esafe-login'))"));
+    // How long this scope must still wait: none below the limit, then 1 s, 2 s, 4 s, …
+    // after its last failure, at most the window.
+    auto wait = [&](const store::Row& r, int limit) -> int64_t {
+      const int64_t n = r.Int("n");
+      if (n < limit) return 0;
+      const int64_t delay = std::min<int64_t>(int64_t{1} << std::min<int64_t>(n - limit, 20), policy.window_seconds);
+      return std::max<int64_t>(0, r.Int("last") + delay - now);
+    };
+    // Failures count from the scope's last success on; attempts are ordered by id
     // because several can share one second.
-    auto last_ok = c.Query(
-        "SELECT COALESCE(MAX(id), 0) AS last FROM login_attempts WHERE username = ? AND succeeded = 1", {username});
-    if (!last_ok.ok()) return last_ok.error();
-    auto by_user = c.Query(
-        "SELECT COUNT(*) AS n FROM login_attempts WHERE username = ? AND succeeded = 0 AND at >= ? AND id > ?",
-        {username, since, (*last_ok)[0].Int("last")});
-    if (!by_user.ok()) return by_user.error();
-    auto by_ip = c.Query("SELECT COUNT(*) AS n FROM login_attempts WHERE ip = ? AND succeeded = 0 AND at >= ?",
-                         {ip, since});
+    auto pair = c.QueryOne(
+        "SELECT COUNT(*) AS n, COALESCE(MAX(at), 0) AS last FROM login_attempts WHERE username = ? AND ip = ? AND "
+        "succeeded = 0 AND at >= ? AND id > (SELECT COALESCE(MAX(id), 0) FROM login_attempts WHERE username = ? "
+        "AND ip = ? AND succeeded = 1)",
+        {username, ip, since, username, ip}, "attempts");
+    if (!pair.ok()) return pair.error();
+    auto by_ip = c.QueryOne(
+        "SELECT COUNT(*) AS n, COALESCE(MAX(at), 0) AS last FROM login_attempts WHERE ip = ? AND succeeded = 0 "
+        "AND at >= ?",
+        {ip, since}, "attempts");
     if (!by_ip.ok()) return by_ip.error();
-    return (*by_user)[0].Int("n") >= policy.max_failures || (*by_ip)[0].Int("n") >= policy.max_failures_per_ip;
+    int64_t remaining = std::max(wait(*pair, policy.max_failures), wait(*by_ip, policy.max_failures_per_ip));
+    auto usual = c.Query("SELECT 1 AS yes FROM login_attempts WHERE username = ? AND ip = ? AND succeeded = 1 AND "
+                         "at >= ? LIMIT 1",
+                         {username, ip, now - policy.usual_address_days * 86400});
+    if (!usual.ok()) return usual.error();
+    if (usual->empty()) {
+      auto by_account = c.QueryOne(
+          "SELECT COUNT(*) AS n, COALESCE(MAX(at), 0) AS last FROM login_attempts WHERE username = ? AND "
+          "succeeded = 0 AND at >= ? AND id > (SELECT COALESCE(MAX(id), 0) FROM login_attempts WHERE username = ? "
+          "AND succeeded = 1)",
+          {username, since, username}, "attempts");
+      if (!by_account.ok()) return by_account.error();
+      remaining = std::max(remaining, wait(*by_account, policy.max_failures_per_account));
+    }
+    if (remaining > 0) return Error::Throttled("", remaining);
+    auto id = c.QueryOne("INSERT INTO login_attempts (username, ip, at, succeeded) VALUES (?, ?, ?, 0) RETURNING id",
+                         {username, ip, now}, "attempt");
+    if (!id.ok()) return id.error();
+    return id->Int("id");
   });
-  if (!throttled.ok()) return throttled.error();
+  if (!reserved.ok()) {
+    if (reserved.error().kind != ErrorKind::kThrottled) return reserved.error();
+    // Refused attempts are not failures (waiting must always work), and go to the
+    // server's log rather than the audit trail, which a guesser could otherwise flood.
+    const int64_t retry = reserved.error().retry_after_seconds;
+    spdlog::warn("sign-in for {} from {} refused: too many recent failures (retry in {} s)", username, ip, retry);
+    return Error::Throttled(fmt::format("too many failed attempts; try again in {}, or ask an administrator to "
+                                        "unlock the account",
+                                        retry < 120 ? fmt::format("{} seconds", retry)
+                                                    : fmt::format("{} minutes", (retry + 59) / 60)),
+                            retry);
+  }
+  const int64_t attempt_id = *reserved;
 
   auto record_failure = [&](std::string_view why) -> Result<void> {
     return db.Transaction<bool>([&](store::Connection& c) -> Result<bool> {
-             ESAFE_TRY(c.Execute("INSERT INTO login_attempts (username, ip, at, succeeded) VALUES (?, ?, ?, 0)",
-                                 {username, ip, now}));
              ESAFE_TRY(RecordAudit(c, nullptr, "login_failed", "account", std::nullopt,
                                    fmt::format("{} from {}: {}", username, ip, why)));
              return true;
@@ -86,11 +130,6 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
                ? Ok()
                : Result<void>(Error::Internal("could not record a failed login"));
   };
-
-  if (*throttled) {
-    ESAFE_TRY(record_failure("throttled"));
-    return Error::Throttled("too many failed attempts; wait 15 minutes and try again, or ask an administrator");
-  }
 
   auto user = db.Read<std::optional<store::Row>>([&](store::Connection& c) -> Result<std::optional<store::Row>> {
     auto rows = c.Query("SELECT * FROM users WHERE lower(username) = ?", {username});
@@ -117,8 +156,7 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
   s.expires_at = now + policy.session_idle_seconds;
   s.principal = PrincipalFromRow(**user, ip);
   auto opened = db.Transaction<bool>([&](store::Connection& c) -> Result<bool> {
-    ESAFE_TRY(c.Execute("INSERT INTO login_attempts (username, ip, at, succeeded) VALUES (?, ?, ?, 1)",
-                        {username, ip, now}));
+    ESAFE_TRY(c.Execute("UPDATE login_attempts SET succeeded = 1 WHERE id = ?", {attempt_id}));
     ESAFE_TRY(c.Execute("DELETE FROM sessions WHERE expires_at < ?", {now}));
     ESAFE_TRY(c.Execute(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, ip, created_at, last_seen, expires_at) "
@@ -129,6 +167,21 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
   });
   if (!opened.ok()) return opened.error();
   return s;
+}
+
+Result<int64_t> ClearLoginFailures(store::Database& db, const Principal* actor, int64_t user_id) {
+  if (actor && actor->role != Role::kPartnershipAdmin)
+    return Error::Forbidden("only partnership administrators unlock accounts");
+  return db.Transaction<int64_t>([&](store::Connection& c) -> Result<int64_t> {
+    auto user = c.QueryOne("SELECT username FROM users WHERE id = ?", {user_id}, "account");
+    if (!user.ok()) return user.error();
+    const std::string username = text::Lower(user->Text("username"));
+    auto cleared = c.Execute("DELETE FROM login_attempts WHERE username = ? AND succeeded = 0", {username});
+    if (!cleared.ok()) return cleared.error();
+    ESAFE_TRY(RecordAudit(c, actor, "login_unlocked", "account", user_id,
+                          fmt::format("cleared {} failed sign-ins for {}", *cleared, username)));
+    return *cleared;
+  });
 }
 
 Result<Session> Authenticate(store::Database& db, std::string_view token, const std::string& ip,

@@ -13,6 +13,7 @@
 #include "activity/activity.h"
 #include "activity/pg_follow.h"
 #include "cli/commands.h"
+#include "core/text.h"
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
 #include "filter/profile_set.h"
@@ -295,6 +296,24 @@ void RegisterServeCommands(CLI::App& app) {
     auto id = access::AddAccount(*db, a, nullptr);
     if (!id.ok()) FailServeCommand(id.error());
     std::cout << fmt::format("created account {} (id {}) with role {}", username, *id, role) << std::endl;
+  });
+
+  static std::string unlock_username;
+  auto* unlock = user->add_subcommand("unlock", "Clear an account's failed sign-ins (audited), so it can sign in at once");
+  unlock->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
+  unlock->add_option("username", unlock_username, "Sign-in name")->required();
+  unlock->callback([] {
+    auto db = OpenOrFail(db_url);
+    auto id = db->Read<int64_t>([](store::Connection& c) -> Result<int64_t> {
+      auto row = c.QueryOne("SELECT id FROM users WHERE lower(username) = ?", {text::Lower(unlock_username)},
+                            "account " + unlock_username);
+      if (!row.ok()) return row.error();
+      return row->Int("id");
+    });
+    if (!id.ok()) FailServeCommand(id.error());
+    auto cleared = access::ClearLoginFailures(*db, nullptr, *id);
+    if (!cleared.ok()) FailServeCommand(cleared.error());
+    std::cout << fmt::format("cleared {} failed sign-ins for {}", *cleared, unlock_username) << std::endl;
   });
 
   auto* demo_cmd = app.add_subcommand("demo", "Demonstration data");

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
@@ -29,6 +30,7 @@ struct Error {
   ErrorKind kind = ErrorKind::kInternal;
   std::string message;
   std::string field;  // empty when no single field is at fault
+  int64_t retry_after_seconds = 0;  // kThrottled: when trying again can succeed (0: unknown)
 
   static Error Invalid(std::string message, std::string field = {}) {
     return {ErrorKind::kInvalid, std::move(message), std::move(field)};
@@ -41,7 +43,9 @@ struct Error {
   static Error Conflict(std::string message, std::string field = {}) {
     return {ErrorKind::kConflict, std::move(message), std::move(field)};
   }
-  static Error Throttled(std::string message) { return {ErrorKind::kThrottled, std::move(message), {}}; }
+  static Error Throttled(std::string message, int64_t retry_after_seconds = 0) {
+    return {ErrorKind::kThrottled, std::move(message), {}, retry_after_seconds};
+  }
   static Error TooLarge(std::string message, std::string field = {}) {
     return {ErrorKind::kTooLarge, std::move(message), std::move(field)};
   }

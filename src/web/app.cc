@@ -126,7 +126,8 @@ Response ErrorResponse(const Error& e) {
     return ErrorResponse(500, "something went wrong on the server; it has been logged");
   }
   Response r = ErrorResponse(StatusFor(e.kind), e.message, e.field);
-  if (e.kind == ErrorKind::kThrottled) r.headers.emplace_back("Retry-After", "900");
+  if (e.kind == ErrorKind::kThrottled)
+    r.headers.emplace_back("Retry-After", std::to_string(e.retry_after_seconds > 0 ? e.retry_after_seconds : 900));
   return r;
 }
 

@@ -14,6 +14,9 @@ void AddAccessRoutes(RouteTable& t) {
   t.schemas["Account"] = access::AccountSchema().OpenApi(false);
   t.schemas["Account"]["properties"].erase("password");
   t.schemas["AccountInput"] = access::AccountSchema().OpenApi(true);
+  t.schemas["AccountUnlocked"] = Json{{"type", "object"},
+                                      {"properties",
+                                       {{"id", {{"type", "integer"}}}, {"cleared_failures", {{"type", "integer"}}}}}};
 
   // ---- access ----
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/audit-events",
@@ -32,6 +35,17 @@ void AddAccessRoutes(RouteTable& t) {
                     .summary = "The audit trail, newest first (administrators and auditors)", .tag = "audit",
                     .response_schema = "[AuditEvent]",
                     .query_params = {"entity", "entity_id", "action", "user_id", "limit", "before_id"}});
+  t.routes.push_back({.method = "POST", .pattern = "/api/v1/accounts/{id}/unlock",
+                      .handler = [db](const Call& call) {
+                        auto id = PathId(call);
+                        if (!id.ok()) return ErrorResponse(id.error());
+                        auto cleared = access::ClearLoginFailures(*db, &call.who(), *id);
+                        if (!cleared.ok()) return ErrorResponse(cleared.error());
+                        return JsonResponse(200, {{"id", *id}, {"cleared_failures", *cleared}});
+                      },
+                      .summary = "Clear an account's failed sign-ins so it can sign in at once from anywhere "
+                                 "(partnership administrators; audited)",
+                      .tag = "accounts", .response_schema = "AccountUnlocked"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/accounts",
                     .handler = [db](const Call& call) { return Reply(access::ListAccounts(*db, call.who())); },
                     .summary = "Accounts (partnership administrators)", .tag = "accounts",

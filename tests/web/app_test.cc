@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "directory/directory.h"
 #include "support/test_database.h"
@@ -115,6 +118,96 @@ TEST_F(WebApp, TenWrongPasswordsInARowAreThrottled) {
   bool retry_after = false;
   for (const auto& [k, v] : right.headers) retry_after |= k == "Retry-After";
   EXPECT_TRUE(retry_after);
+}
+
+// Issue 19, finding 1: a guesser slows itself, not the account's owner.
+Response SignInFrom(App& app, const std::string& ip, const std::string& user, const std::string& password) {
+  Request r;
+  r.method = "POST";
+  r.path = "/api/v1/session";
+  r.body = Json{{"username", user}, {"password", password}}.dump();
+  r.remote_ip = ip;
+  r.headers["content-type"] = "application/json";
+  return app.Handle(r);
+}
+
+int64_t CheckedFailures(testing::TestDatabase& tdb, const std::string& user) {
+  auto n = tdb.db().Read<int64_t>([&](store::Connection& c) -> Result<int64_t> {
+    auto rows = c.Query("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'login_failed' AND summary LIKE ?",
+                        {user + " from %"});
+    if (!rows.ok()) return rows.error();
+    return (*rows)[0].Int("n");
+  });
+  return n.ok() ? *n : -1;
+}
+
+TEST_F(WebApp, AThousandGuessesFromElsewhereNeverLockTheOwnerOut) {
+  ASSERT_EQ(SignInFrom(*app, "127.0.0.1", "admin", kPassword).status, 200);  // the usual computer
+  int refused = 0;
+  for (int i = 0; i < 1000; ++i) refused += SignInFrom(*app, "127.0.0.2", "admin", "guess-" + std::to_string(i)).status == 429;
+  EXPECT_GE(refused, 990) << "the guesser is slowed down";
+  EXPECT_LE(CheckedFailures(tdb, "admin"), 10) << "refused attempts are not password checks";
+  EXPECT_EQ(SignInFrom(*app, "127.0.0.1", "admin", kPassword).status, 200) << "the owner still signs in";
+  // The guesser's address stays slowed even with the right password.
+  EXPECT_EQ(SignInFrom(*app, "127.0.0.2", "admin", kPassword).status, 429);
+}
+
+TEST_F(WebApp, GuessesSpreadOverAddressesSlowUnfamiliarAddressesOnly) {
+  ASSERT_EQ(SignInFrom(*app, "127.0.0.1", "admin", kPassword).status, 200);
+  for (int i = 0; i < 25; ++i) {
+    // Four guesses per address: under the per-address limit everywhere.
+    SignInFrom(*app, "127.0.1." + std::to_string(i / 4 + 1), "admin", "guess-" + std::to_string(i));
+  }
+  auto fresh = SignInFrom(*app, "127.0.2.9", "admin", kPassword);
+  EXPECT_EQ(fresh.status, 429) << "a new address waits while the account is under attack";
+  EXPECT_EQ(SignInFrom(*app, "127.0.0.1", "admin", kPassword).status, 200) << "the usual address does not";
+}
+
+TEST_F(WebApp, ParallelGuessesAreCheckedNoMoreThanTheLimitAllows) {
+  std::vector<std::thread> threads;
+  std::atomic<int> unauthorised{0}, refused{0};
+  for (int i = 0; i < 40; ++i) {
+    threads.emplace_back([&, i] {
+      const int status = SignInFrom(*app, "127.0.0.5", "library.eslo", "guess-" + std::to_string(i)).status;
+      (status == 401 ? unauthorised : refused) += status == 401 || status == 429;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(unauthorised + refused, 40);
+  EXPECT_LE(unauthorised.load(), 6) << "five checks, and a sixth only if a second passed between them";
+  EXPECT_EQ(CheckedFailures(tdb, "library.eslo"), unauthorised.load());
+}
+
+TEST_F(WebApp, WaitingAlwaysWorksAndAnAdministratorCanUnlock) {
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(SignInFrom(*app, "127.0.0.7", "riverside.eslo", "wrong").status, 401);
+  auto refused = SignInFrom(*app, "127.0.0.7", "riverside.eslo", kPassword);
+  ASSERT_EQ(refused.status, 429);
+  std::string retry;
+  for (const auto& [k, v] : refused.headers) {
+    if (k == "Retry-After") retry = v;
+  }
+  EXPECT_TRUE(retry == "1" || retry == "2") << retry;
+  // Refused attempts do not add to the wait: after it, the right password works.
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(SignInFrom(*app, "127.0.0.7", "riverside.eslo", "wrong").status, 429);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  EXPECT_EQ(SignInFrom(*app, "127.0.0.7", "riverside.eslo", kPassword).status, 200);
+
+  // Locked harder (each failure doubles the wait), then unlocked by the administrator.
+  for (int i = 0; i < 5; ++i) SignInFrom(*app, "127.0.0.8", "library.eslo", "wrong");
+  ASSERT_EQ(SignInFrom(*app, "127.0.0.8", "library.eslo", kPassword).status, 429);
+  auto admin = SignIn("admin");
+  auto accounts = Json::parse(As(admin, "GET", "/api/v1/accounts").body);
+  int64_t id = 0;
+  for (const auto& a : accounts) {
+    if (a["username"] == "library.eslo") id = a["id"];
+  }
+  ASSERT_NE(id, 0);
+  auto officer = SignIn("riverside.eslo");
+  EXPECT_EQ(As(officer, "POST", "/api/v1/accounts/" + std::to_string(id) + "/unlock").status, 403);
+  auto unlocked = As(admin, "POST", "/api/v1/accounts/" + std::to_string(id) + "/unlock");
+  ASSERT_EQ(unlocked.status, 200) << unlocked.body;
+  EXPECT_EQ(Json::parse(unlocked.body)["cleared_failures"], 5);
+  EXPECT_EQ(SignInFrom(*app, "127.0.0.8", "library.eslo", kPassword).status, 200);
 }
 
 TEST_F(WebApp, AgencyOfficerGets404Or403ForAnotherAgency) {

@@ -310,7 +310,11 @@ TEST_F(Integration, LoginIsThrottledAfterRepeatedFailures) {
   auto blocked = access::Login(db(), "eslo", "correct horse battery", "127.0.0.1");
   ASSERT_FALSE(blocked.ok());
   EXPECT_EQ(blocked.error().kind, ErrorKind::kThrottled);
-  EXPECT_GE(Count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'login_failed'"), 10);
+  // Only the attempts whose password was checked are failures (and audited); the refused
+  // ones are not, so waiting out the delay always works.
+  const int64_t checked = Count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'login_failed'");
+  EXPECT_GE(checked, 5);
+  EXPECT_LE(checked, 6);
 }
 
 TEST_F(Integration, SessionsAuthenticateAndEnd) {
