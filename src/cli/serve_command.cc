@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -267,6 +269,12 @@ void RegisterServeCommands(CLI::App& app) {
     if (!demo_login.empty()) std::cout << demo_login << std::endl;
     std::cout << "press Ctrl-C to stop" << std::endl;
     auto retention = StartDailyRetentionRun(*db);
+    // Every open connection is a descriptor: take what the system allows, so the
+    // connection caps, not the descriptor limit, decide who is served.
+    if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+      files.rlim_cur = files.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &files);
+    }
     server.Run(threads);
   });
 

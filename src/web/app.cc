@@ -119,6 +119,11 @@ Response ErrorResponse(int status, const std::string& message, const std::string
   return JsonResponse(status, {{"error", message}, {"field", field.empty() ? Json(nullptr) : Json(field)}});
 }
 
+bool App::HasSession(const Request& req) const {
+  const std::string token = CookieValue(req.Header("cookie"), kSessionCookie);
+  return !token.empty() && access::Authenticate(db_, token, req.remote_ip, options_.login_policy).ok();
+}
+
 Response ErrorResponse(const Error& e) {
   if (e.kind == ErrorKind::kInternal) {
     // The details may name tables or hosts; they go to the log, not the client.

@@ -82,6 +82,9 @@ class App {
   App(store::Database& db, AppOptions options = {});
 
   Response Handle(const Request& request) const;
+  // Whether the request carries a live session cookie: the HTTP server asks before it
+  // reads a body larger than an anonymous request may send.
+  bool HasSession(const Request& request) const;
 
   const std::vector<Route>& routes() const { return routes_; }
   // The OpenAPI 3 document of every route.

@@ -2,13 +2,16 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "core/text.h"
 
@@ -35,10 +38,42 @@ Response Plain(int status, const std::string& message) {
   return ErrorResponse(status, message);
 }
 
+// Open connections, in total and per client address.
+class ConnectionCounts {
+ public:
+  explicit ConnectionCounts(const HttpServerLimits& limits) : limits_(limits) {}
+  // Takes a place for `address`, or false when it or the server is full.
+  bool Take(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto& n = by_address_[address];
+    if (total_ >= limits_.max_connections || n >= limits_.max_connections_per_address) {
+      if (n == 0) by_address_.erase(address);
+      return false;
+    }
+    ++n;
+    ++total_;
+    return true;
+  }
+  void Release(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto it = by_address_.find(address);
+    if (it != by_address_.end() && --it->second == 0) by_address_.erase(it);
+    --total_;
+  }
+
+ private:
+  const HttpServerLimits& limits_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, size_t> by_address_;
+  size_t total_ = 0;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, const App& app, size_t max_body)
-      : stream_(std::move(socket)), app_(app), max_body_(max_body) {}
+  Connection(tcp::socket socket, const App& app, const HttpServerLimits& limits, ConnectionCounts& counts,
+             std::string address)
+      : stream_(std::move(socket)), app_(app), limits_(limits), counts_(counts), address_(std::move(address)) {}
+  ~Connection() { counts_.Release(address_); }
 
   void Start() {
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Connection::Read, shared_from_this()));
@@ -48,9 +83,40 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Read() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    parser_->body_limit(max_body_);
+    // Beast checks Content-Length against the limit as it parses the header, so the
+    // header is read under the signed-in limit and OnHeader applies the anonymous one.
+    parser_->body_limit(limits_.max_body_bytes);
     stream_.expires_after(std::chrono::seconds(30));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
+  }
+
+  // The body is read only once its size is allowed: past the anonymous cap, only for a
+  // request with a live session.
+  void OnHeader(beast::error_code ec, size_t) {
+    if (ec) return OnRead(ec, 0);
+    const auto length = parser_->content_length();
+    const bool large = parser_->chunked() || (length && *length > limits_.max_anonymous_body_bytes);
+    if (large) {
+      Request probe;
+      for (const auto& field : parser_->get()) {
+        const auto name = text::Lower(std::string_view(field.name_string().data(), field.name_string().size()));
+        if (name == "cookie") probe.headers[name] = std::string(field.value());
+      }
+      probe.remote_ip = RemoteIp();
+      if (!app_.HasSession(probe)) {
+        return Write(ToBeast(Plain(413, fmt::format("a request without a session may send at most {} KiB; sign in first",
+                                                    limits_.max_anonymous_body_bytes / 1024)),
+                             11, false));
+      }
+    }
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Connection::OnRead, shared_from_this()));
+  }
+
+  std::string RemoteIp() {
+    boost::system::error_code ignored;
+    auto endpoint = stream_.socket().remote_endpoint(ignored);
+    return ignored ? "unknown" : endpoint.address().to_string();
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -68,9 +134,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Request r;
     r.method = std::string(req.method_string());
     auto target = ParseTarget(std::string_view(req.target().data(), req.target().size()));
-    boost::system::error_code ignored;
-    auto endpoint = stream_.socket().remote_endpoint(ignored);
-    r.remote_ip = ignored ? "unknown" : endpoint.address().to_string();
+    r.remote_ip = RemoteIp();
     Response response;
     if (!target) {
       response = Plain(400, "malformed request target");
@@ -108,32 +172,52 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const App& app_;
-  size_t max_body_;
+  const HttpServerLimits& limits_;
+  ConnectionCounts& counts_;
+  std::string address_;
 };
 
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const App& a, size_t max_body) : app(a), max_body_bytes(max_body), acceptor(io) {}
+  Impl(const App& a, const HttpServerLimits& l) : app(a), limits(l), counts(limits), acceptor(io), backoff(io) {}
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
       if (ec) {
-        if (ec == asio::error::operation_aborted) return;
+        // Out of descriptors, most likely: accepting again at once would spin a core
+        // and starve the connections being served. Wait a little and try again.
+        spdlog::warn("accepting a connection failed ({}); waiting 100 ms", ec.message());
+        backoff.expires_after(std::chrono::milliseconds(100));
+        backoff.async_wait([this](beast::error_code e) {
+          if (!e) Accept();
+        });
+        return;
+      }
+      boost::system::error_code ignored;
+      auto endpoint = socket.remote_endpoint(ignored);
+      std::string address = ignored ? "unknown" : endpoint.address().to_string();
+      if (counts.Take(address)) {
+        std::make_shared<Connection>(std::move(socket), app, limits, counts, std::move(address))->Start();
       } else {
-        std::make_shared<Connection>(std::move(socket), app, max_body_bytes)->Start();
+        socket.close(ignored);  // full: this address has its share, or the server is full
       }
       Accept();
     });
   }
 
   const App& app;
-  size_t max_body_bytes;
+  HttpServerLimits limits;
+  ConnectionCounts counts;
   asio::io_context io;
   tcp::acceptor acceptor;
+  asio::steady_timer backoff;
 };
 
-HttpServer::HttpServer(const App& app, size_t max_body_bytes) : impl_(std::make_unique<Impl>(app, max_body_bytes)) {}
+HttpServer::HttpServer(const App& app, size_t max_body_bytes)
+    : HttpServer(app, HttpServerLimits{.max_body_bytes = max_body_bytes}) {}
+HttpServer::HttpServer(const App& app, const HttpServerLimits& limits) : impl_(std::make_unique<Impl>(app, limits)) {}
 HttpServer::~HttpServer() = default;
 
 Result<void> HttpServer::Listen(const std::string& host_port) {

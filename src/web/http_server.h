@@ -1,8 +1,13 @@
 // HttpServer: serves an App over HTTP/1.1 with Boost.Beast.
 //
 // Size caps and timeouts are enforced before a request reaches the App: the
-// header block is capped at 16 KiB, the body at the App's upload cap, and a
-// connection that sends nothing for 30 seconds is closed.
+// header block is capped at 16 KiB; a body over the anonymous cap is read only
+// for a request with a live session (and then up to the App's upload cap), so
+// an unauthenticated client cannot make the server buffer megabytes; a
+// connection that sends nothing for 30 seconds is closed. Connections are capped
+// in total and per client address (a flood of idle connections from one address
+// leaves room for everyone else), and a failed accept (out of descriptors) backs
+// off instead of spinning.
 //
 // Thread-safety: Run blocks, serving on `threads` threads; Stop may be called
 // from any thread (or a signal handler via the io_context's signal set).
@@ -16,9 +21,17 @@
 
 namespace esafe::web {
 
+struct HttpServerLimits {
+  size_t max_body_bytes = 8 * 1024 * 1024;      // signed-in uploads and imports
+  size_t max_anonymous_body_bytes = 64 * 1024;  // sign-in, public review and survey forms
+  size_t max_connections = 4096;
+  size_t max_connections_per_address = 128;
+};
+
 class HttpServer {
  public:
   HttpServer(const App& app, size_t max_body_bytes);
+  HttpServer(const App& app, const HttpServerLimits& limits);
   ~HttpServer();
 
   // Binds "HOST:PORT" (port 0 picks a free one). Fails with a clear message
