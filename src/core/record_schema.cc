@@ -20,6 +20,10 @@ Result<std::string> CheckText(const FieldSpec& f, const Json& v) {
   if (text::HasControlCharacters(s) || (!multiline && s.find_first_of("\r\n") != std::string::npos)) {
     return Error::Invalid(fmt::format("{} contains control characters", f.name), f.name);
   }
+  if (!multiline && text::HasBidiControls(s)) {
+    return Error::Invalid(fmt::format("{} contains bidirectional control characters, which can disguise it", f.name),
+                          f.name);
+  }
   if (text::CodePointCount(s) > f.max_length) {
     return Error::Invalid(fmt::format("{} is longer than {} characters", f.name, f.max_length), f.name);
   }

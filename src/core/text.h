@@ -13,6 +13,9 @@ bool IsValidUtf8(std::string_view s);
 
 // True when `s` holds a control character other than tab, CR and LF.
 bool HasControlCharacters(std::string_view s);
+// Unicode bidirectional embedding, override and isolate controls (U+202A–U+202E,
+// U+2066–U+2069): in a name they can make one record read as another in a list.
+bool HasBidiControls(std::string_view s);
 
 // Number of Unicode code points in well-formed UTF-8 `s`.
 size_t CodePointCount(std::string_view s);

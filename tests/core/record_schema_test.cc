@@ -63,3 +63,22 @@ TEST(RecordSchema, CellsRoundTrip) {
 
 }  // namespace
 }  // namespace esafe
+
+namespace esafe {
+namespace {
+
+// Issue 19 finding 7: "Ann\u202Egnp.exe"-style names that display as something else.
+TEST(RecordSchema, RefusesBidirectionalControlsInNames) {
+  auto s = TestSchema();
+  for (const char* bidi : {"\u202E", "\u202A", "\u202D", "\u2066", "\u2069"}) {
+    auto r = s.Validate(Json{{"name", std::string("Ann") + bidi + "x"}, {"kind", "a"}}, false);
+    ASSERT_FALSE(r.ok()) << bidi;
+    EXPECT_EQ(r.error().field, "name");
+  }
+  // Right-to-left text itself is welcome.
+  EXPECT_TRUE(s.Validate(Json{{"name", "\u05D3\u05E0\u05D4"}, {"kind", "a"}}, false).ok());
+  EXPECT_TRUE(s.Validate(Json{{"name", "Zoë — ok"}, {"kind", "a"}}, false).ok());
+}
+
+}  // namespace
+}  // namespace esafe
