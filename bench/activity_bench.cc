@@ -109,6 +109,13 @@ class Generator {
     const bool blocked = e.category == "gambling" || e.category == "adult" || e.category == "proxy" ||
                          e.category == "weapons";
     e.action = blocked ? act::Action::kBlock : act::Action::kAllow;
+    // What an enforcement point records besides: mostly constant per node, the entry
+    // only for blocked requests (the host), safe search on some searches.
+    e.point = site % 4 == 0 ? "icap" : "squid-helper";
+    e.reason = blocked ? "category" : "no match";
+    e.entry = blocked ? e.host : std::string();
+    e.node = "node-" + std::to_string(site % 8);
+    e.safe_search = !blocked && k % 16 == 0;
   }
 
  private:

@@ -139,7 +139,8 @@ Result<ChainState> Replay(const std::vector<ChainEntry>& entries) {
 // batch were 40% of ingest CPU, for a file deleted a few seconds later.
 namespace {
 constexpr uint32_t kWalMagicV1 = 0x4c415745;  // "EWAL"
-constexpr uint32_t kWalMagicV2 = 0x32415745;  // "EWA2"
+constexpr uint32_t kWalMagicV2 = 0x32415745;  // "EWA2": version 1 rows
+constexpr uint32_t kWalMagicV3 = 0x33415745;  // "EWA3": version 2 rows (with the decision fields)
 void ChecksumV1(std::string_view header, std::string_view payload, unsigned char out[16]) {
   crypto_generichash_state st;
   crypto_generichash_init(&st, nullptr, 0, 16);
@@ -153,27 +154,42 @@ uint32_t ChecksumV2(std::string_view header, std::string_view payload) {
 constexpr size_t kWalHeaderV2 = 16;
 }  // namespace
 
-Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch) {
-  // One per-thread buffer, rows encoded straight after the header: a fresh
-  // multi-megabyte buffer per batch was page faults on every Append.
-  thread_local std::string out;
+namespace {
+// A CRC-checked record ("EWA2" or "EWA3") of `batch` in `out`, rows of `row_version`.
+Result<void> EncodeCrcRecord(std::string& out, std::span<const ActivityEvent> batch, uint32_t magic,
+                             int row_version) {
   out.clear();
-  PutFixed32(out, kWalMagicV2);
+  PutFixed32(out, magic);
   PutFixed32(out, 0);  // payload length, below
   PutFixed32(out, static_cast<uint32_t>(batch.size()));
   PutFixed32(out, 0);  // checksum, below
-  for (const auto& e : batch) EncodeEventRow(out, e);
+  for (const auto& e : batch) EncodeEventRow(out, e, row_version);
   const size_t payload = out.size() - kWalHeaderV2;
   if (payload > UINT32_MAX) return Error::TooLarge("WAL batch over 4 GiB", "batch");
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>(payload >> (8 * i));
   const uint32_t sum = ChecksumV2(std::string_view(out).substr(0, 12), std::string_view(out).substr(kWalHeaderV2));
   for (int i = 0; i < 4; ++i) out[12 + i] = static_cast<char>(sum >> (8 * i));
+  return Ok();
+}
+}  // namespace
+
+Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch) {
+  // One per-thread buffer, rows encoded straight after the header: a fresh
+  // multi-megabyte buffer per batch was page faults on every Append.
+  thread_local std::string out;
+  ESAFE_TRY(EncodeCrcRecord(out, batch, kWalMagicV3, 2));
   return std::string_view(out);
+}
+
+Result<std::string> EncodeWalBatchV2(std::span<const ActivityEvent> batch) {
+  std::string out;
+  ESAFE_TRY(EncodeCrcRecord(out, batch, kWalMagicV2, 1));
+  return out;
 }
 
 Result<std::string> EncodeWalBatchV1(std::span<const ActivityEvent> batch, int level) {
   std::string raw;
-  for (const auto& e : batch) EncodeEventRow(raw, e);
+  for (const auto& e : batch) EncodeEventRow(raw, e, 1);
   std::string out;
   PutFixed32(out, kWalMagicV1);
   PutFixed32(out, 0);  // compressed length, below
@@ -199,10 +215,10 @@ Result<WalRead> ReadWal(const std::string& path) {
   std::string_view in(*data);
   // Each record is checked whole before any of its rows is taken: a record that is
   // short, fails its checksum or does not decode ends the good part of the file.
-  auto take = [&](std::string_view rows, uint32_t count, size_t record_size) {
+  auto take = [&](std::string_view rows, uint32_t count, size_t record_size, int row_version) {
     std::vector<ActivityEvent> batch(count);
     bool good = true;
-    for (auto& e : batch) good = good && DecodeEventRow(rows, e);
+    for (auto& e : batch) good = good && DecodeEventRow(rows, e, row_version);
     if (!good || !rows.empty()) return false;
     for (auto& e : batch) out.events.push_back(std::move(e));
     ++out.batches;
@@ -214,13 +230,13 @@ Result<WalRead> ReadWal(const std::string& path) {
     std::string_view rec = in;
     uint32_t magic = 0;
     if (!GetFixed32(rec, magic)) break;
-    if (magic == kWalMagicV2) {
+    if (magic == kWalMagicV2 || magic == kWalMagicV3) {
       uint32_t len, count, sum;
       if (!GetFixed32(rec, len) || !GetFixed32(rec, count) || !GetFixed32(rec, sum) || rec.size() < size_t{len} ||
           count > len)  // every row takes more than a byte: a count above that is garbage
         break;
       if (ChecksumV2(in.substr(0, 12), rec.substr(0, len)) != sum) break;
-      if (!take(rec.substr(0, len), count, kWalHeaderV2 + size_t{len})) break;
+      if (!take(rec.substr(0, len), count, kWalHeaderV2 + size_t{len}, magic == kWalMagicV3 ? 2 : 1)) break;
     } else if (magic == kWalMagicV1) {
       uint32_t clen, rlen, count;
       if (!GetFixed32(rec, clen) || !GetFixed32(rec, rlen) || !GetFixed32(rec, count) ||
@@ -230,7 +246,7 @@ Result<WalRead> ReadWal(const std::string& path) {
       ChecksumV1(in.substr(0, 16), rec.substr(16, clen), sum);
       if (std::memcmp(sum, rec.data(), 16) != 0) break;
       auto raw = Decompress(rec.substr(16, clen), rlen);
-      if (!raw || !take(*raw, count, 16 + 16 + size_t{clen})) break;
+      if (!raw || !take(*raw, count, 16 + 16 + size_t{clen}, 1)) break;
     } else {
       break;
     }
