@@ -89,9 +89,27 @@ inline constexpr std::array<int, 12> kDictColumns = {kColUser,  kColSite,       
 inline constexpr bool IsDictColumn(int col) {
   return (col >= kColUser && col <= kColListVersion) || (col >= kColPoint && col < kColumnCount);
 }
-// The event's string of a dictionary column.
-const std::string& DictField(const ActivityEvent& e, int col);
-inline std::string* DictFieldMut(ActivityEvent& e, int col) { return const_cast<std::string*>(&DictField(e, col)); }
+// The event's string of a dictionary column, as a member pointer: loops over rows take
+// it once per column, so a row costs one load, not a call and a switch.
+using StringField = std::string ActivityEvent::*;
+inline StringField DictMember(int col) {
+  switch (col) {
+    case kColUser: return &ActivityEvent::user;
+    case kColSite: return &ActivityEvent::site;
+    case kColAgency: return &ActivityEvent::agency;
+    case kColProfile: return &ActivityEvent::profile;
+    case kColHost: return &ActivityEvent::host;
+    case kColCategory: return &ActivityEvent::category;
+    case kColList: return &ActivityEvent::list;
+    case kColPoint: return &ActivityEvent::point;
+    case kColReason: return &ActivityEvent::reason;
+    case kColEntry: return &ActivityEvent::entry;
+    case kColNode: return &ActivityEvent::node;
+    default: return &ActivityEvent::list_version;
+  }
+}
+inline const std::string& DictField(const ActivityEvent& e, int col) { return e.*DictMember(col); }
+inline std::string* DictFieldMut(ActivityEvent& e, int col) { return &(e.*DictMember(col)); }
 
 struct SegmentIndex {
   uint64_t seq = 0;

@@ -92,23 +92,6 @@ bool GetIp(std::string_view& in, IpAddress& ip) {
 
 }  // namespace
 
-const std::string& DictField(const ActivityEvent& e, int col) {
-  switch (col) {
-    case kColUser: return e.user;
-    case kColSite: return e.site;
-    case kColAgency: return e.agency;
-    case kColProfile: return e.profile;
-    case kColHost: return e.host;
-    case kColCategory: return e.category;
-    case kColList: return e.list;
-    case kColPoint: return e.point;
-    case kColReason: return e.reason;
-    case kColEntry: return e.entry;
-    case kColNode: return e.node;
-    default: return e.list_version;
-  }
-}
-
 std::string SegmentFileName(uint64_t seq) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "seg-%08llu.esl", static_cast<unsigned long long>(seq));
@@ -186,33 +169,43 @@ uint32_t SegmentBuilder::Dict::Intern(std::string_view v, uint64_t hash) {
 void SegmentBuilder::Add(std::span<const ActivityEvent> batch) {
   if (batch.empty()) return;
   if (times_.empty()) min_time_ = max_time_ = batch.front().time_us;
-  for (const auto& e : batch) {
-    min_time_ = std::min(min_time_, e.time_us);
-    max_time_ = std::max(max_time_, e.time_us);
-    times_.push_back(e.time_us);
-    clients_.push_back(e.client);
-    url_bytes_.append(e.url);
-    url_end_.push_back(url_bytes_.size());
-    actions_.push_back(ActionByte(e));
-  }
-  // Column by column: hash every row's value first (a row repeating the previous row's
-  // value, as list and version nearly always do, skips the hash: 0 marks it), then
-  // intern with the slot of the row kPrefetchAhead rows on already on its way in.
-  constexpr size_t kPrefetchAhead = 8;
-  thread_local std::vector<uint64_t> hashes;
   const size_t n = batch.size();
-  hashes.resize(n);
-  for (const int c : kDictColumns) {
-    Dict& dict = dicts_[c];
-    auto& ids = ids_[c];
-    dict.Reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      const std::string_view v = DictField(batch[i], c);
-      hashes[i] = i > 0 && Same(v, DictField(batch[i - 1], c)) ? 0 : Dict::Hash(v);
+  for (const int c : kDictColumns) dicts_[c].Reserve(n);
+  // In chunks of rows that stay in cache while every column reads them: an event is ~600
+  // bytes, so a column pass over a whole 16,384-event batch missed the cache on every
+  // row, once per column; with the decision's four columns that was a fifth of ingest.
+  // Column by column within a chunk: hash every row's value first (a row repeating the
+  // previous row's value, as list, version, point and node nearly always do, skips the
+  // hash: 0 marks it), then intern with the slot of the row kPrefetchAhead rows on
+  // already on its way in.
+  constexpr size_t kChunkRows = 256;
+  constexpr size_t kPrefetchAhead = 8;
+  uint64_t hashes[kChunkRows];
+  for (size_t lo = 0; lo < n; lo += kChunkRows) {
+    const size_t hi = std::min(n, lo + kChunkRows);
+    for (size_t i = lo; i < hi; ++i) {
+      const ActivityEvent& e = batch[i];
+      min_time_ = std::min(min_time_, e.time_us);
+      max_time_ = std::max(max_time_, e.time_us);
+      times_.push_back(e.time_us);
+      clients_.push_back(e.client);
+      url_bytes_.append(e.url);
+      url_end_.push_back(url_bytes_.size());
+      actions_.push_back(ActionByte(e));
     }
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kPrefetchAhead < n && hashes[i + kPrefetchAhead] != 0) dict.Prefetch(hashes[i + kPrefetchAhead]);
-      ids.push_back(hashes[i] == 0 ? ids.back() : dict.Intern(DictField(batch[i], c), hashes[i]));
+    for (const int c : kDictColumns) {
+      Dict& dict = dicts_[c];
+      auto& ids = ids_[c];
+      const StringField field = DictMember(c);
+      for (size_t i = lo; i < hi; ++i) {
+        const std::string_view v = batch[i].*field;
+        hashes[i - lo] = i > 0 && Same(v, batch[i - 1].*field) ? 0 : Dict::Hash(v);
+      }
+      for (size_t i = lo; i < hi; ++i) {
+        if (i + kPrefetchAhead < hi && hashes[i + kPrefetchAhead - lo] != 0)
+          dict.Prefetch(hashes[i + kPrefetchAhead - lo]);
+        ids.push_back(hashes[i - lo] == 0 ? ids.back() : dict.Intern(batch[i].*field, hashes[i - lo]));
+      }
     }
   }
 }

@@ -30,6 +30,9 @@
 #include <string>
 #include <thread>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "cli/commands.h"
 #include "enforce/decision_sink.h"
 #include "enforce/enforcer.h"
@@ -171,6 +174,11 @@ void RegisterEnforceCommands(CLI::App& app) {
         ->capture_default_str();
     command->add_option("--threads", *threads, "Deciding threads when channel IDs are in use")->capture_default_str();
     command->callback([=] {
+      // Standard output is Squid's helper channel: a log line there would be read as a
+      // reply. Logs (a decision log that cannot be written, a reload) go to stderr,
+      // which Squid copies to its cache.log.
+      spdlog::set_default_logger(
+          std::make_shared<spdlog::logger>("squid-helper", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
       auto sink = SinkOrFail("squid-helper", options->decision_log);
       enforce::EnforcerOptions enforcer_options;
       enforcer_options.point = "squid-helper";

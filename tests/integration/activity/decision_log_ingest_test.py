@@ -129,6 +129,16 @@ def main():
             if len(e["time"]) != len("2026-11-23T09:15:02.125000Z"):
                 fail(f"time is not written with microseconds: {e['time']}")
 
+        # A decision log that cannot be written (a full disk) is said once on stderr, never on
+        # stdout (Squid's channel), and the helper keeps answering.
+        full = run(["squid-helper", "--profiles", os.path.join(tmp, "profiles.yaml"), "--lists",
+                    os.path.join(tmp, "lists"), "--decision-log", "/dev/full", "--channels", "yes"],
+                   stdin="\n".join(REQUESTS) + "\n")
+        if full.stdout.strip().splitlines() != replies:
+            fail(f"with --decision-log /dev/full the replies differ: {full.stdout!r}")
+        if full.stderr.count("decision log /dev/full") != 1 or "No space left on device" not in full.stderr:
+            fail(f"with --decision-log /dev/full, expected one error line on stderr: {full.stderr!r}")
+
         # The file as written goes into the log: every line accepted.
         with open(decisions) as f:
             ingest = run(["log", "ingest", log_dir, "--stdin"], stdin=f.read())
