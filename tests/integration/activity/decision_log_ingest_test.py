@@ -132,9 +132,11 @@ def main():
         # A decision log that cannot be written (a full disk) is said once on stderr, never on
         # stdout (Squid's channel), and the helper keeps answering.
         full = run(["squid-helper", "--profiles", os.path.join(tmp, "profiles.yaml"), "--lists",
-                    os.path.join(tmp, "lists"), "--decision-log", "/dev/full", "--channels", "yes"],
+                    os.path.join(tmp, "lists"), "--decision-log", "/dev/full", "--block-page",
+                    "http://blocked.test/blocked", "--channels", "yes"],
                    stdin="\n".join(REQUESTS) + "\n")
-        if full.stdout.strip().splitlines() != replies:
+        # Channel IDs let the helper answer out of order: compare as sets.
+        if sorted(full.stdout.strip().splitlines()) != sorted(replies):
             fail(f"with --decision-log /dev/full the replies differ: {full.stdout!r}")
         if full.stderr.count("decision log /dev/full") != 1 or "No space left on device" not in full.stderr:
             fail(f"with --decision-log /dev/full, expected one error line on stderr: {full.stderr!r}")
