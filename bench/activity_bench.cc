@@ -79,6 +79,8 @@ class Generator {
     static const char* kTld[] = {".com", ".co.uk", ".org", ".net", ".sch.uk"};
     return "h" + std::to_string(rank) + ".example" + kTld[rank % 5];
   }
+  static constexpr const char* kNodes[] = {"node-0", "node-1", "node-2", "node-3",
+                                           "node-4", "node-5", "node-6", "node-7"};
   static std::string CategoryOf(int rank) {
     return kCategories[(static_cast<uint64_t>(rank) * 2654435761u >> 7) % std::size(kCategories)];
   }
@@ -109,6 +111,19 @@ class Generator {
     const bool blocked = e.category == "gambling" || e.category == "adult" || e.category == "proxy" ||
                          e.category == "weapons";
     e.action = blocked ? act::Action::kBlock : act::Action::kAllow;
+    // What an enforcement point records besides. A batch comes from one node (one ingest
+    // connection), so node and point are constant within it; the entry is the host for
+    // blocked requests; safe search rewrites some searches.
+    // ESAFE_BENCH_DECISION=none leaves them empty, =noentry all but the entry (for diagnosis:
+    // what the constant columns cost against the entry's distinct values).
+    static const std::string decision = std::getenv("ESAFE_BENCH_DECISION") ? std::getenv("ESAFE_BENCH_DECISION") : "";
+    if (decision == "none") return;
+    const uint64_t node = i / 16384 % 8;
+    e.point = node % 4 == 0 ? "icap" : "squid-helper";
+    e.reason = blocked ? "category" : "no match";
+    e.entry = blocked && decision != "noentry" ? e.host : std::string();
+    e.node = kNodes[node];
+    e.safe_search = !blocked && k % 16 == 0;
   }
 
  private:

@@ -70,14 +70,18 @@ enum class Action : uint8_t { kAllow = 0, kBlock = 1, kWarn = 2, kOverride = 3 }
 std::string_view ActionName(Action action);            // "allow", "block", "warn", "override"
 std::optional<Action> ParseAction(std::string_view name);
 
-// One filtering decision. Times are microseconds since the Unix epoch, UTC.
-// The enforcement points' DecisionSink adapter fills one of these per decision.
+// One filtering decision: the one event type of the system. The enforcement points
+// (src/enforce: the Squid helper, the ICAP service, `esafe filter check`) fill one per
+// decision and hand it to a DecisionSink; the log stores, searches and exports it; its
+// JSON-lines form (FormatEventJson) is both the enforcement points' --decision-log line
+// and what the ingest socket and `esafe log ingest --stdin` read.
+// Times are microseconds since the Unix epoch, UTC.
 struct ActivityEvent {
   int64_t time_us = 0;
   IpAddress client;
   std::string user;          // pseudonymous reference, may be empty
-  std::string site;
-  std::string agency;
+  std::string site;          // the site's name, "" when unknown
+  std::string agency;        // the directory's agency id in decimal ("3"): what search scoping matches
   std::string profile;
   std::string url;
   std::string host;          // canonical (lower-case) host
@@ -85,6 +89,11 @@ struct ActivityEvent {
   std::string list;          // the list that matched
   std::string list_version;
   Action action = Action::kAllow;
+  std::string point;         // the enforcement point: "squid-helper", "icap", "filter-check"; "" when unknown
+  std::string reason;        // why: "category", "time rule", "mandatory list", "override", "no match"…
+  std::string entry;         // the list entry that matched, "" when none
+  std::string node;          // the sending node's name (set by the ingest server); "" by default
+  bool safe_search = false;  // the request was rewritten for safe search
 
   bool operator==(const ActivityEvent&) const = default;
 };
@@ -92,19 +101,28 @@ struct ActivityEvent {
 // Limits on one event; longer fields are rejected, never truncated.
 inline constexpr size_t kMaxUrlBytes = 8192;
 inline constexpr size_t kMaxFieldBytes = 512;
-inline constexpr size_t kMaxLineBytes = 16384;
+// Every event within the field caps formats to a line under this (two 8 KiB fields and
+// eleven of 512 B, doubled by JSON escaping at worst, plus the keys: under 45 KiB), so
+// ParseEventJson takes every line FormatEventJson writes.
+inline constexpr size_t kMaxLineBytes = 65536;
 
-// Parses one JSON-lines event:
-//   {"time":"2026-11-23T09:15:02.125Z","client":"10.1.2.3","user":"u-81","site":"S12",
-//    "agency":"havering-schools","profile":"primary","url":"http://ex.com/a",
-//    "host":"ex.com","category":"gambling","list":"bl","list_version":"2026-11-01",
-//    "action":"block"}
+// Parses one JSON-lines event, the form FormatEventJson writes:
+//   {"time":"2026-11-23T09:15:02.125000Z","client":"10.1.2.3","user":"u-81","site":"S12",
+//    "agency":"3","profile":"primary","url":"http://ex.com/a","host":"ex.com",
+//    "category":"gambling","list":"gambling","list_version":"2026-11-01","action":"block",
+//    "point":"squid-helper","reason":"category","entry":"ex.com","node":"",
+//    "safe_search":false}
 // time (RFC 3339, UTC "Z" or an offset), client, url and action are required; host is
-// taken from the URL when absent. Fails (kInvalid, field = the offending key) with a
-// reason on anything else: bad JSON, unknown keys, wrong types, invalid UTF-8,
-// control characters, over-long fields.
+// taken from the URL when absent; every other key is optional (the older ingest form,
+// without point … safe_search, is read as before). safe_search is a JSON boolean, every
+// other value a string. Fails (kInvalid, field = the offending key) with a reason on
+// anything else: bad JSON, unknown keys, wrong types, invalid UTF-8, control
+// characters, over-long fields.
 Result<ActivityEvent> ParseEventJson(std::string_view line);
-// The JSON-lines form ParseEventJson reads (no trailing newline).
+// The JSON-lines form ParseEventJson reads (no trailing newline): every field, always,
+// in the order above, the time with microseconds. ParseEventJson(FormatEventJson(e)) == e
+// for every event whose strings are within the caps and free of control characters and
+// whose host is lower case.
 std::string FormatEventJson(const ActivityEvent& event);
 
 // RFC 3339 → microseconds since the epoch; kInvalid on anything else. Also accepts a
@@ -260,12 +278,15 @@ struct Query {
   std::optional<TextFilter> host;  // compared with the lower-cased value
   std::optional<TextFilter> url;
   std::vector<std::string> users, sites, agencies, categories;
+  std::vector<std::string> points, reasons;  // enforcement point, reason
   std::optional<Action> action;
 };
 
 // The fields a count can be grouped by.
-enum class Field : uint8_t { kUser, kSite, kAgency, kProfile, kHost, kCategory, kList, kAction, kClient, kDay };
-std::optional<Field> ParseField(std::string_view name);  // "user", …, "client", "day"
+enum class Field : uint8_t {
+  kUser, kSite, kAgency, kProfile, kHost, kCategory, kList, kAction, kClient, kDay, kPoint, kReason, kNode
+};
+std::optional<Field> ParseField(std::string_view name);  // "user", …, "client", "day", "point", "reason", "node"
 
 struct SearchStats {
   uint64_t segments_total = 0;
@@ -585,7 +606,8 @@ std::string NewNodeToken();
 //   events      PARTITION BY RANGE (time), one partition per UTC day or month
 //               (events_YYYYMMDD / events_YYYYMM), created on demand; columns time
 //               timestamptz, client inet, user_ref, site, agency, profile, host, url,
-//               category, list, list_version, action, segment_seq (empty fields are NULL;
+//               category, list, list_version, action, segment_seq, point, reason,
+//               entry, node, safe_search (empty fields are NULL;
 //               "user" is user_ref because a bare `user` in SQL means current_user).
 //   segments    one row per mirrored segment (seq, sha256, events, min/max time,
 //               mirrored_at), written in the same transaction as the segment's rows, so

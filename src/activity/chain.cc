@@ -158,10 +158,12 @@ Result<ChainState> Replay(const std::vector<ChainEntry>& entries) {
   return st;
 }
 
-// WAL records. Version 2 (written): u32 magic "EWA2" | u32 payload length | u32 event
-// count | u32 CRC-32C of the 12 header bytes before it and the payload | rows.
-// A marked record ("EWAM") is the same with the payload starting with the batch's mark:
-// string generation, varint seq, string node (strings are varint length and bytes).
+// WAL records. Version 3 (written): u32 magic "EWA3" | u32 payload length | u32 event
+// count | u32 CRC-32C of the 12 header bytes before it and the payload | rows (row
+// version 2). A marked record ("EWAM") is the same with the payload starting with the
+// batch's mark: string generation, varint seq, string node (strings are varint length
+// and bytes), so that a batch and its mark are written, and torn, together. Version 2
+// ("EWA2", read only) is version 3 with row version 1.
 // Version 1 (read only): u32 magic "EWAL" | u32 compressed length | u32 raw length |
 // u32 event count | 16-byte BLAKE2b of the 16 header bytes and the payload | zstd(rows).
 // The WAL lives only until its segment is sealed, and the checksum guards against torn
@@ -169,8 +171,9 @@ Result<ChainState> Replay(const std::vector<ChainEntry>& entries) {
 // batch were 40% of ingest CPU, for a file deleted a few seconds later.
 namespace {
 constexpr uint32_t kWalMagicV1 = 0x4c415745;  // "EWAL"
-constexpr uint32_t kWalMagicV2 = 0x32415745;  // "EWA2"
-constexpr uint32_t kWalMagicMarked = 0x4d415745;  // "EWAM": EWA2 whose payload starts with a BatchMark
+constexpr uint32_t kWalMagicV2 = 0x32415745;  // "EWA2": version 1 rows
+constexpr uint32_t kWalMagicV3 = 0x33415745;  // "EWA3": version 2 rows (with the decision fields)
+constexpr uint32_t kWalMagicMarked = 0x4d415745;  // "EWAM": EWA3 whose payload starts with a BatchMark
 void ChecksumV1(std::string_view header, std::string_view payload, unsigned char out[16]) {
   crypto_generichash_state st;
   crypto_generichash_init(&st, nullptr, 0, 16);
@@ -184,12 +187,13 @@ uint32_t ChecksumV2(std::string_view header, std::string_view payload) {
 constexpr size_t kWalHeaderV2 = 16;
 }  // namespace
 
-Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch, const BatchMark* mark) {
-  // One per-thread buffer, rows encoded straight after the header: a fresh
-  // multi-megabyte buffer per batch was page faults on every Append.
-  thread_local std::string out;
+namespace {
+// A CRC-checked record ("EWA2", "EWA3" or, with `mark`, "EWAM") of `batch` in `out`,
+// rows of `row_version`.
+Result<void> EncodeCrcRecord(std::string& out, std::span<const ActivityEvent> batch, uint32_t magic,
+                             int row_version, const BatchMark* mark = nullptr) {
   out.clear();
-  PutFixed32(out, mark ? kWalMagicMarked : kWalMagicV2);
+  PutFixed32(out, magic);
   PutFixed32(out, 0);  // payload length, below
   PutFixed32(out, static_cast<uint32_t>(batch.size()));
   PutFixed32(out, 0);  // checksum, below
@@ -198,18 +202,33 @@ Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch, co
     PutVarint(out, mark->seq);
     PutString(out, mark->node);
   }
-  for (const auto& e : batch) EncodeEventRow(out, e);
+  for (const auto& e : batch) EncodeEventRow(out, e, row_version);
   const size_t payload = out.size() - kWalHeaderV2;
   if (payload > UINT32_MAX) return Error::TooLarge("WAL batch over 4 GiB", "batch");
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>(payload >> (8 * i));
   const uint32_t sum = ChecksumV2(std::string_view(out).substr(0, 12), std::string_view(out).substr(kWalHeaderV2));
   for (int i = 0; i < 4; ++i) out[12 + i] = static_cast<char>(sum >> (8 * i));
+  return Ok();
+}
+}  // namespace
+
+Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch, const BatchMark* mark) {
+  // One per-thread buffer, rows encoded straight after the header: a fresh
+  // multi-megabyte buffer per batch was page faults on every Append.
+  thread_local std::string out;
+  ESAFE_TRY(EncodeCrcRecord(out, batch, mark ? kWalMagicMarked : kWalMagicV3, 2, mark));
   return std::string_view(out);
+}
+
+Result<std::string> EncodeWalBatchV2(std::span<const ActivityEvent> batch) {
+  std::string out;
+  ESAFE_TRY(EncodeCrcRecord(out, batch, kWalMagicV2, 1));
+  return out;
 }
 
 Result<std::string> EncodeWalBatchV1(std::span<const ActivityEvent> batch, int level) {
   std::string raw;
-  for (const auto& e : batch) EncodeEventRow(raw, e);
+  for (const auto& e : batch) EncodeEventRow(raw, e, 1);
   std::string out;
   PutFixed32(out, kWalMagicV1);
   PutFixed32(out, 0);  // compressed length, below
@@ -235,10 +254,10 @@ Result<WalRead> ReadWal(const std::string& path) {
   std::string_view in(*data);
   // Each record is checked whole before any of its rows is taken: a record that is
   // short, fails its checksum or does not decode ends the good part of the file.
-  auto take = [&](std::string_view rows, uint32_t count, size_t record_size) {
+  auto take = [&](std::string_view rows, uint32_t count, size_t record_size, int row_version) {
     std::vector<ActivityEvent> batch(count);
     bool good = true;
-    for (auto& e : batch) good = good && DecodeEventRow(rows, e);
+    for (auto& e : batch) good = good && DecodeEventRow(rows, e, row_version);
     if (!good || !rows.empty()) return false;
     for (auto& e : batch) out.events.push_back(std::move(e));
     ++out.batches;
@@ -250,7 +269,7 @@ Result<WalRead> ReadWal(const std::string& path) {
     std::string_view rec = in;
     uint32_t magic = 0;
     if (!GetFixed32(rec, magic)) break;
-    if (magic == kWalMagicV2 || magic == kWalMagicMarked) {
+    if (magic == kWalMagicV2 || magic == kWalMagicV3 || magic == kWalMagicMarked) {
       uint32_t len, count, sum;
       if (!GetFixed32(rec, len) || !GetFixed32(rec, count) || !GetFixed32(rec, sum) || rec.size() < size_t{len} ||
           count > len)  // every row takes more than a byte: a count above that is garbage
@@ -265,7 +284,7 @@ Result<WalRead> ReadWal(const std::string& path) {
         mark.node.assign(node);
         out.marks.push_back(std::move(mark));
       }
-      if (!take(payload, count, kWalHeaderV2 + size_t{len})) {
+      if (!take(payload, count, kWalHeaderV2 + size_t{len}, magic == kWalMagicV2 ? 1 : 2)) {
         if (magic == kWalMagicMarked) out.marks.pop_back();
         break;
       }
@@ -278,7 +297,7 @@ Result<WalRead> ReadWal(const std::string& path) {
       ChecksumV1(in.substr(0, 16), rec.substr(16, clen), sum);
       if (std::memcmp(sum, rec.data(), 16) != 0) break;
       auto raw = Decompress(rec.substr(16, clen), rlen);
-      if (!raw || !take(*raw, count, 16 + 16 + size_t{clen})) break;
+      if (!raw || !take(*raw, count, 16 + 16 + size_t{clen}, 1)) break;
     } else {
       break;
     }

@@ -277,16 +277,21 @@ Result<void> WriteFileDurably(const std::string& dir, const std::string& name, s
   return SyncDir(dir);
 }
 
-void EncodeEventRow(std::string& out, const ActivityEvent& e) {
+void EncodeEventRow(std::string& out, const ActivityEvent& e, int version) {
   PutFixed64(out, static_cast<uint64_t>(e.time_us));
   out.append(reinterpret_cast<const char*>(e.client.bytes.data()), 16);
   for (const std::string* s : {&e.user, &e.site, &e.agency, &e.profile, &e.url, &e.host, &e.category, &e.list,
                                &e.list_version})
     PutString(out, *s);
-  out.push_back(static_cast<char>(e.action));
+  if (version < 2) {
+    out.push_back(static_cast<char>(e.action));
+    return;
+  }
+  out.push_back(static_cast<char>(ActionByte(e)));
+  for (const std::string* s : {&e.point, &e.reason, &e.entry, &e.node}) PutString(out, *s);
 }
 
-bool DecodeEventRow(std::string_view& in, ActivityEvent& e) {
+bool DecodeEventRow(std::string_view& in, ActivityEvent& e, int version) {
   uint64_t t;
   if (!GetFixed64(in, t) || in.size() < 16) return false;
   e.time_us = static_cast<int64_t>(t);
@@ -298,9 +303,17 @@ bool DecodeEventRow(std::string_view& in, ActivityEvent& e) {
     if (!GetString(in, v)) return false;
     s->assign(v);
   }
-  if (in.empty() || static_cast<uint8_t>(in.front()) > 3) return false;
-  e.action = static_cast<Action>(in.front());
+  if (in.empty() || static_cast<uint8_t>(in.front()) > (version < 2 ? 3 : 7)) return false;
+  const auto action = static_cast<uint8_t>(in.front());
+  e.action = static_cast<Action>(action & 3);
+  e.safe_search = (action & 4) != 0;
   in.remove_prefix(1);
+  if (version < 2) return true;
+  for (std::string* s : {&e.point, &e.reason, &e.entry, &e.node}) {
+    std::string_view v;
+    if (!GetString(in, v)) return false;
+    s->assign(v);
+  }
   return true;
 }
 

@@ -211,9 +211,14 @@ Result<ActivityEvent> ParseEventJson(std::string_view line) {
   ActivityEvent e;
   bool have_time = false, have_client = false, have_url = false, have_action = false, have_host = false;
   for (const auto& [key, value] : json.items()) {
-    if (!value.is_string()) return Error::Invalid("\"" + key + "\" must be a string", key);
+    if (key == "safe_search") {
+      if (!value.is_boolean()) return Error::Invalid("\"safe_search\" must be true or false", key);
+      e.safe_search = value.get<bool>();
+      continue;
+    }
+    if (!value.is_string()) return Error::Invalid("\"" + key.substr(0, 64) + "\" must be a string", key.substr(0, 64));
     const auto& v = value.get_ref<const std::string&>();
-    const size_t cap = key == "url" ? kMaxUrlBytes : kMaxFieldBytes;
+    const size_t cap = key == "url" || key == "entry" ? kMaxUrlBytes : kMaxFieldBytes;
     if (v.size() > cap) return Error::TooLarge("\"" + key + "\" is over " + std::to_string(cap) + " bytes", key);
     if (text::HasControlCharacters(v) || v.find_first_of("\r\n\t") != std::string::npos)
       return Error::Invalid("\"" + key + "\" holds a control character", key);
@@ -239,20 +244,19 @@ Result<ActivityEvent> ParseEventJson(std::string_view line) {
     } else if (key == "host") {
       e.host = text::Lower(v);
       have_host = true;
-    } else if (key == "user") {
-      e.user = v;
-    } else if (key == "site") {
-      e.site = v;
-    } else if (key == "agency") {
-      e.agency = v;
-    } else if (key == "profile") {
-      e.profile = v;
-    } else if (key == "category") {
-      e.category = v;
-    } else if (key == "list") {
-      e.list = v;
-    } else if (key == "list_version") {
-      e.list_version = v;
+    } else if (std::string* field = key == "user"           ? &e.user
+                                    : key == "site"         ? &e.site
+                                    : key == "agency"       ? &e.agency
+                                    : key == "profile"      ? &e.profile
+                                    : key == "category"     ? &e.category
+                                    : key == "list"         ? &e.list
+                                    : key == "list_version" ? &e.list_version
+                                    : key == "point"        ? &e.point
+                                    : key == "reason"       ? &e.reason
+                                    : key == "entry"        ? &e.entry
+                                    : key == "node"         ? &e.node
+                                                            : nullptr) {
+      *field = v;
     } else {
       return Error::Invalid("unknown key \"" + key.substr(0, 64) + "\"", key.substr(0, 64));
     }
@@ -279,6 +283,11 @@ std::string FormatEventJson(const ActivityEvent& e) {
   j["list"] = e.list;
   j["list_version"] = e.list_version;
   j["action"] = std::string(ActionName(e.action));
+  j["point"] = e.point;
+  j["reason"] = e.reason;
+  j["entry"] = e.entry;
+  j["node"] = e.node;
+  j["safe_search"] = e.safe_search;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

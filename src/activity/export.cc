@@ -16,14 +16,17 @@ using namespace internal;
 namespace {
 
 const std::vector<std::string>& Header() {
-  static const std::vector<std::string> h = {"time", "client", "user", "site", "agency", "profile",
-                                             "url", "host", "category", "list", "list_version", "action"};
+  // The keys of FormatEventJson, in its order.
+  static const std::vector<std::string> h = {"time",     "client", "user",         "site",   "agency", "profile",
+                                             "url",      "host",   "category",     "list",   "list_version",
+                                             "action",   "point",  "reason",       "entry",  "node",   "safe_search"};
   return h;
 }
 
 std::vector<std::string> Cells(const ActivityEvent& e) {
   return {FormatTime(e.time_us), FormatIp(e.client), e.user, e.site, e.agency, e.profile, e.url,
-          e.host, e.category, e.list, e.list_version, std::string(ActionName(e.action))};
+          e.host, e.category, e.list, e.list_version, std::string(ActionName(e.action)),
+          e.point, e.reason, e.entry, e.node, e.safe_search ? "true" : "false"};
 }
 
 Result<uint64_t> ExportXlsx(const LogReader& reader, const Query& query, const std::string& path,

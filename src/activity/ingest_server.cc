@@ -269,6 +269,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     ++lines_;
     auto event = ParseEventJson(line);
     if (event) {
+      // Attributed to the connection's node (over TLS, the token's), whatever the line says.
+      if (!node_.empty()) event->node = node_;
       batch_.push_back(std::move(*event));
     } else {
       Reject(event.error().message, lines_);

@@ -53,8 +53,17 @@ Result<void> WriteFileDurably(const std::string& dir, const std::string& name, s
 Result<void> SyncDir(const std::string& dir);
 
 // ---- Row codec (WAL batches) ----
-void EncodeEventRow(std::string& out, const ActivityEvent& e);
-bool DecodeEventRow(std::string_view& in, ActivityEvent& e);
+// Version 2 (in "EWA3" records): the version 1 row, then point, reason, entry and node,
+// and the action byte carries safe_search in bit 2. Version 1 ("EWAL" and "EWA2"
+// records, written before the decision fields) has neither; it is still read.
+void EncodeEventRow(std::string& out, const ActivityEvent& e, int version = 2);
+bool DecodeEventRow(std::string_view& in, ActivityEvent& e, int version = 2);
+
+// The action byte of segments (ESAFSEG3) and WAL rows (version 2): the action in bits
+// 0-1, safe_search in bit 2.
+inline uint8_t ActionByte(const ActivityEvent& e) {
+  return static_cast<uint8_t>(static_cast<uint8_t>(e.action) | (e.safe_search ? 4 : 0));
+}
 
 // ---- Bloom filter over strings ----
 struct Bloom {
@@ -64,10 +73,43 @@ struct Bloom {
 };
 
 // ---- Segments ----
+// Columns in layout order. ESAFSEG1 and ESAFSEG2 segments have the first 12 (through
+// action); ESAFSEG3 adds the decision's dictionary columns after them, and its action
+// byte carries safe_search (ActionByte).
 enum Column : int {
   kColTime = 0, kColClient, kColUser, kColSite, kColAgency, kColProfile, kColHost,
-  kColCategory, kColList, kColListVersion, kColUrl, kColAction, kColumnCount
+  kColCategory, kColList, kColListVersion, kColUrl, kColAction,
+  kColPoint, kColReason, kColEntry, kColNode, kColumnCount
 };
+inline constexpr int kColumnCountV2 = kColAction + 1;
+// The dictionary columns, in layout order.
+inline constexpr std::array<int, 12> kDictColumns = {kColUser,  kColSite,        kColAgency, kColProfile,
+                                                     kColHost,  kColCategory,    kColList,   kColListVersion,
+                                                     kColPoint, kColReason,      kColEntry,  kColNode};
+inline constexpr bool IsDictColumn(int col) {
+  return (col >= kColUser && col <= kColListVersion) || (col >= kColPoint && col < kColumnCount);
+}
+// The event's string of a dictionary column, as a member pointer: loops over rows take
+// it once per column, so a row costs one load, not a call and a switch.
+using StringField = std::string ActivityEvent::*;
+inline StringField DictMember(int col) {
+  switch (col) {
+    case kColUser: return &ActivityEvent::user;
+    case kColSite: return &ActivityEvent::site;
+    case kColAgency: return &ActivityEvent::agency;
+    case kColProfile: return &ActivityEvent::profile;
+    case kColHost: return &ActivityEvent::host;
+    case kColCategory: return &ActivityEvent::category;
+    case kColList: return &ActivityEvent::list;
+    case kColPoint: return &ActivityEvent::point;
+    case kColReason: return &ActivityEvent::reason;
+    case kColEntry: return &ActivityEvent::entry;
+    case kColNode: return &ActivityEvent::node;
+    default: return &ActivityEvent::list_version;
+  }
+}
+inline const std::string& DictField(const ActivityEvent& e, int col) { return e.*DictMember(col); }
+inline std::string* DictFieldMut(ActivityEvent& e, int col) { return &(e.*DictMember(col)); }
 
 struct SegmentIndex {
   uint64_t seq = 0;
@@ -99,11 +141,12 @@ class SegmentBuilder {
   int64_t max_time() const { return max_time_; }
   // Whether any row's (time, agency) satisfies `pred`.
   bool AnyRow(const std::function<bool(int64_t, std::string_view)>& pred) const;
-  // The ESAFSEG2 file for the rows so far, sorted by time (stably). Other `block_rows`,
-  // and dict_chunk_rows 0 (one unsorted frame per dictionary, as before), only for the
-  // tests that read segments written by earlier versions.
+  // The ESAFSEG3 file for the rows so far, sorted by time (stably). Other `block_rows`,
+  // dict_chunk_rows 0 (one unsorted frame per dictionary, as before) and `version` 2
+  // (ESAFSEG2: the decision columns and safe_search dropped) only for the tests that
+  // read segments written by earlier versions.
   Result<std::string> Encode(uint64_t seq, int level, uint32_t block_rows = kBlockRows,
-                             uint32_t dict_chunk_rows = kDictChunkRows) const;
+                             uint32_t dict_chunk_rows = kDictChunkRows, int version = 3) const;
   void Clear();
 
  private:
@@ -141,13 +184,16 @@ class SegmentBuilder {
 
 // The encoded file for `events` (sorted by time here, stably) with sequence number `seq`.
 Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level,
-                                  uint32_t block_rows = kBlockRows, uint32_t dict_chunk_rows = kDictChunkRows);
+                                  uint32_t block_rows = kBlockRows, uint32_t dict_chunk_rows = kDictChunkRows,
+                                  int version = 3);
 
-// Parses the header and index of a segment file's bytes (ESAFSEG1 or ESAFSEG2).
+// Parses the header and index of a segment file's bytes (ESAFSEG1, 2 or 3).
 Result<SegmentIndex> ReadSegmentIndex(std::string_view file);
 
-// A decoded segment. Columns are decompressed on demand, per block (ESAFSEG2; an
-// ESAFSEG1 segment is read as one block). Row numbers are segment-wide.
+// A decoded segment. Columns are decompressed on demand, per block (ESAFSEG2 and 3; an
+// ESAFSEG1 segment is read as one block). Row numbers are segment-wide. The columns a
+// segment's version lacks (point … node before ESAFSEG3) read as empty strings, and
+// safe_search as false.
 class SegmentData {
  public:
   // From the whole file's bytes (verify, retention, the mirror: they hash them first).
@@ -207,7 +253,10 @@ class SegmentData {
   std::string_view url(size_t row) const {
     return std::string_view(block_urls_[BlockOf(row)]).substr(url_start_[row], url_len_[row]);
   }
-  Action action(size_t row) const { return static_cast<Action>(actions_[row]); }
+  Action action(size_t row) const { return static_cast<Action>(actions_[row] & 3); }
+  bool safe_search(size_t row) const { return (actions_[row] & 4) != 0; }
+  // Whether the segment stores `column` (ESAFSEG3 stores them all).
+  bool has_column(int column) const { return column < columns_; }
   ActivityEvent Row(size_t row) const;  // after LoadAll, or Load of every column of its block
   std::vector<ActivityEvent> AllRows() const;  // after LoadAll
   std::vector<int64_t> Times() const;          // after Load(kColTime)
@@ -225,6 +274,9 @@ class SegmentData {
   }
 
   int version_ = 2;
+  int columns_ = kColumnCountV2;  // kColumnCount from ESAFSEG3
+  // Makes the columns this version lacks read as one empty dictionary value.
+  void SetMissingColumns();
   std::string file_;  // Parse: the whole file
   struct Fd {  // Open: read with pread; closed with the segment
     int value = -1;
@@ -328,8 +380,10 @@ Result<WalRead> ReadWal(const std::string& path);
 // its mark are written, and torn, together.
 Result<std::string_view> EncodeWalBatch(std::span<const ActivityEvent> batch, const BatchMark* mark = nullptr);
 bool IsValidGeneration(std::string_view generation);
-// The record earlier versions wrote (zstd rows, BLAKE2b): still read on open, so a WAL
-// left by one is replayed after an upgrade; written only by the test that checks this.
+// The records earlier versions wrote — "EWAL" (zstd rows, BLAKE2b) and "EWA2" (rows
+// without the decision fields) — still read on open, so a WAL left by one is replayed
+// after an upgrade; written only by the tests that check this.
 Result<std::string> EncodeWalBatchV1(std::span<const ActivityEvent> batch, int level);
+Result<std::string> EncodeWalBatchV2(std::span<const ActivityEvent> batch);
 
 }  // namespace esafe::activity::internal

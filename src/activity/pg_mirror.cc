@@ -26,7 +26,9 @@ namespace {
 constexpr int64_t kDayUs = 86400LL * 1000000LL;
 // PostgreSQL's binary timestamps count microseconds from 2000-01-01T00:00:00Z.
 constexpr int64_t kPgEpochUs = 946684800LL * 1000000LL;
-constexpr int kSchemaVersion = 1;
+// 2: the decision columns point, reason, entry, node and safe_search (added to a
+// version 1 mirror in place, its earlier rows NULL / false).
+constexpr int kSchemaVersion = 2;
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
@@ -127,10 +129,11 @@ void PutInet(std::string& out, const IpAddress& ip) {
 
 constexpr std::string_view kCopyHeader("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
 constexpr const char* kEventColumns =
-    "time, client, user_ref, site, agency, profile, host, url, category, list, list_version, action, segment_seq";
+    "time, client, user_ref, site, agency, profile, host, url, category, list, list_version, action, segment_seq, "
+    "point, reason, entry, node, safe_search";
 
 void EncodeRow(std::string& out, const ActivityEvent& e, uint64_t seq) {
-  Put16(out, 13);
+  Put16(out, 18);
   Put32(out, 8);
   Put64(out, static_cast<uint64_t>(e.time_us - kPgEpochUs));
   PutInet(out, e.client);
@@ -146,6 +149,12 @@ void EncodeRow(std::string& out, const ActivityEvent& e, uint64_t seq) {
   PutText(out, std::string(ActionName(e.action)), false);
   Put32(out, 8);
   Put64(out, seq);
+  PutText(out, e.point, true);
+  PutText(out, e.reason, true);
+  PutText(out, e.entry, true);
+  PutText(out, e.node, true);
+  Put32(out, 1);
+  out += static_cast<char>(e.safe_search ? 1 : 0);
 }
 
 struct MirroredSegment {
@@ -217,6 +226,12 @@ struct PgMirror::Impl {
                     "profile text, host text, url text NOT NULL, category text, list text, list_version text, "
                     "action text NOT NULL CHECK (action IN ('allow', 'block', 'warn', 'override')), "
                     "segment_seq bigint NOT NULL) PARTITION BY RANGE (time)"));
+      // The decision columns (schema version 2), added in place to a mirror made before
+      // them; on the partitioned table, so every partition gets them.
+      ESAFE_TRY(Run("ALTER TABLE " + s +
+                    ".events ADD COLUMN IF NOT EXISTS point text, ADD COLUMN IF NOT EXISTS reason text, "
+                    "ADD COLUMN IF NOT EXISTS entry text, ADD COLUMN IF NOT EXISTS node text, "
+                    "ADD COLUMN IF NOT EXISTS safe_search boolean NOT NULL DEFAULT false"));
       // The questions a partnership asks: one host over time, an address range (GiST
       // serves <<= on inet), an agency's categories. Time is the partition key, so a
       // time range prunes partitions first. Deleting by segment_seq is rare (retention
@@ -233,12 +248,15 @@ struct PgMirror::Impl {
       if (kv.count("partition") && kv["partition"] != want)
         return Error::Conflict("schema " + s + " is partitioned by " + kv["partition"] + ", not " + want +
                                "; use --partition " + kv["partition"] + " or another schema");
-      if (kv.count("schema_version") && kv["schema_version"] != std::to_string(kSchemaVersion))
+      if (kv.count("schema_version") && kv["schema_version"] != "1" &&
+          kv["schema_version"] != std::to_string(kSchemaVersion))
         return Error::Conflict("schema " + s + " has mirror schema version " + kv["schema_version"] +
                                "; this esafe writes version " + std::to_string(kSchemaVersion));
-      ESAFE_TRY(Run("INSERT INTO " + s + ".mirror_meta VALUES ('schema_version', $1), ('partition', $2) "
-                    "ON CONFLICT (key) DO NOTHING",
-                    {std::to_string(kSchemaVersion), want}));
+      ESAFE_TRY(Run("INSERT INTO " + s + ".mirror_meta VALUES ('partition', $1) ON CONFLICT (key) DO NOTHING", {want}));
+      // Version 1 was upgraded above (the ALTER TABLE).
+      ESAFE_TRY(Run("INSERT INTO " + s + ".mirror_meta VALUES ('schema_version', $1) "
+                    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    {std::to_string(kSchemaVersion)}));
       return Ok();
     };
     if (auto r = body(); !r) {

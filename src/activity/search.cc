@@ -81,7 +81,7 @@ bool EventMatches(const ActivityEvent& e, const Query& q) {
   if (q.host && !TextMatches(e.host, *q.host)) return false;
   if (q.url && !TextMatches(e.url, *q.url)) return false;
   if (!AnyOf(q.users, e.user) || !AnyOf(q.sites, e.site) || !AnyOf(q.agencies, e.agency) ||
-      !AnyOf(q.categories, e.category))
+      !AnyOf(q.categories, e.category) || !AnyOf(q.points, e.point) || !AnyOf(q.reasons, e.reason))
     return false;
   if (q.action && e.action != *q.action) return false;
   return true;
@@ -186,6 +186,8 @@ Result<void> FilterSegment(SegmentData& seg, const Query& q, std::vector<uint32_
   if (!q.sites.empty()) ESAFE_TRY(add_filter(kColSite, any_of(q.sites)));
   if (!q.agencies.empty()) ESAFE_TRY(add_filter(kColAgency, any_of(q.agencies)));
   if (!q.categories.empty()) ESAFE_TRY(add_filter(kColCategory, any_of(q.categories)));
+  if (!q.points.empty()) ESAFE_TRY(add_filter(kColPoint, any_of(q.points)));
+  if (!q.reasons.empty()) ESAFE_TRY(add_filter(kColReason, any_of(q.reasons)));
   if (none) return Ok();
 
   for (size_t b = 0; b < blocks.size(); ++b) {
@@ -241,6 +243,9 @@ int ColumnOf(Field f) {
     case Field::kAction: return kColAction;
     case Field::kClient: return kColClient;
     case Field::kDay: return kColTime;
+    case Field::kPoint: return kColPoint;
+    case Field::kReason: return kColReason;
+    case Field::kNode: return kColNode;
   }
   return kColHost;
 }
@@ -257,6 +262,9 @@ std::string FieldOf(const ActivityEvent& e, Field f) {
     case Field::kAction: return std::string(ActionName(e.action));
     case Field::kClient: return FormatIp(e.client);
     case Field::kDay: return FormatTime(e.time_us).substr(0, 10);
+    case Field::kPoint: return e.point;
+    case Field::kReason: return e.reason;
+    case Field::kNode: return e.node;
   }
   return {};
 }
@@ -299,8 +307,8 @@ Result<ScannedSegment> ScanSegment(const std::string& dir, const LiveSegment& li
   if (column < 0 && rows.size() > kMaterializeRows) column = kAllColumns;
   // The caller reads these dictionaries whole (Row, CountBy); Materialize reads chunks.
   if (!rows.empty() && column == kAllColumns) {
-    for (int c = kColUser; c <= kColListVersion; ++c) ESAFE_TRY(seg->LoadDict(c));
-  } else if (!rows.empty() && column >= kColUser && column <= kColListVersion) {
+    for (const int c : kDictColumns) ESAFE_TRY(seg->LoadDict(c));
+  } else if (!rows.empty() && IsDictColumn(column)) {
     ESAFE_TRY(seg->LoadDict(column));
   }
   for (size_t i = 0; i < rows.size();) {
@@ -439,6 +447,9 @@ std::optional<Field> ParseField(std::string_view n) {
   if (n == "action") return Field::kAction;
   if (n == "client") return Field::kClient;
   if (n == "day") return Field::kDay;
+  if (n == "point") return Field::kPoint;
+  if (n == "reason") return Field::kReason;
+  if (n == "node") return Field::kNode;
   return std::nullopt;
 }
 
@@ -558,7 +569,7 @@ Result<std::map<std::string, uint64_t>> LogReader::CountBy(const Query& query, F
     stats.blocks_read += scanned->blocks_read;
     if (rows.empty()) continue;
     stats.events_matched += rows.size();
-    if (col >= kColUser && col <= kColListVersion) {
+    if (IsDictColumn(col)) {
       std::vector<uint64_t> per_id(seg->dict(col).size());
       for (uint32_t r : rows) ++per_id[seg->id(col, r)];
       for (size_t k = 0; k < per_id.size(); ++k)
@@ -601,6 +612,8 @@ std::string DescribeQuery(const Query& q) {
   if (!q.sites.empty()) j["sites"] = q.sites;
   if (!q.agencies.empty()) j["agencies"] = q.agencies;
   if (!q.categories.empty()) j["categories"] = q.categories;
+  if (!q.points.empty()) j["points"] = q.points;
+  if (!q.reasons.empty()) j["reasons"] = q.reasons;
   if (q.action) j["action"] = std::string(ActionName(*q.action));
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

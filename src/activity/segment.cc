@@ -1,6 +1,12 @@
 // Sealed segments: time-sorted events in zstd-compressed columns behind an index.
 //
-// ESAFSEG2 (written since the block layout):
+// ESAFSEG3 (written since the decision fields joined the event): ESAFSEG2 with 16
+// columns instead of 12 — after action, the dictionary columns point, reason, entry and
+// node — so the layout has 12 dictionary entries (user … list_version, point … node) and
+// 16 frames per block; the action byte holds the action in bits 0-1 and safe_search in
+// bit 2. The index is unchanged.
+//
+// ESAFSEG2 (written from the block layout until ESAFSEG3; read):
 //   "ESAFSEG2" | u64 seq | u32 index length | index | u32 layout length | layout | frames
 //   layout: varint rows per block | varint block count |
 //           per dictionary column (user … list_version): varint entries, varint clen, varint rlen |
@@ -26,6 +32,7 @@
 #include <cerrno>
 #include <cstring>
 #include <numeric>
+#include <span>
 
 #include "activity/internal.h"
 
@@ -34,23 +41,11 @@ namespace {
 
 constexpr std::string_view kMagicV1 = "ESAFSEG1";
 constexpr std::string_view kMagicV2 = "ESAFSEG2";
+constexpr std::string_view kMagicV3 = "ESAFSEG3";
 
-const std::string& DictField(const ActivityEvent& e, int col) {
-  switch (col) {
-    case kColUser: return e.user;
-    case kColSite: return e.site;
-    case kColAgency: return e.agency;
-    case kColProfile: return e.profile;
-    case kColHost: return e.host;
-    case kColCategory: return e.category;
-    case kColList: return e.list;
-    default: return e.list_version;
-  }
-}
-
-std::string* DictFieldMut(ActivityEvent& e, int col) { return const_cast<std::string*>(&DictField(e, col)); }
-
-bool IsDictColumn(int col) { return col >= kColUser && col <= kColListVersion; }
+// The columns a segment of `version` stores, and how many of them are dictionaries.
+int ColumnsOf(int version) { return version >= 3 ? kColumnCount : kColumnCountV2; }
+size_t DictColumnsOf(int version) { return version >= 3 ? kDictColumns.size() : 8; }
 
 void PutSet(std::string& out, const std::set<std::string>& s) {
   PutVarint(out, s.size());
@@ -174,33 +169,43 @@ uint32_t SegmentBuilder::Dict::Intern(std::string_view v, uint64_t hash) {
 void SegmentBuilder::Add(std::span<const ActivityEvent> batch) {
   if (batch.empty()) return;
   if (times_.empty()) min_time_ = max_time_ = batch.front().time_us;
-  for (const auto& e : batch) {
-    min_time_ = std::min(min_time_, e.time_us);
-    max_time_ = std::max(max_time_, e.time_us);
-    times_.push_back(e.time_us);
-    clients_.push_back(e.client);
-    url_bytes_.append(e.url);
-    url_end_.push_back(url_bytes_.size());
-    actions_.push_back(static_cast<uint8_t>(e.action));
-  }
-  // Column by column: hash every row's value first (a row repeating the previous row's
-  // value, as list and version nearly always do, skips the hash: 0 marks it), then
-  // intern with the slot of the row kPrefetchAhead rows on already on its way in.
-  constexpr size_t kPrefetchAhead = 8;
-  thread_local std::vector<uint64_t> hashes;
   const size_t n = batch.size();
-  hashes.resize(n);
-  for (int c = kColUser; c <= kColListVersion; ++c) {
-    Dict& dict = dicts_[c];
-    auto& ids = ids_[c];
-    dict.Reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      const std::string_view v = DictField(batch[i], c);
-      hashes[i] = i > 0 && Same(v, DictField(batch[i - 1], c)) ? 0 : Dict::Hash(v);
+  for (const int c : kDictColumns) dicts_[c].Reserve(n);
+  // In chunks of rows that stay in cache while every column reads them: an event is ~600
+  // bytes, so a column pass over a whole 16,384-event batch missed the cache on every
+  // row, once per column; with the decision's four columns that was a fifth of ingest.
+  // Column by column within a chunk: hash every row's value first (a row repeating the
+  // previous row's value, as list, version, point and node nearly always do, skips the
+  // hash: 0 marks it), then intern with the slot of the row kPrefetchAhead rows on
+  // already on its way in.
+  constexpr size_t kChunkRows = 256;
+  constexpr size_t kPrefetchAhead = 8;
+  uint64_t hashes[kChunkRows];
+  for (size_t lo = 0; lo < n; lo += kChunkRows) {
+    const size_t hi = std::min(n, lo + kChunkRows);
+    for (size_t i = lo; i < hi; ++i) {
+      const ActivityEvent& e = batch[i];
+      min_time_ = std::min(min_time_, e.time_us);
+      max_time_ = std::max(max_time_, e.time_us);
+      times_.push_back(e.time_us);
+      clients_.push_back(e.client);
+      url_bytes_.append(e.url);
+      url_end_.push_back(url_bytes_.size());
+      actions_.push_back(ActionByte(e));
     }
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kPrefetchAhead < n && hashes[i + kPrefetchAhead] != 0) dict.Prefetch(hashes[i + kPrefetchAhead]);
-      ids.push_back(hashes[i] == 0 ? ids.back() : dict.Intern(DictField(batch[i], c), hashes[i]));
+    for (const int c : kDictColumns) {
+      Dict& dict = dicts_[c];
+      auto& ids = ids_[c];
+      const StringField field = DictMember(c);
+      for (size_t i = lo; i < hi; ++i) {
+        const std::string_view v = batch[i].*field;
+        hashes[i - lo] = i > 0 && Same(v, batch[i - 1].*field) ? 0 : Dict::Hash(v);
+      }
+      for (size_t i = lo; i < hi; ++i) {
+        if (i + kPrefetchAhead < hi && hashes[i + kPrefetchAhead - lo] != 0)
+          dict.Prefetch(hashes[i + kPrefetchAhead - lo]);
+        ids.push_back(hashes[i - lo] == 0 ? ids.back() : dict.Intern(batch[i].*field, hashes[i - lo]));
+      }
     }
   }
 }
@@ -227,10 +232,13 @@ void SegmentBuilder::Clear() {
   actions_.clear();
 }
 
-Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t block_rows,
-                                           uint32_t dict_chunk_rows) const {
+Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t block_rows, uint32_t dict_chunk_rows,
+                                           int version) const {
   const size_t n = times_.size();
   if (n == 0) return Error::Internal("empty segment");
+  if (version != 2 && version != 3) return Error::Internal("segments are written as ESAFSEG3 (or 2, for tests)");
+  const int columns = ColumnsOf(version);
+  const std::span<const int> dict_columns(kDictColumns.data(), DictColumnsOf(version));
   // Rows in time order, as a permutation: the events themselves are never moved.
   std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
@@ -288,7 +296,7 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
   // the single frame of earlier segments (`count | clen | rlen`), as a zstd frame is never
   // empty. Ids in the blocks and the postings are then ranks in that order.
   std::array<std::vector<uint32_t>, kColumnCount> rank;
-  for (int c = kColUser; c <= kColListVersion; ++c) {
+  for (const int c : dict_columns) {
     const auto& values = dicts_[c].views;
     PutVarint(layout, values.size());
     if (dict_chunk_rows == 0) {
@@ -372,7 +380,7 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
     PutFixed64(layout, static_cast<uint64_t>(bmax));
     layout.append(reinterpret_cast<const char*>(ipmin.bytes.data()), 16);
     layout.append(reinterpret_cast<const char*>(ipmax.bytes.data()), 16);
-    for (int c = 0; c < kColumnCount; ++c) {
+    for (int c = 0; c < columns; ++c) {
       raw.clear();
       if (c == kColTime) {
         int64_t prev = bmin;
@@ -397,15 +405,17 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
           raw.append(url_bytes_, from, url_end_[r] - from);
         }
       } else {
-        for (size_t i = lo; i < hi; ++i) raw.push_back(static_cast<char>(actions_[order[i]]));
+        // ESAFSEG3: ActionByte (safe_search in bit 2); ESAFSEG2: the action alone.
+        const uint8_t mask = version >= 3 ? 7 : 3;
+        for (size_t i = lo; i < hi; ++i) raw.push_back(static_cast<char>(actions_[order[i]] & mask));
       }
       ESAFE_TRY(add_frame(raw));
     }
   }
 
   std::string out;
-  out.reserve(kMagicV2.size() + 16 + index.size() + layout.size() + frames.size());
-  out.append(kMagicV2);
+  out.reserve(kMagicV3.size() + 16 + index.size() + layout.size() + frames.size());
+  out.append(version >= 3 ? kMagicV3 : kMagicV2);
   PutFixed64(out, seq);
   PutFixed32(out, static_cast<uint32_t>(index.size()));
   out += index;
@@ -416,7 +426,7 @@ Result<std::string> SegmentBuilder::Encode(uint64_t seq, int level, uint32_t blo
 }
 
 Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& events, int level, uint32_t block_rows,
-                                  uint32_t dict_chunk_rows) {
+                                  uint32_t dict_chunk_rows, int version) {
   if (events.empty()) return Error::Internal("empty segment");
   auto by_time = [](const ActivityEvent& a, const ActivityEvent& b) { return a.time_us < b.time_us; };
   if (!std::is_sorted(events.begin(), events.end(), by_time)) {
@@ -432,7 +442,7 @@ Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& even
   }
   SegmentBuilder builder;
   builder.Add(events);
-  return builder.Encode(seq, level, block_rows, dict_chunk_rows);
+  return builder.Encode(seq, level, block_rows, dict_chunk_rows, version);
 }
 
 // ---- Reading ----
@@ -440,7 +450,7 @@ Result<std::string> EncodeSegment(uint64_t seq, std::vector<ActivityEvent>& even
 Result<SegmentIndex> ReadSegmentIndex(std::string_view in) {
   auto bad = [](const char* what) { return Corrupt(what); };
   const std::string_view magic = in.substr(0, kMagicV2.size());
-  if (magic != kMagicV2 && magic != kMagicV1) return bad("bad magic");
+  if (magic != kMagicV3 && magic != kMagicV2 && magic != kMagicV1) return bad("bad magic");
   in.remove_prefix(kMagicV2.size());
   SegmentIndex idx;
   uint32_t len;
@@ -494,7 +504,7 @@ Result<void> SegmentData::ParseLayout(std::string_view in, uint64_t frames_base,
     offset += clen;
     return true;
   };
-  for (int c = kColUser; c <= kColListVersion; ++c) {
+  for (const int c : std::span<const int>(kDictColumns.data(), DictColumnsOf(version_))) {
     if (!Varint(in, dict_sizes_[c]) || dict_sizes_[c] > UINT32_MAX) return Corrupt("dictionary directory");
     const std::string_view before = in;
     uint64_t marker, per_chunk;
@@ -528,8 +538,8 @@ Result<void> SegmentData::ParseLayout(std::string_view in, uint64_t frames_base,
     b.min_time = static_cast<int64_t>(t0);
     b.max_time = static_cast<int64_t>(t1);
     first += rows;
-    for (auto& d : b.cols)
-      if (!get_dir(d)) return Corrupt("block directory");
+    for (int c = 0; c < columns_; ++c)
+      if (!get_dir(b.cols[c])) return Corrupt("block directory");
   }
   if (first != n || !in.empty() || offset != file_size) return Corrupt("block layout does not cover the file");
   return Ok();
@@ -558,7 +568,9 @@ Result<SegmentData> SegmentData::Parse(std::string file) {
   auto idx = ReadSegmentIndex(s.file_);
   if (!idx) return idx.error();
   s.index_ = std::move(*idx);
-  s.version_ = std::string_view(s.file_).substr(0, kMagicV1.size()) == kMagicV1 ? 1 : 2;
+  const std::string_view magic = std::string_view(s.file_).substr(0, kMagicV1.size());
+  s.version_ = magic == kMagicV1 ? 1 : magic == kMagicV2 ? 2 : 3;
+  s.columns_ = ColumnsOf(s.version_);
   std::string_view in(s.file_);
   in.remove_prefix(kMagicV2.size() + 8);
   uint32_t len;
@@ -567,14 +579,14 @@ Result<SegmentData> SegmentData::Parse(std::string file) {
   const uint64_t file_size = s.file_.size();
   if (s.version_ == 1) {
     uint32_t ncols;
-    if (!GetFixed32(in, ncols) || ncols != kColumnCount) return Corrupt("column count");
+    if (!GetFixed32(in, ncols) || ncols != kColumnCountV2) return Corrupt("column count");
     Block block;
     block.rows = static_cast<uint32_t>(s.index_.count);
     block.min_time = s.index_.min_time;
     block.max_time = s.index_.max_time;
     block.min_ip = s.index_.min_ip;
     block.max_ip = s.index_.max_ip;
-    for (int c = 0; c < kColumnCount; ++c) {
+    for (int c = 0; c < kColumnCountV2; ++c) {
       Dir& d = block.cols[c];
       if (!GetFixed64(in, d.offset) || !GetFixed32(in, d.clen) || !GetFixed32(in, d.rlen))
         return Corrupt("column directory");
@@ -589,6 +601,7 @@ Result<SegmentData> SegmentData::Parse(std::string file) {
     ESAFE_TRY(s.ParseLayout(in.substr(0, layout_len), base, file_size));
   }
   s.loaded_.assign(s.blocks_.size() * kColumnCount, 0);
+  s.SetMissingColumns();
   return s;
 }
 
@@ -628,11 +641,21 @@ Result<SegmentData> SegmentData::Open(const std::string& path) {
   auto idx = ReadSegmentIndex(head);
   if (!idx) return idx.error();
   s.index_ = std::move(*idx);
-  s.version_ = 2;
+  s.version_ = std::string_view(head).substr(0, kMagicV3.size()) == kMagicV3 ? 3 : 2;
+  s.columns_ = ColumnsOf(s.version_);
   ESAFE_TRY(s.ParseLayout(std::string_view(head).substr(layout_at), layout_at + layout_len, file_size));
   s.loaded_.assign(s.blocks_.size() * kColumnCount, 0);
+  s.SetMissingColumns();
   s.fd_ = std::move(fd);
   return s;
+}
+
+void SegmentData::SetMissingColumns() {
+  for (int c = columns_; c < kColumnCount; ++c) {
+    dict_sizes_[c] = 1;
+    dicts_[c].assign(1, std::string_view());
+    dict_loaded_[c] = true;
+  }
 }
 
 Result<std::string_view> SegmentData::Frame(const Dir& d) {
@@ -804,6 +827,12 @@ Result<void> SegmentData::LoadBlock(size_t b, int col) {
   uint8_t& loaded = loaded_[b * kColumnCount + static_cast<size_t>(col)];
   if (loaded == 1) return Ok();
   const Block& block = blocks_[b];
+  if (!has_column(col)) {  // every row holds id 0, the empty value
+    Ensure(ids_[col], index_.count);
+    std::fill_n(ids_[col].get() + block.first_row, block.rows, 0u);
+    loaded = 1;
+    return Ok();
+  }
   auto raw = Decoded(block.cols[col]);
   if (!raw) return raw.error();
   std::string_view in = *raw;
@@ -859,9 +888,10 @@ Result<void> SegmentData::LoadBlock(size_t b, int col) {
   } else if (col == kColAction) {
     if (in.size() != rows) return bad();
     Ensure(actions_, n);
+    const uint8_t max = version_ >= 3 ? 7 : 3;
     for (uint64_t i = 0; i < rows; ++i) {
       const auto a = static_cast<uint8_t>(in[i]);
-      if (a > 3) return bad();
+      if (a > max) return bad();
       actions_[first + i] = a;
     }
     in.remove_prefix(in.size());
@@ -882,8 +912,8 @@ Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, 
   // column (the syscalls were an eighth of a scattered search).
   thread_local std::string span;
   uint64_t span_lo = UINT64_MAX, span_hi = 0;
-  if (fd_.value >= 0 && version_ == 2) {
-    for (int col = 0; col < kColumnCount; ++col) {
+  if (fd_.value >= 0 && version_ >= 2) {
+    for (int col = 0; col < columns_; ++col) {
       if (loaded_[b * kColumnCount + static_cast<size_t>(col)] == 1) continue;
       span_lo = std::min(span_lo, block.cols[col].offset);
       span_hi = std::max(span_hi, block.cols[col].offset + block.cols[col].clen);
@@ -894,7 +924,7 @@ Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, 
     }
   }
   const std::string_view read = span_lo < span_hi ? std::string_view(span) : std::string_view();
-  for (int col = 0; col < kColumnCount; ++col) {
+  for (int col = 0; col < columns_; ++col) {  // the columns a version lacks stay empty
     uint8_t& loaded = loaded_[b * kColumnCount + static_cast<size_t>(col)];
     if (loaded == 1 || version_ == 1) {  // a v1 segment is one block: its arrays are as cheap
       ESAFE_TRY(LoadBlock(b, col));
@@ -909,7 +939,10 @@ Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, 
           DictFieldMut(e, col)->assign(*v);
         }
         else if (col == kColUrl) e.url.assign(url(r));
-        else e.action = action(r);
+        else {
+          e.action = action(r);
+          e.safe_search = safe_search(r);
+        }
       }
       continue;
     }
@@ -958,10 +991,12 @@ Result<void> SegmentData::Materialize(size_t b, std::span<const uint32_t> rows, 
       k = spans.size();
     } else {
       if (in.size() != block.rows) return bad(col);
+      const uint8_t max = version_ >= 3 ? 7 : 3;
       for (; k < rows.size(); ++k) {
         const auto a = static_cast<uint8_t>(in[rows[k] - first]);
-        if (a > 3) return bad(col);
-        out[base + k].action = static_cast<Action>(a);
+        if (a > max) return bad(col);
+        out[base + k].action = static_cast<Action>(a & 3);
+        out[base + k].safe_search = (a & 4) != 0;
       }
     }
     if (k != rows.size()) return bad(col);
@@ -977,7 +1012,7 @@ Result<void> SegmentData::Load(int col) {
 
 Result<void> SegmentData::LoadAll() {
   for (int c = 0; c < kColumnCount; ++c) ESAFE_TRY(Load(c));
-  if (version_ == 2) {
+  if (version_ >= 2) {
     // Verify reads every byte: the postings too.
     std::vector<uint8_t> none, blocks;
     ESAFE_TRY(HostBlocks(none, blocks));
@@ -989,9 +1024,10 @@ ActivityEvent SegmentData::Row(size_t r) const {
   ActivityEvent e;
   e.time_us = times_[r];
   e.client = client(r);
-  for (int c = kColUser; c <= kColListVersion; ++c) DictFieldMut(e, c)->assign(dicts_[c][ids_[c][r]]);
+  for (const int c : kDictColumns) DictFieldMut(e, c)->assign(dicts_[c][ids_[c][r]]);
   e.url.assign(url(r));
   e.action = action(r);
+  e.safe_search = safe_search(r);
   return e;
 }
 

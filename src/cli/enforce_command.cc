@@ -35,6 +35,9 @@
 #include <string>
 #include <thread>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "cli/commands.h"
 #include "enforce/decision_sink.h"
 #include "enforce/enforcer.h"

@@ -16,7 +16,8 @@
 //
 // Query options: --from T --to T (RFC 3339 or a date; [from, to)), --cidr C (repeatable),
 // --host H | --host-prefix P | --host-contains S, --url U | --url-prefix P | --url-contains S,
-// --user, --site, --agency, --category (repeatable), --action allow|block|warn|override.
+// --user, --site, --agency, --category, --point, --reason (repeatable),
+// --action allow|block|warn|override.
 //
 // The CLI has no account, so its searches are not in the SQL audit trail; the web layer
 // passes an AuditHook (activity.h) that is.
@@ -59,7 +60,7 @@ std::string Line(const nlohmann::ordered_json& j) {
 
 struct QueryOptions {
   std::string from, to;
-  std::vector<std::string> cidrs, users, sites, agencies, categories;
+  std::vector<std::string> cidrs, users, sites, agencies, categories, points, reasons;
   std::string host, host_prefix, host_contains, url, url_prefix, url_contains, action;
 };
 
@@ -77,6 +78,8 @@ void AddQueryOptions(CLI::App* cmd, QueryOptions& o) {
   cmd->add_option("--site", o.sites, "Site (repeatable)");
   cmd->add_option("--agency", o.agencies, "Agency (repeatable)");
   cmd->add_option("--category", o.categories, "Category (repeatable)");
+  cmd->add_option("--point", o.points, "Enforcement point: squid-helper, icap, filter-check (repeatable)");
+  cmd->add_option("--reason", o.reasons, "Reason: category, time rule, mandatory list, override, no match (repeatable)");
   cmd->add_option("--action", o.action, "allow, block, warn or override");
 }
 
@@ -121,6 +124,8 @@ Result<act::Query> BuildQuery(const QueryOptions& o) {
   q.sites = o.sites;
   q.agencies = o.agencies;
   q.categories = o.categories;
+  q.points = o.points;
+  q.reasons = o.reasons;
   if (!o.action.empty()) {
     auto a = act::ParseAction(o.action);
     if (!a) return Error::Invalid("--action must be allow, block, warn or override", "action");
@@ -130,7 +135,8 @@ Result<act::Query> BuildQuery(const QueryOptions& o) {
 }
 
 std::string FieldName(act::Field f) {
-  static const char* kNames[] = {"user", "site", "agency", "profile", "host", "category", "list", "action", "client", "day"};
+  static const char* kNames[] = {"user",   "site",   "agency", "profile", "host",  "category", "list",
+                                 "action", "client", "day",    "point",   "reason", "node"};
   return kNames[static_cast<int>(f)];
 }
 
@@ -156,7 +162,7 @@ void RunSearch(const SearchOptions& o) {
   std::optional<act::Field> field;
   if (!o.count_by.empty()) {
     field = act::ParseField(o.count_by);
-    if (!field) FailLogCommand(Error::Invalid("--count-by must be user, site, agency, profile, host, category, list, action, client or day"));
+    if (!field) FailLogCommand(Error::Invalid("--count-by must be user, site, agency, profile, host, category, list, action, client, day, point, reason or node"));
   }
   std::optional<act::ExportFormat> format;
   if (!o.format.empty()) {

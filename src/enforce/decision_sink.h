@@ -1,7 +1,9 @@
 // DecisionSink: the one interface through which every enforcement point — the Squid
 // helper, the ICAP service, `esafe filter check` — hands each filtering decision to the
-// activity log. The activity capability implements it (append-only, tamper-evident);
-// until then JsonLinesSink writes one JSON object a line to a file.
+// activity log. A decision is an activity::ActivityEvent (src/activity/activity.h): the
+// log's one event type, so what an enforcement point records is exactly what the log
+// stores. JsonLinesSink writes the event's one JSON form (activity::FormatEventJson), which
+// `esafe log ingest --stdin` and the ingest socket read as written.
 //
 // Thread-safety: Record() may be called from any number of threads at once; every
 // implementation must allow that. A sink must not throw; a failure to record is reported
@@ -10,48 +12,28 @@
 // count is surfaced to the operator instead).
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "activity/activity.h"
 #include "activity/shipper.h"
 #include "core/result.h"
 
 namespace esafe::enforce {
 
-// One filtering decision, as the activity log keeps it.
-struct DecisionEvent {
-  int64_t time_ms = 0;       // Unix time in milliseconds
-  std::string point;         // "squid-helper", "icap", "filter-check"
-  std::string client;        // source address as the proxy gave it
-  std::string user;          // "" when the proxy did not authenticate the user
-  std::string site;          // site label, "" when unknown
-  std::optional<int64_t> site_id;
-  std::optional<int64_t> agency_id;
-  std::string profile;       // "primary"
-  std::string url;           // the canonical URL decided
-  std::string category;      // "" when nothing matched
-  std::string entry;         // the list entry that matched, "" when none
-  std::string list_version;  // PolicyState::Version(): profiles version, profiles and list digests
-  std::string reason;        // "category", "time rule", "mandatory list", "override", "no match"
-  std::string action;        // "allow", "warn", "block"
-  bool safe_search = false;  // the request was rewritten for safe search
-};
-
-// {"time":"2026-…Z","time_ms":…,"point":…,…}: the JSON line JsonLinesSink writes.
-std::string DecisionEventJson(const DecisionEvent& event);
-
 class DecisionSink {
  public:
   virtual ~DecisionSink() = default;
   // Records `event`. Never throws.
-  virtual void Record(const DecisionEvent& event) = 0;
+  virtual void Record(const activity::ActivityEvent& event) = 0;
   // Events that could not be recorded since start.
   virtual uint64_t failures() const { return 0; }
 };
@@ -59,25 +41,51 @@ class DecisionSink {
 // Discards every event (when no log is configured).
 class NullSink final : public DecisionSink {
  public:
-  void Record(const DecisionEvent&) override {}
+  void Record(const activity::ActivityEvent&) override {}
 };
 
-// Appends one JSON line per event to a file, flushed per line so that a crash loses at
-// most the line being written. Lines from many threads never interleave.
+// Appends one JSON line per event (activity::FormatEventJson) to a file, each line one
+// write(2) to a file opened O_APPEND, so lines from many threads (or processes) never
+// interleave and a crash loses at most the line being written.
+//
+// Rotation: at most once per `reopen_check` (one stat, not one per line) it checks that
+// the path still names the file it has open; when the file was renamed or removed
+// (logrotate without copytruncate) it opens the path afresh, so later lines land in the
+// new file. A line that cannot be written (a full disk, /dev/full, a reopen that fails
+// with nothing open) is counted in failures() and, once per streak of failures, logged
+// as an error naming the file; the first line written after a streak logs that writing
+// resumed.
 class JsonLinesSink final : public DecisionSink {
  public:
-  // Opens `path` for appending (creating it). NotFound-style Invalid when it cannot.
-  static Result<std::unique_ptr<JsonLinesSink>> Open(const std::filesystem::path& path);
+  // Opens `path` for appending (creating it, mode 0640). Invalid (field "decision-log")
+  // when it cannot.
+  static Result<std::unique_ptr<JsonLinesSink>> Open(const std::filesystem::path& path,
+                                                     std::chrono::milliseconds reopen_check = std::chrono::seconds(1));
   ~JsonLinesSink() override;
+  JsonLinesSink(const JsonLinesSink&) = delete;
+  JsonLinesSink& operator=(const JsonLinesSink&) = delete;
 
-  void Record(const DecisionEvent& event) override;
+  void Record(const activity::ActivityEvent& event) override;
   uint64_t failures() const override { return failures_.load(); }
+  // How many times the file was found rotated away and opened afresh.
+  uint64_t reopens() const { return reopens_.load(); }
 
  private:
-  explicit JsonLinesSink(std::FILE* file) : file_(file) {}
+  JsonLinesSink(std::filesystem::path path, int fd, std::chrono::milliseconds reopen_check);
+  // Under mutex_: reopens the path when it no longer names the open file.
+  void ReopenIfRotated();
+  void Failed(const std::string& why);  // under mutex_
+
+  const std::filesystem::path path_;
+  const std::chrono::milliseconds reopen_check_;
   std::mutex mutex_;
-  std::FILE* file_;
+  int fd_ = -1;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  std::chrono::steady_clock::time_point next_check_;
+  bool failing_ = false;  // in a streak of failures (logged once)
   std::atomic<uint64_t> failures_{0};
+  std::atomic<uint64_t> reopens_{0};
 };
 
 // Sends every event to the activity log host through a LogShipper (its spool keeps them
@@ -85,7 +93,7 @@ class JsonLinesSink final : public DecisionSink {
 class ShipperSink final : public DecisionSink {
  public:
   explicit ShipperSink(std::unique_ptr<activity::LogShipper> shipper) : shipper_(std::move(shipper)) {}
-  void Record(const DecisionEvent& event) override;
+  void Record(const activity::ActivityEvent& event) override;
   uint64_t failures() const override { return shipper_->stats().dropped; }
   activity::LogShipper& shipper() { return *shipper_; }
 
@@ -97,7 +105,7 @@ class ShipperSink final : public DecisionSink {
 class FanOutSink final : public DecisionSink {
  public:
   explicit FanOutSink(std::vector<std::unique_ptr<DecisionSink>> sinks) : sinks_(std::move(sinks)) {}
-  void Record(const DecisionEvent& event) override {
+  void Record(const activity::ActivityEvent& event) override {
     for (auto& sink : sinks_) sink->Record(event);
   }
   uint64_t failures() const override {

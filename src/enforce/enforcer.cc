@@ -7,6 +7,18 @@
 #include "store/database.h"
 
 namespace esafe::enforce {
+namespace {
+
+activity::Action ToActivityAction(filter::Action action) {
+  switch (action) {
+    case filter::Action::kAllow: return activity::Action::kAllow;
+    case filter::Action::kWarn: return activity::Action::kWarn;
+    case filter::Action::kBlock: return activity::Action::kBlock;
+  }
+  return activity::Action::kAllow;
+}
+
+}  // namespace
 
 Result<Enforcement> LoadEnforcement(const PolicySource& source, filter::LoadReport& report,
                                     std::vector<filter::ProfileProblem>& problems) {
@@ -62,23 +74,32 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
     verdict.safe_search = RewriteForSafeSearch(request.url);
   }
 
-  DecisionEvent event;
-  event.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+  activity::ActivityEvent event;
+  event.time_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  event.point = options_.point;
-  event.client = std::string(request.client.substr(0, request.client.find('/')));
+  // The proxy gives an address; anything else is kept as :: rather than losing the decision.
+  if (auto ip = activity::ParseIp(request.client.substr(0, request.client.find('/')))) event.client = *ip;
   event.user = request.user == "-" ? std::string() : std::string(request.user);
   event.site = verdict.client.site;
-  event.site_id = verdict.client.site_id;
-  event.agency_id = verdict.client.agency_id;
+  // The directory's agency id in decimal: the key the activity log's agency scoping
+  // matches (web/routes_activity.cc), so the agency's staff see their decisions.
+  if (verdict.client.agency_id) event.agency = std::to_string(*verdict.client.agency_id);
   event.profile = profile->profile->name;
   event.url = verdict.canonical;
+  // The host as the log keeps it: lower case (canonical already), an IPv6 literal without brackets.
+  std::string_view host = canonical->host();
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  event.host = std::string(host);
   event.category = verdict.category;
-  event.entry = verdict.entry;
+  // Each category is a list (squidGuard's dest, a mandatory list, the overrides): the
+  // list that matched is the category of the entry that decided.
+  if (!verdict.entry.empty()) event.list = verdict.category;
   event.list_version = verdict.list_version;
+  event.action = ToActivityAction(verdict.action);
+  event.point = options_.point;
   event.reason = verdict.reason;
-  event.action = filter::ActionName(verdict.action);
+  event.entry = verdict.entry;
   event.safe_search = verdict.safe_search.has_value();
   sink_.Record(event);
   return verdict;

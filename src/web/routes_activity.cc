@@ -239,7 +239,8 @@ Json EventJson(const act::ActivityEvent& e, const std::map<int64_t, std::string>
   return {{"time", act::FormatTime(e.time_us)}, {"client", act::FormatIp(e.client)}, {"user", e.user},
           {"site", e.site}, {"agency", e.agency}, {"agency_name", agency_name}, {"profile", e.profile},
           {"url", e.url}, {"host", e.host}, {"category", e.category}, {"list", e.list},
-          {"list_version", e.list_version}, {"action", act::ActionName(e.action)}};
+          {"list_version", e.list_version}, {"action", act::ActionName(e.action)}, {"point", e.point},
+          {"reason", e.reason}, {"entry", e.entry}, {"node", e.node}, {"safe_search", e.safe_search}};
 }
 
 Json StatsJson(const act::SearchStats& s) {
@@ -623,7 +624,7 @@ void AddActivityRoutes(RouteTable& t) {
   t.schemas["ActivitySearch"] = {
       {"type", "object"},
       {"description", "rows: matching events {time, client, user, site, agency, agency_name, profile, url, host, "
-                      "category, list, list_version, action} (at most limit; truncated says more matched), or with "
+                      "category, list, list_version, action, point, reason, entry, node, safe_search} (at most limit; truncated says more matched), or with "
                       "count_by: counts [{value, count}] and total; query: the query as run (an agency officer's "
                       "is limited to their agency); stats: segments and events read"}};
   t.schemas["ActivityReportInput"] = {

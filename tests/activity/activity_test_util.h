@@ -35,10 +35,13 @@ inline constexpr int64_t kDay = 86400LL * 1000000LL;
 inline constexpr int64_t kT0 = 1788220800LL * 1000000LL;
 
 // Random but plausible events: a few IPv4 /24s and an IPv6 /64, hosts with shared
-// prefixes and substrings, times over `days` days from kT0.
+// prefixes and substrings, times over `days` days from kT0. With `decision_fields` (the
+// default) they carry the enforcement point's fields too (point, reason, entry, node,
+// safe_search); without, only what logs held before them (for the old-format tests).
 class EventGen {
  public:
-  explicit EventGen(uint64_t seed, int days = 10) : rng_(seed), days_(days) {}
+  explicit EventGen(uint64_t seed, int days = 10, bool decision_fields = true)
+      : rng_(seed), days_(days), decision_fields_(decision_fields) {}
 
   ActivityEvent Next() {
     ActivityEvent e;
@@ -64,6 +67,15 @@ class EventGen {
     e.list = "bl";
     e.list_version = "2026-0" + std::to_string(1 + Pick(3));
     e.action = static_cast<Action>(Pick(4));
+    if (decision_fields_) {
+      static const char* kPoints[] = {"squid-helper", "icap", "filter-check"};
+      static const char* kReasons[] = {"category", "time rule", "mandatory list", "override", "no match"};
+      e.point = kPoints[Pick(3)];
+      e.reason = e.category.empty() ? "no match" : kReasons[Pick(4)];
+      e.entry = e.category.empty() ? "" : (Pick(2) ? e.host : e.host + "/path");
+      e.node = Pick(3) ? "node-a" : "";
+      e.safe_search = Pick(5) == 0;
+    }
     return e;
   }
 
@@ -78,6 +90,7 @@ class EventGen {
  private:
   std::mt19937_64 rng_;
   int days_;
+  bool decision_fields_;
 };
 
 inline std::vector<ActivityEvent> All(const std::string& dir) {

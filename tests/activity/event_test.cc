@@ -1,4 +1,7 @@
+#include <random>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "activity/activity.h"
 
@@ -18,6 +21,107 @@ TEST(EventJson, RoundTrips) {
   auto again = ParseEventJson(FormatEventJson(*e));
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(*again, *e);
+}
+
+// The one JSON form: FormatEventJson writes every field and ParseEventJson reads back
+// exactly the event, over varied events — empty strings, IPv6 and IPv4 clients, every
+// action, safe_search both ways, non-ASCII text, fields at their caps.
+TEST(EventJson, EveryFormattedEventParsesBackEqual) {
+  std::mt19937_64 rng(2026);
+  auto pick = [&rng](uint64_t n) { return rng() % n; };
+  const std::vector<std::string> texts = {"", "a", "u-81", "Havering Schools", "3", "caf\u00e9",
+                                          "\u00c9cole \u2014 \u65e5\u672c", "x\"quoted\" \\ slash",
+                                          std::string(kMaxFieldBytes, 'z')};
+  auto text = [&] { return texts[pick(texts.size())]; };
+  const std::vector<std::string> clients = {"10.1.2.3", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::1", "::",
+                                            "fe80::1:2:3:4", "2001:db8:0:1:2:3:4:5", "::ffff:0:102:304"};
+  const std::vector<std::string> reasons = {"category", "time rule", "mandatory list", "override", "no match", ""};
+  for (int i = 0; i < 2000; ++i) {
+    ActivityEvent e;
+    e.time_us = static_cast<int64_t>(rng() % (253402300800LL * 1000000LL));
+    e.client = *ParseIp(clients[pick(clients.size())]);
+    e.user = text();
+    e.site = text();
+    e.agency = pick(2) ? std::to_string(pick(50)) : text();
+    e.profile = text();
+    e.host = pick(2) ? "www.example.com" : "";
+    e.url = pick(3) ? "http://www.example.com/" + std::to_string(i) : "https://[2001:db8::1]/" + std::string(pick(8000), 'p');
+    e.category = text();
+    e.list = text();
+    e.list_version = text();
+    e.action = static_cast<Action>(pick(4));
+    e.point = pick(2) ? "squid-helper" : text();
+    e.reason = reasons[pick(reasons.size())];
+    e.entry = pick(2) ? std::string(pick(2) ? kMaxUrlBytes : 10, 'e') : text();
+    e.node = text();
+    e.safe_search = pick(2) == 1;
+    const std::string line = FormatEventJson(e);
+    ASSERT_LE(line.size(), kMaxLineBytes) << i;
+    auto json = nlohmann::json::parse(line);
+    EXPECT_EQ(json.size(), 17u) << line;  // every field, always
+    EXPECT_TRUE(json["safe_search"].is_boolean());
+    auto back = ParseEventJson(line);
+    ASSERT_TRUE(back.ok()) << line << ": " << back.error().message;
+    EXPECT_EQ(*back, e) << line;
+  }
+  // The longest line: every field at its cap, every byte one that JSON escapes.
+  ActivityEvent big;
+  big.client = *ParseIp("2001:db8:1:2:3:4:5:6");
+  big.url = "http://a/" + std::string(kMaxUrlBytes - 9, '"');
+  big.entry = std::string(kMaxUrlBytes, '\\');
+  for (std::string* f : {&big.user, &big.site, &big.agency, &big.profile, &big.host, &big.category, &big.list,
+                         &big.list_version, &big.point, &big.reason, &big.node})
+    *f = std::string(kMaxFieldBytes, '"');
+  const std::string line = FormatEventJson(big);
+  EXPECT_LE(line.size(), kMaxLineBytes);
+  auto back = ParseEventJson(line);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, big);
+}
+
+// The line existing shippers send (every value a string, none of the decision keys)
+// is read as before, the decision fields empty.
+TEST(EventJson, TheOlderIngestFormStillParses) {
+  auto e = ParseEventJson(
+      R"({"time":"2026-11-23T09:15:02Z","client":"10.1.2.3","user":"u-81","site":"S12","agency":"havering-schools",)"
+      R"("profile":"primary","url":"http://ex.com/a","host":"ex.com","category":"gambling","list":"bl",)"
+      R"("list_version":"2026-11-01","action":"block"})");
+  ASSERT_TRUE(e.ok()) << e.error().message;
+  EXPECT_EQ(e->agency, "havering-schools");
+  EXPECT_TRUE(e->point.empty() && e->reason.empty() && e->entry.empty() && e->node.empty());
+  EXPECT_FALSE(e->safe_search);
+}
+
+TEST(EventJson, TheDecisionKeysAreCheckedStrictly) {
+  const std::string head = R"({"time":"2026-11-01T00:00:00.000001Z","client":"10.0.0.1","url":"http://a/","action":"allow",)";
+  struct Case {
+    std::string tail;
+    const char* field;
+  } cases[] = {
+      {R"("safe_search":"true"})", "safe_search"},
+      {R"("safe_search":1})", "safe_search"},
+      {R"("safe_search":null})", "safe_search"},
+      {R"("point":7})", "point"},
+      {R"("reason":null})", "reason"},
+      {R"("entry":["a"]})", "entry"},
+      {R"("node":{"n":1}})", "node"},
+      {R"("node":"a\tb"})", "node"},
+      {R"("reason":"x\u007f"})", "reason"},
+      {R"("point":")" + std::string(kMaxFieldBytes + 1, 'p') + R"("})", "point"},
+      {R"("entry":")" + std::string(kMaxUrlBytes + 1, 'e') + R"("})", "entry"},
+      {R"("time_ms":1700000000000})", "time_ms"},
+      {R"("agency_id":3})", "agency_id"},
+      {R"("site_id":"3"})", "site_id"},
+  };
+  for (const auto& c : cases) {
+    auto e = ParseEventJson(head + c.tail);
+    ASSERT_FALSE(e.ok()) << c.tail;
+    EXPECT_EQ(e.error().field, c.field) << c.tail << ": " << e.error().message;
+  }
+  auto ok = ParseEventJson(head + R"("safe_search":true,"point":"icap","reason":"no match","entry":"","node":"n1"})");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_TRUE(ok->safe_search);
+  EXPECT_EQ(ok->time_us % 1000000, 1);  // microseconds kept
 }
 
 TEST(EventJson, HostComesFromUrlWhenAbsent) {

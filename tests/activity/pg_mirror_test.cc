@@ -109,6 +109,18 @@ class PgMirrorTest : public ::testing::Test {
     EXPECT_EQ(pg_host, per_host);
     EXPECT_EQ(Count("client <<= '10.1.0.0/16'"), in_cidr);
     EXPECT_EQ(Count("agency = 'police' AND category = 'gambling' AND action = 'block'"), blocked_gambling_police);
+    // The decision's columns.
+    uint64_t icap_override = 0, safe = 0, no_node = 0, entries = 0;
+    for (const auto& e : events) {
+      icap_override += e.point == "icap" && e.reason == "override";
+      safe += e.safe_search;
+      no_node += e.node.empty();
+      entries += !e.entry.empty();
+    }
+    EXPECT_EQ(Count("point = 'icap' AND reason = 'override'"), icap_override);
+    EXPECT_EQ(Count("safe_search"), safe);
+    EXPECT_EQ(Count("node IS NULL"), no_node);
+    EXPECT_EQ(Count("entry IS NOT NULL"), entries);
     // One partition per day that has events, named after it.
     std::set<std::string> want;
     for (const auto& [day, n] : per_day) want.insert("events_" + day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2));
@@ -159,6 +171,38 @@ TEST_F(PgMirrorTest, CopiesSealedSegmentsIntoDailyPartitionsAndAnswersAsTheLogDo
   ASSERT_TRUE(more.ok()) << more.error().message;
   EXPECT_EQ(more->events_copied, 1500u);
   ExpectSameAsLog(testing::All(dir));
+}
+
+// A mirror made before the decision columns (schema version 1) gains them in place:
+// its rows stay, with the new columns NULL / false, and new segments fill them.
+TEST_F(PgMirrorTest, AVersion1MirrorGainsTheDecisionColumns) {
+  Sql("CREATE SCHEMA " + schema_);
+  Sql("CREATE TABLE " + schema_ + ".mirror_meta (key text PRIMARY KEY, value text NOT NULL)");
+  Sql("INSERT INTO " + schema_ + ".mirror_meta VALUES ('schema_version', '1'), ('partition', 'day')");
+  Sql("CREATE TABLE " + schema_ +
+      ".events (time timestamptz NOT NULL, client inet NOT NULL, user_ref text, site text, agency text, "
+      "profile text, host text, url text NOT NULL, category text, list text, list_version text, "
+      "action text NOT NULL CHECK (action IN ('allow', 'block', 'warn', 'override')), "
+      "segment_seq bigint NOT NULL) PARTITION BY RANGE (time)");
+  Sql("CREATE TABLE " + schema_ + ".events_old PARTITION OF " + schema_ +
+      ".events FOR VALUES FROM ('2000-01-01') TO ('2000-01-02')");
+  Sql("INSERT INTO " + schema_ + ".events (time, client, url, action, segment_seq) VALUES "
+      "('2000-01-01T10:00:00Z', '10.0.0.1', 'http://old.example/', 'allow', 0)");
+  TempDir tmp;
+  const std::string dir = tmp.sub("log");
+  ASSERT_TRUE(WriteEvents(dir, 1000, 2, 9).ok());
+  auto report = MirrorOnce(dir);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->events_copied, 1000u);
+  EXPECT_EQ(Sql("SELECT value FROM " + schema_ + ".mirror_meta WHERE key = 'schema_version'").at(0), "2");
+  EXPECT_EQ(Sql("SELECT point IS NULL, safe_search FROM " + schema_ + ".events WHERE segment_seq = 0").at(0), "t|f");
+  uint64_t icap = 0;
+  for (const auto& e : testing::All(dir)) icap += e.point == "icap";
+  EXPECT_EQ(Count("point = 'icap'"), icap);
+  // Connecting again changes nothing.
+  auto again = MirrorOnce(dir);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(Count(), 1001u);
 }
 
 TEST_F(PgMirrorTest, RetentionInTheLogIsMirroredByDroppingAndDeleting) {

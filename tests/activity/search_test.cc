@@ -24,7 +24,7 @@ struct RefQuery {
   std::optional<int64_t> from, to;
   std::vector<std::pair<IpAddress, int>> cidrs;  // address, prefix length over 128 bits
   std::optional<std::pair<std::string, int>> host, url;  // value, 0 exact / 1 prefix / 2 substring
-  std::vector<std::string> users, sites, agencies, categories;
+  std::vector<std::string> users, sites, agencies, categories, points, reasons;
   std::optional<Action> action;
 };
 
@@ -64,7 +64,7 @@ bool RefMatches(const ActivityEvent& e, const RefQuery& q) {
   }
   if (q.url && !RefText(e.url, *q.url)) return false;
   if (!RefIn(q.users, e.user) || !RefIn(q.sites, e.site) || !RefIn(q.agencies, e.agency) ||
-      !RefIn(q.categories, e.category))
+      !RefIn(q.categories, e.category) || !RefIn(q.points, e.point) || !RefIn(q.reasons, e.reason))
     return false;
   return !q.action || e.action == *q.action;
 }
@@ -127,6 +127,8 @@ Generated RandomQuery(std::mt19937_64& rng) {
   some({"S0", "S3", "S7", "S9"}, g.query.sites, g.ref.sites);
   some({"havering-schools", "police", "libraries", "nobody"}, g.query.agencies, g.ref.agencies);
   some({"", "gambling", "news", "adult", "none"}, g.query.categories, g.ref.categories);
+  if (coin(40)) some({"icap", "squid-helper", "nowhere"}, g.query.points, g.ref.points);
+  if (coin(40)) some({"no match", "override", "category", ""}, g.query.reasons, g.ref.reasons);
   if (coin(20)) g.query.action = g.ref.action = static_cast<Action>(pick(4));
   return g;
 }
@@ -168,7 +170,7 @@ TEST_P(SearchTest, MatchesBruteForceReference) {
     skipped += stats->segments_total - stats->segments_scanned;
     blocks_skipped += stats->blocks_total - stats->blocks_read;
     // Counts by a field agree too.
-    const Field field = static_cast<Field>(rng() % 10);
+    const Field field = static_cast<Field>(rng() % 13);
     std::map<std::string, uint64_t> want_counts;
     for (const auto& e : want) {
       std::string key;
@@ -183,6 +185,9 @@ TEST_P(SearchTest, MatchesBruteForceReference) {
         case Field::kAction: key = std::string(ActionName(e.action)); break;
         case Field::kClient: key = FormatIp(e.client); break;
         case Field::kDay: key = FormatTime(e.time_us).substr(0, 10); break;
+        case Field::kPoint: key = e.point; break;
+        case Field::kReason: key = e.reason; break;
+        case Field::kNode: key = e.node; break;
       }
       ++want_counts[key];
     }
@@ -339,6 +344,13 @@ TEST(Export, CsvJsonLinesXlsxAndNoFormulas) {
   ASSERT_TRUE(csv.ok());
   EXPECT_EQ(csv->find(",=HYPERLINK"), std::string::npos);
   EXPECT_NE(csv->find("'=HYPERLINK"), std::string::npos);
+  // Every field of the event, in FormatEventJson's order, the decision's fields too.
+  EXPECT_TRUE(csv->starts_with("time,client,user,site,agency,profile,url,host,category,list,list_version,action,"
+                               "point,reason,entry,node,safe_search\r\n") ||
+              csv->starts_with("time,client,user,site,agency,profile,url,host,category,list,list_version,action,"
+                               "point,reason,entry,node,safe_search\n"))
+      << csv->substr(0, 200);
+  EXPECT_NE(csv->find(",true"), std::string::npos);
 
   n = Export(*reader, {}, ExportFormat::kXlsx, dir.sub("out.xlsx"));
   ASSERT_TRUE(n.ok()) << n.error().message;

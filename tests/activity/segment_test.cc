@@ -65,10 +65,10 @@ class BlockTest : public ::testing::Test {
   std::vector<ActivityEvent> events_;
 };
 
-TEST_F(BlockTest, TheSegmentIsVersion2WithBlocks) {
+TEST_F(BlockTest, TheSegmentIsVersion3WithBlocks) {
   auto file = internal::ReadFile(dir_.sub(internal::SegmentFileName(1)));
   ASSERT_TRUE(file.ok());
-  EXPECT_EQ(file->substr(0, 8), "ESAFSEG2");
+  EXPECT_EQ(file->substr(0, 8), "ESAFSEG3");
   auto data = internal::SegmentData::Parse(*file);
   ASSERT_TRUE(data.ok());
   ASSERT_EQ(data->blocks().size(), kBlocks);
@@ -188,10 +188,10 @@ std::string EncodeSegmentV1(uint64_t seq, std::vector<ActivityEvent> events) {
     }
   };
   IpAddress min_ip = events.front().client, max_ip = min_ip;
-  std::vector<std::string> raw(kColumnCount);
-  std::vector<std::vector<std::string>> dicts(kColumnCount);
-  std::vector<std::map<std::string, uint32_t>> ids(kColumnCount);
-  std::vector<std::string> id_streams(kColumnCount);
+  std::vector<std::string> raw(kColumnCountV2);
+  std::vector<std::vector<std::string>> dicts(kColumnCountV2);
+  std::vector<std::map<std::string, uint32_t>> ids(kColumnCountV2);
+  std::vector<std::string> id_streams(kColumnCountV2);
   std::string url_lens, url_bytes;
   int64_t prev = events.front().time_us;
   for (const auto& e : events) {
@@ -239,9 +239,9 @@ std::string EncodeSegmentV1(uint64_t seq, std::vector<ActivityEvent> events) {
   PutFixed64(out, seq);
   PutFixed32(out, static_cast<uint32_t>(index.size()));
   out += index;
-  PutFixed32(out, kColumnCount);
-  uint64_t offset = out.size() + kColumnCount * 16;
-  for (int c = 0; c < kColumnCount; ++c) {
+  PutFixed32(out, kColumnCountV2);
+  uint64_t offset = out.size() + kColumnCountV2 * 16;
+  for (int c = 0; c < kColumnCountV2; ++c) {
     PutFixed64(out, offset);
     PutFixed32(out, static_cast<uint32_t>(frames[c].size()));
     PutFixed32(out, static_cast<uint32_t>(raw[c].size()));
@@ -256,7 +256,7 @@ std::string EncodeSegmentV1(uint64_t seq, std::vector<ActivityEvent> events) {
 void OldSegmentsAreSearchedVerifiedAndRewrittenByRetention(
     const std::function<std::string(std::vector<ActivityEvent>)>& encode_old) {
   TempDir dir;
-  EventGen gen(77, 10);
+  EventGen gen(77, 10, /*decision_fields=*/false);  // what logs held before the decision fields
   std::vector<ActivityEvent> old_events = gen.Batch(3000);
   std::sort(old_events.begin(), old_events.end(), [](const auto& a, const auto& b) { return a.time_us < b.time_us; });
   const std::string v1 = encode_old(old_events);
@@ -278,14 +278,15 @@ void OldSegmentsAreSearchedVerifiedAndRewrittenByRetention(
   {
     auto store = Store::Open(dir.path(), {.segment_events = 2000, .sync = false});
     ASSERT_TRUE(store.ok()) << store.error().message;
-    auto more = gen.Batch(2500);
+    EventGen today(78, 10);  // today's events carry the decision fields
+    auto more = today.Batch(2500);
     ASSERT_TRUE((*store)->Append(more).ok());
     all.insert(all.end(), more.begin(), more.end());
   }
   {
     auto file = internal::ReadFile(dir.sub(internal::SegmentFileName(2)));
     ASSERT_TRUE(file.ok());
-    EXPECT_EQ(file->substr(0, 8), "ESAFSEG2");
+    EXPECT_EQ(file->substr(0, 8), "ESAFSEG3");
   }
   auto r = Verify(dir.path());
   ASSERT_TRUE(r.ok());
@@ -334,6 +335,15 @@ void OldSegmentsAreSearchedVerifiedAndRewrittenByRetention(
     EXPECT_TRUE(e.user == "u-3" || e.time_us >= kT0 + 9 * kDay + kDay / 2) << FormatEventJson(e);
 }
 
+// ESAFSEG2 as written before the decision fields (blocks of 1,024, sorted dictionaries).
+TEST(OldSegments, Version2SegmentsAreSearchedVerifiedAndRewrittenByRetention) {
+  OldSegmentsAreSearchedVerifiedAndRewrittenByRetention([](std::vector<ActivityEvent> events) {
+    auto bytes = internal::EncodeSegment(1, events, 1, internal::kBlockRows, internal::kDictChunkRows, 2);
+    EXPECT_TRUE(bytes.ok() && bytes->substr(0, 8) == "ESAFSEG2");
+    return bytes.ok() ? *bytes : std::string();
+  });
+}
+
 TEST(OldSegments, Version1SegmentsAreSearchedVerifiedAndRewrittenByRetention) {
   OldSegmentsAreSearchedVerifiedAndRewrittenByRetention(
       [](std::vector<ActivityEvent> events) { return EncodeSegmentV1(1, std::move(events)); });
@@ -343,7 +353,7 @@ TEST(OldSegments, Version1SegmentsAreSearchedVerifiedAndRewrittenByRetention) {
 // before session 6.
 TEST(OldSegments, SegmentsOf4096RowBlocksAndWholeDictionariesAreSearchedVerifiedAndRewritten) {
   OldSegmentsAreSearchedVerifiedAndRewrittenByRetention([](std::vector<ActivityEvent> events) {
-    auto bytes = internal::EncodeSegment(1, events, 3, 4096, 0);
+    auto bytes = internal::EncodeSegment(1, events, 3, 4096, 0, /*version=*/2);
     EXPECT_TRUE(bytes.ok());
     auto parsed = internal::SegmentData::Parse(bytes.ok() ? *bytes : std::string());
     EXPECT_TRUE(parsed.ok() && parsed->blocks().size() == 1 && parsed->blocks()[0].rows == 3000);
@@ -423,6 +433,64 @@ TEST(SortedDictionaries, LookupsOpenAChunkOrTwoAndEqualTheReference) {
   auto counts = reader->CountBy(users, Field::kUser);
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->size(), 3u);
+}
+
+// ESAFSEG3 keeps the decision's fields (point, reason, entry, node as dictionary
+// columns, safe_search in the action byte): sealed and unsealed events read back equal,
+// search filters on point and reason, and counts group by them.
+TEST(DecisionFields, AreStoredSearchedAndCounted) {
+  TempDir dir;
+  EventGen gen(55, 3);
+  std::vector<ActivityEvent> events = gen.Batch(5000);
+  {
+    auto store = Store::Open(dir.path(), {.segment_events = 3000, .sync = false});
+    ASSERT_TRUE(store.ok());
+    // One segment sealed, 2,000 events in the WAL.
+    ASSERT_TRUE((*store)->Append(std::span(events).subspan(0, 3000)).ok());
+    ASSERT_TRUE((*store)->Append(std::span(events).subspan(3000)).ok());
+    EXPECT_EQ((*store)->ActiveEvents(), 2000u);
+  }
+  {
+    auto file = internal::ReadFile(dir.sub(internal::SegmentFileName(1)));
+    ASSERT_TRUE(file.ok());
+    EXPECT_EQ(file->substr(0, 8), "ESAFSEG3");
+    auto seg = internal::SegmentData::Parse(*file);
+    ASSERT_TRUE(seg.ok());
+    ASSERT_TRUE(seg->LoadAll().ok());
+    EXPECT_TRUE(seg->has_column(internal::kColNode));
+    EXPECT_EQ(seg->dict_size(internal::kColPoint), 3u);
+  }
+  auto reader = LogReader::Open(dir.path());
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(Lines(SearchAll(*reader, {})), Lines(events));
+  size_t safe = 0;
+  for (const auto& e : events) safe += e.safe_search;
+  ASSERT_GT(safe, 0u);
+  ASSERT_LT(safe, events.size());
+
+  Query q;
+  q.points = {"icap"};
+  q.reasons = {"mandatory list", "override"};
+  std::vector<ActivityEvent> want;
+  for (const auto& e : events)
+    if (e.point == "icap" && (e.reason == "mandatory list" || e.reason == "override")) want.push_back(e);
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(Lines(SearchAll(*reader, q)), Lines(want));
+
+  for (Field field : {Field::kPoint, Field::kReason, Field::kNode}) {
+    auto counts = reader->CountBy({}, field);
+    ASSERT_TRUE(counts.ok());
+    std::map<std::string, uint64_t> expected;
+    for (const auto& e : events)
+      ++expected[field == Field::kPoint ? e.point : field == Field::kReason ? e.reason : e.node];
+    EXPECT_EQ(*counts, expected);
+  }
+  EXPECT_EQ(ParseField("point"), Field::kPoint);
+  EXPECT_NE(DescribeQuery(q).find("\"points\":[\"icap\"]"), std::string::npos) << DescribeQuery(q);
+
+  auto r = Verify(dir.path());
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->ok) << (r->problems.empty() ? "" : r->problems.front());
 }
 
 }  // namespace

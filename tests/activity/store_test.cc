@@ -116,7 +116,7 @@ TEST(Store, FlippedByteInWalBatchDropsThatBatchOnly) {
 
 TEST(Store, WalLeftByTheEarlierCompressedFormatIsReplayedAfterAnUpgrade) {
   TempDir dir;
-  EventGen gen(5);
+  EventGen gen(5, 10, /*decision_fields=*/false);
   const auto first = gen.Batch(40), second = gen.Batch(25);
   {
     auto v1a = internal::EncodeWalBatchV1(first, 1), v1b = internal::EncodeWalBatchV1(second, 1);
@@ -137,6 +137,41 @@ TEST(Store, WalLeftByTheEarlierCompressedFormatIsReplayedAfterAnUpgrade) {
   expected.insert(expected.end(), second.begin(), second.end());
   expected.resize(65);
   EXPECT_EQ(Lines(std::vector<ActivityEvent>(wal->events.begin(), wal->events.begin() + 65)), Lines(expected));
+}
+
+// "EWA2" records (rows without point, reason, entry, node, safe_search) left by the
+// version before the decision fields replay, and today's "EWA3" records follow them.
+TEST(Store, WalLeftBeforeTheDecisionFieldsIsReplayedAfterAnUpgrade) {
+  TempDir dir;
+  EventGen old_gen(6, 10, /*decision_fields=*/false), gen(7);
+  const auto first = old_gen.Batch(40), second = old_gen.Batch(25);
+  {
+    auto a = internal::EncodeWalBatchV2(first), b = internal::EncodeWalBatchV2(second);
+    ASSERT_TRUE(a.ok() && b.ok());
+    std::ofstream(dir.sub(internal::WalFileName(1)), std::ios::binary) << *a << *b;
+  }
+  const auto today = gen.Batch(5);
+  {
+    auto store = Store::Open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->ActiveEvents(), 65u);
+    ASSERT_TRUE((*store)->Append(today).ok());
+  }
+  auto wal = internal::ReadWal(dir.sub(internal::WalFileName(1)));
+  ASSERT_TRUE(wal.ok());
+  EXPECT_FALSE(wal->torn);
+  EXPECT_EQ(wal->batches, 3u);
+  std::vector<ActivityEvent> expected = first;
+  expected.insert(expected.end(), second.begin(), second.end());
+  expected.insert(expected.end(), today.begin(), today.end());
+  EXPECT_EQ(wal->events, expected);  // the old rows with empty decision fields, today's with theirs
+  // And the whole log, after a seal, holds the same.
+  {
+    auto store = Store::Open(dir.path());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Seal().ok());
+  }
+  EXPECT_EQ(Lines(All(dir.path())), Lines(expected));
 }
 
 TEST(Store, WalChecksumIsCrc32cAndTheInstructionAgreesWithTheTable) {

@@ -98,14 +98,20 @@ TEST_F(SquidHelperTest, DecidesPerClientProfile) {
   const auto events = sink_.events();
   ASSERT_EQ(events.size(), 6u);  // BH lines are not decisions
   EXPECT_EQ(events[0].point, "squid-helper");
-  EXPECT_EQ(events[0].client, "10.1.2.3");
+  EXPECT_EQ(activity::FormatIp(events[0].client), "10.1.2.3");
   EXPECT_EQ(events[0].profile, "primary");
   EXPECT_EQ(events[0].site, "School");
-  EXPECT_EQ(events[0].agency_id, 7);
-  EXPECT_EQ(events[0].action, "block");
+  EXPECT_EQ(events[0].agency, "7");  // the directory id, as activity search scopes by it
+  EXPECT_EQ(events[0].action, activity::Action::kBlock);
   EXPECT_EQ(events[0].category, "adult");
+  EXPECT_EQ(events[0].list, "adult");
+  EXPECT_FALSE(events[0].entry.empty());
+  EXPECT_EQ(events[0].reason, "category");
+  EXPECT_FALSE(events[0].host.empty());
+  EXPECT_TRUE(events[0].node.empty());
+  EXPECT_FALSE(events[0].safe_search);
   EXPECT_EQ(events[1].profile, "staff");
-  EXPECT_EQ(events[1].action, "allow");
+  EXPECT_EQ(events[1].action, activity::Action::kAllow);
   EXPECT_EQ(events[3].reason, "mandatory list");
   EXPECT_TRUE(events[4].safe_search);
 }

@@ -89,18 +89,18 @@ inline Enforcement TestEnforcement() {
 // Keeps every event, for assertions.
 class MemorySink final : public DecisionSink {
  public:
-  void Record(const DecisionEvent& event) override {
+  void Record(const activity::ActivityEvent& event) override {
     std::lock_guard lock(mutex_);
     events_.push_back(event);
   }
-  std::vector<DecisionEvent> events() const {
+  std::vector<activity::ActivityEvent> events() const {
     std::lock_guard lock(mutex_);
     return events_;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::vector<DecisionEvent> events_;
+  std::vector<activity::ActivityEvent> events_;
 };
 
 // Monday 10:00 (school hours) and Saturday 10:00.

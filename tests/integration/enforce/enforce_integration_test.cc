@@ -425,8 +425,9 @@ TEST_F(SquidTest, SquidHelper) {
   const std::string decisions = Decisions();
   EXPECT_EQ(std::count(decisions.begin(), decisions.end(), '\n'), 10) << decisions;
   EXPECT_NE(decisions.find("\"point\":\"squid-helper\""), std::string::npos) << decisions;
-  EXPECT_NE(decisions.find("\"client\":\"127.0.0.2\",\"user\":null,\"site\":null,\"site_id\":null,"
-                           "\"agency_id\":null,\"profile\":\"pupil\",\"url\":\"http://adult.test/page\","
+  // The activity log's event, as `esafe log ingest --stdin` reads it (activity::FormatEventJson).
+  EXPECT_NE(decisions.find("\"client\":\"127.0.0.2\",\"user\":\"\",\"site\":\"\",\"agency\":\"\","
+                           "\"profile\":\"pupil\",\"url\":\"http://adult.test/page\",\"host\":\"adult.test\","
                            "\"category\":\"adult\""),
             std::string::npos)
       << decisions;
