@@ -331,6 +331,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void Close() {
+    hello_timer_.cancel();  // the timer holds this connection: let it go now
     boost::system::error_code ignored;
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       stream_.lowest_layer().shutdown(asio::socket_base::shutdown_both, ignored);
@@ -363,7 +364,12 @@ bool TooMany(IngestServer::Impl& server, Socket& socket) {
   if (server.open_connections.load() < server.options.max_connections) return false;
   boost::system::error_code ignored;
   socket.close(ignored);
-  spdlog::warn("activity ingest: refused a connection: {} already open", server.options.max_connections);
+  // Once a minute at most: a sender retrying in a loop must not fill the disk with this.
+  static std::atomic<int64_t> last_logged{0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (int64_t last = last_logged.load(); now - last >= 60 && last_logged.compare_exchange_strong(last, now))
+    spdlog::warn("activity ingest: refusing connections: {} already open", server.options.max_connections);
   return true;
 }
 

@@ -500,7 +500,7 @@ void LogShipper::Impl::SendLoop() {
       if (!connected) {
         counters.connected = false;
         Problem(connected.error().message);
-        spool_cv.wait_for(lock, retry, [&] { return sender_deadline != std::chrono::steady_clock::time_point::max(); });
+        spool_cv.wait_until(lock, std::min(std::chrono::steady_clock::now() + retry, sender_deadline));
         retry = std::min(retry * 2, options.retry_max);
         continue;
       }
@@ -531,7 +531,7 @@ void LogShipper::Impl::SendLoop() {
       Problem(!reply ? reply.error().message
                      : "the log host did not store batch " + std::to_string(next.first) + ": " +
                            (answer.is_object() ? answer.value("error", *reply) : *reply));
-      spool_cv.wait_for(lock, retry, [&] { return sender_deadline != std::chrono::steady_clock::time_point::max(); });
+      spool_cv.wait_until(lock, std::min(std::chrono::steady_clock::now() + retry, sender_deadline));
       retry = std::min(retry * 2, options.retry_max);
       continue;
     }

@@ -282,11 +282,13 @@ void RunIngest(const std::string& dir, act::IngestOptions endpoint, bool from_st
   }
   auto server = act::IngestServer::Create(**store, endpoint);
   if (!server) FailLogCommand(server.error(), server.error().kind == ErrorKind::kInvalid ? 2 : 1);
+  act::IngestServer* raw = server->get();
+  // First, so that every thread started after blocks SIGINT and SIGTERM and the stopper
+  // alone takes them (a thread that did not would be killed by them, unannounced).
+  std::thread stopper = StopOnSignal([raw] { raw->Stop(); });
   // Sealed on the interval, so the chain covers every event within minutes however slowly
   // the proxies send; retention stays with `esafe log retention` (the lock is this process's).
   act::LogMaintenance maintenance(**store, {.seal_interval = std::chrono::seconds(seal_interval)});
-  act::IngestServer* raw = server->get();
-  std::thread stopper = StopOnSignal([raw] { raw->Stop(); });
   if (!endpoint.socket_path.empty()) std::cerr << "esafe log: ingesting on " << endpoint.socket_path << "\n";
   if (!endpoint.listen.empty())
     std::cerr << "esafe log: ingesting over TLS on port " << raw->port() << " (" << endpoint.listen << ")\n";
