@@ -272,10 +272,11 @@ def fetch(proxy_port, host, port, path, cafile):
                                              source_address=(PUPIL, 0))
     try:
         connection.set_tunnel(host, port)
+        connection.connect()
+        issuer = dict(pair[0] for pair in connection.sock.getpeercert()["issuer"])
         connection.request("GET", path)
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
-        issuer = dict(pair[0] for pair in connection.sock.getpeercert()["issuer"])
         return response.status, body, issuer.get("commonName", "")
     finally:
         connection.close()
