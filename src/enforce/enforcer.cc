@@ -49,7 +49,8 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
     profile = current->policy->Find(current->policy->profiles->default_profile);
     if (!profile) return Error::Internal("no profile '" + verdict.client.profile + "'");
   }
-  filter::PolicyDecision decision = filter::DecideWith(*canonical, *profile, verdict.client.agency_id, at, current->policy);
+  filter::PolicyDecision decision =
+      filter::DecideWith(*canonical, *profile, verdict.client.agency_id, at, current->policy);
   if (request.method == "CONNECT" && !request.tls_server_name.empty() && request.tls_server_name != "-") {
     auto named = filter::CanonicalUrl::Parse(std::string(request.tls_server_name) + ":" +
                                              std::to_string(canonical->port()));

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -77,13 +78,17 @@ bool AddExtension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
 
 Result<InterceptionCaFiles> MakeInterceptionCa(const std::filesystem::path& dir, const InterceptionCaOptions& options) {
   if (options.days < 1 || options.days > 36500) return Error::Invalid("days must be from 1 to 36500", "days");
-  if (options.rsa_bits < 2048 || options.rsa_bits > 8192) return Error::Invalid("RSA key size must be 2048 to 8192", "bits");
+  if (options.rsa_bits < 2048 || options.rsa_bits > 8192) {
+    return Error::Invalid("RSA key size must be 2048 to 8192", "bits");
+  }
   if (options.organisation.empty() || options.organisation.size() > 64) {
     return Error::Invalid("the organisation must be 1 to 64 bytes", "name");
   }
   InterceptionCaFiles files{dir / "esafe-ca.key", dir / "esafe-ca.pem", dir / "esafe-ca.cer", {}, {}};
   for (const auto& path : {files.key, files.certificate, files.der}) {
-    if (std::filesystem::exists(path)) return Error::Conflict(path.string() + " exists already; move it away first", "out");
+    if (std::filesystem::exists(path)) {
+      return Error::Conflict(path.string() + " exists already; move it away first", "out");
+    }
   }
 
   PkeyPtr key(EVP_RSA_gen(static_cast<unsigned int>(options.rsa_bits)));
@@ -120,9 +125,10 @@ Result<InterceptionCaFiles> MakeInterceptionCa(const std::filesystem::path& dir,
   }
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) return OpenSslError("signing the certificate");
 
-  BioPtr key_pem(BIO_new(BIO_s_mem()));
+  BioPtr key_pem(BIO_new(BIO_s_secmem()));  // cleared when freed
   BioPtr cert_pem(BIO_new(BIO_s_mem()));
-  if (!key_pem || !cert_pem || PEM_write_bio_PrivateKey(key_pem.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
+  if (!key_pem || !cert_pem ||
+      PEM_write_bio_PrivateKey(key_pem.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
       PEM_write_bio_X509(cert_pem.get(), cert.get()) != 1) {
     return OpenSslError("encoding the key and certificate");
   }
@@ -147,17 +153,20 @@ Result<InterceptionCaFiles> MakeInterceptionCa(const std::filesystem::path& dir,
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error::Internal("cannot create " + dir.string() + ": " + ec.message());
   std::vector<std::filesystem::path> written;
-  const auto undo = [&] {
+  std::string key_bytes = BioBytes(key_pem.get());
+  const std::string cert_bytes = BioBytes(cert_pem.get());
+  Result<void> outcome;
+  for (const auto& [path, bytes, mode] : {std::tuple{&files.key, &key_bytes, mode_t{0600}},
+                                          std::tuple{&files.certificate, &cert_bytes, mode_t{0644}},
+                                          std::tuple{&files.der, &der, mode_t{0644}}}) {
+    outcome = WriteNew(*path, *bytes, mode);
+    if (!outcome) break;
+    written.push_back(*path);
+  }
+  OPENSSL_cleanse(key_bytes.data(), key_bytes.size());
+  if (!outcome) {
     for (const auto& path : written) std::filesystem::remove(path, ec);
-  };
-  for (const auto& [path, bytes, mode] : {std::tuple{files.key, BioBytes(key_pem.get()), mode_t{0600}},
-                                          std::tuple{files.certificate, BioBytes(cert_pem.get()), mode_t{0644}},
-                                          std::tuple{files.der, der, mode_t{0644}}}) {
-    if (auto ok = WriteNew(path, bytes, mode); !ok) {
-      undo();
-      return ok.error();
-    }
-    written.push_back(path);
+    return outcome.error();
   }
   return files;
 }
