@@ -15,7 +15,6 @@
 #include <cstdio>
 #include <memory>
 #include <system_error>
-#include <tuple>
 #include <vector>
 
 namespace esafe::enforce {
@@ -156,12 +155,16 @@ Result<InterceptionCaFiles> MakeInterceptionCa(const std::filesystem::path& dir,
   std::string key_bytes = BioBytes(key_pem.get());
   const std::string cert_bytes = BioBytes(cert_pem.get());
   Result<void> outcome;
-  for (const auto& [path, bytes, mode] : {std::tuple{&files.key, &key_bytes, mode_t{0600}},
-                                          std::tuple{&files.certificate, &cert_bytes, mode_t{0644}},
-                                          std::tuple{&files.der, &der, mode_t{0644}}}) {
-    outcome = WriteNew(*path, *bytes, mode);
+  struct Output {
+    const std::filesystem::path& path;
+    const std::string& bytes;
+    mode_t mode;
+  };
+  for (const Output& output : {Output{files.key, key_bytes, 0600}, Output{files.certificate, cert_bytes, 0644},
+                               Output{files.der, der, 0644}}) {
+    outcome = WriteNew(output.path, output.bytes, output.mode);
     if (!outcome) break;
-    written.push_back(*path);
+    written.push_back(output.path);
   }
   OPENSSL_cleanse(key_bytes.data(), key_bytes.size());
   if (!outcome) {
