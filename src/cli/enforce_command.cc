@@ -10,6 +10,8 @@
 //     ICAP REQMOD service (icap://HOST:PORT/NAME).
 //   esafe rpz export --profile P [--profiles FILE] --lists DIR [--origin NAME] [--ttl S]
 //     A response policy zone for the profile, on standard output.
+//   esafe enforce make-ca --out DIR [--name ORGANISATION] [--days N]
+//     The deployment's interception CA for Squid's ssl_bump (enforce/interception_ca.h).
 //
 // --log-to sends every decision to the activity log host (unix:PATH or tls://HOST:PORT with
 // --log-token-file and --log-ca) through the spool at --spool (activity/shipper.h).
@@ -42,6 +44,7 @@
 #include "enforce/decision_sink.h"
 #include "enforce/enforcer.h"
 #include "enforce/icap_server.h"
+#include "enforce/interception_ca.h"
 #include "enforce/override_versions.h"
 #include "enforce/rpz_zone.h"
 #include "enforce/squid_helper.h"
@@ -278,6 +281,27 @@ void RegisterEnforceCommands(CLI::App& app) {
       std::cerr << "esafe icap: icap://" << server_options.address << ":" << *port << "/" << *service << " ("
                 << enforcer.Current()->policy->Version() << ")\n";
       server.Run();
+    });
+  }
+  // enforce make-ca
+  {
+    auto out = std::make_shared<std::string>();
+    auto ca = std::make_shared<enforce::InterceptionCaOptions>();
+    auto* group = app.add_subcommand("enforce", "Enforcement point set-up");
+    group->require_subcommand(1);
+    auto* command = group->add_subcommand(
+        "make-ca", "Make the deployment's interception CA for Squid ssl_bump (key, PEM and DER certificate)");
+    command->add_option("--out", *out, "Folder for esafe-ca.key (0600), esafe-ca.pem and esafe-ca.cer")->required();
+    command->add_option("--name", ca->organisation, "Organisation named in the certificate")->capture_default_str();
+    command->add_option("--days", ca->days, "Days the CA is valid")->capture_default_str();
+    command->callback([=] {
+      auto files = enforce::MakeInterceptionCa(*out, *ca);
+      if (!files) Fail("enforce make-ca", files.error());
+      std::cout << "key (Squid tls-key=, keep it secret):  " << files->key.string() << "\n"
+                << "certificate (Squid tls-cert=):         " << files->certificate.string() << "\n"
+                << "certificate for devices (DER):         " << files->der.string() << "\n"
+                << "subject:                               " << files->subject << "\n"
+                << "SHA-256 fingerprint:                   " << files->sha256_fingerprint << "\n";
     });
   }
   // rpz export

@@ -61,8 +61,17 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
     profile = current->policy->Find(current->policy->profiles->default_profile);
     if (!profile) return Error::Internal("no profile '" + verdict.client.profile + "'");
   }
-  const filter::PolicyDecision decision =
+  filter::PolicyDecision decision =
       filter::DecideWith(*canonical, *profile, verdict.client.agency_id, at, current->policy);
+  if (request.method == "CONNECT" && !request.tls_server_name.empty() && request.tls_server_name != "-") {
+    auto named = filter::CanonicalUrl::Parse(std::string(request.tls_server_name) + ":" +
+                                             std::to_string(canonical->port()));
+    if (named && named->path_and_query() == "/" && named->host() != canonical->host()) {
+      filter::PolicyDecision by_name =
+          filter::DecideWith(*named, *profile, verdict.client.agency_id, at, current->policy);
+      if (by_name.action >= decision.action) decision = std::move(by_name);
+    }
+  }
   verdict.action = decision.action;
   verdict.mandatory = decision.mandatory;
   verdict.category = std::string(decision.category);

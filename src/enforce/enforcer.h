@@ -67,6 +67,10 @@ struct EnforceRequest {
   std::string_view client;  // source address ("" when unknown)
   std::string_view user;    // authenticated user, "" or "-" when none
   std::string_view method;  // "GET", "CONNECT", … ("" when unknown)
+  // CONNECT only: the server name the client's TLS hello asked for (SNI), which Squid
+  // learns when it peeks (`adaptation_meta X-TLS-SNI`, docs/enforce.md); "" or "-" when
+  // none. When it names another host than the CONNECT, both hosts are decided.
+  std::string_view tls_server_name;
 };
 
 // The outcome for one request.
@@ -90,9 +94,12 @@ class Enforcer {
  public:
   Enforcer(Enforcement enforcement, DecisionSink& sink, EnforcerOptions options);
 
-  // Decides `request` at local time `at` and records the decision. Fails (Invalid) only
-  // when the URL cannot be canonicalised; that is recorded nowhere (there is no URL to
-  // record) and each edge answers it with its protocol's error.
+  // Decides `request` at local time `at` and records the decision, once. Fails (Invalid)
+  // only when the URL cannot be canonicalised; that is recorded nowhere (there is no URL
+  // to record) and each edge answers it with its protocol's error. A CONNECT whose TLS
+  // server name differs from its host is decided on both: the stricter decision is the
+  // one answered and recorded (on a tie, the server name's: the host the tunnel serves);
+  // a server name that is not a host name is ignored.
   Result<Verdict> Check(const EnforceRequest& request, filter::LocalTime at) const;
   Result<Verdict> Check(const EnforceRequest& request) const { return Check(request, filter::LocalTime::Now()); }
 

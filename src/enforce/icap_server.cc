@@ -160,8 +160,10 @@ size_t ServeIcapConnection(ByteSource& in, const std::function<bool(std::string_
     }
     const std::string* client = FindHeader(request->headers, "X-Client-IP");
     const std::string* user = FindHeader(request->headers, "X-Client-Username");
+    const std::string* server_name = FindHeader(request->headers, "X-TLS-SNI");
     auto verdict = enforcer.Check({url, client ? std::string_view(*client) : std::string_view(),
-                                   user ? std::string_view(*user) : std::string_view(), http->method});
+                                   user ? std::string_view(*user) : std::string_view(), http->method,
+                                   server_name ? std::string_view(*server_name) : std::string_view()});
     if (!verdict) {
       reply(IcapErrorResponse(400, "Bad Request", istag));
       return answered;

@@ -3,7 +3,9 @@
 // request rewritten for safe search, or 200 with an HTTP 403 block page.
 //
 // Client address and user come from the X-Client-IP and X-Client-Username headers
-// (Squid: adaptation_send_client_ip on, adaptation_send_username on). OPTIONS advertises
+// (Squid: adaptation_send_client_ip on, adaptation_send_username on); for a CONNECT, the
+// TLS server name Squid peeked at from X-TLS-SNI (adaptation_meta X-TLS-SNI "%ssl::>sni"),
+// and then both hosts are decided (Enforcer::Check). OPTIONS advertises
 // Preview: 0 and Allow: 204, so a request body is never sent before the decision.
 // Malformed ICAP gets 400 and that connection is closed; the service keeps serving
 // others. Connections are persistent (many requests each).

@@ -127,6 +127,32 @@ TEST_F(IcapServiceTest, OptionsThenDecisionsOnOneConnection) {
   EXPECT_EQ(sink_.events()[3].reason, "mandatory list");
 }
 
+// Squid peeks at the TLS hello and passes its server name on the CONNECT it makes for a
+// spliced tunnel: a blocked name behind an allowed CONNECT host is refused, and each
+// CONNECT is recorded once, on the name that decided.
+TEST_F(IcapServiceTest, ConnectIsDecidedOnTheTlsServerNameToo) {
+  const std::string pupil = "X-Client-IP: 10.1.2.3\r\n";
+  const std::string connect_ok = "CONNECT ok.example:443 HTTP/1.1\r\nHost: ok.example:443\r\n\r\n";
+  const std::string connect_adult = "CONNECT adult.example:443 HTTP/1.1\r\nHost: adult.example:443\r\n\r\n";
+  auto responses = Serve(Reqmod(connect_ok, pupil + "X-TLS-SNI: adult.example\r\n") +
+                         Reqmod(connect_adult, pupil + "X-TLS-SNI: ok.example\r\n") +
+                         Reqmod(connect_ok, pupil + "X-TLS-SNI: www.ok.example\r\n") +
+                         Reqmod(connect_ok, pupil + "X-TLS-SNI: -\r\n") +
+                         Reqmod(connect_ok, pupil + "X-TLS-SNI: not a/host\r\n"));
+  ASSERT_EQ(responses.size(), 5u);
+  EXPECT_NE(responses[0].find("HTTP/1.1 403 Forbidden"), std::string::npos) << responses[0];
+  EXPECT_NE(responses[1].find("HTTP/1.1 403 Forbidden"), std::string::npos) << responses[1];
+  for (size_t i = 2; i < 5; ++i) EXPECT_TRUE(responses[i].starts_with("ICAP/1.0 204")) << i << responses[i];
+  const auto events = sink_.events();
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].url, "https://adult.example/");
+  EXPECT_EQ(events[0].category, "adult");
+  EXPECT_EQ(events[1].url, "https://adult.example/");
+  EXPECT_EQ(events[2].url, "https://www.ok.example/");  // allowed both ways: the name the tunnel serves
+  EXPECT_EQ(events[3].url, "https://ok.example/");
+  EXPECT_EQ(events[4].url, "https://ok.example/");
+}
+
 TEST_F(IcapServiceTest, SafeSearchRewritesUrlAndHeaders) {
   const std::string pupil = "X-Client-IP: 10.1.2.3\r\n";
   auto responses = Serve(Reqmod("GET /search?q=cats&safe=off HTTP/1.1\r\nHost: www.google.com\r\n\r\n", pupil) +

@@ -1,4 +1,9 @@
 // Search words out of search-engine and video-site URLs.
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "monitoring/monitoring.h"
@@ -9,6 +14,42 @@ namespace {
 std::string Text(std::string_view url) {
   auto q = ExtractSearch(url);
   return q ? q->engine + ": " + q->text : "-";
+}
+
+// Squid decrypts only the names on data/squid/esafe-bump-sites.txt (docs/enforce.md,
+// "HTTPS: ssl_bump"): every engine's search page must be on it, or its searches over HTTPS
+// never reach the risky-search rules.
+TEST(ExtractSearchTest, EveryEngineIsOnTheSquidBumpList) {
+  std::ifstream in(std::string(std::getenv("ESAFE_SOURCE_DIR")) + "/data/squid/esafe-bump-sites.txt");
+  ASSERT_TRUE(in) << "data/squid/esafe-bump-sites.txt";
+  std::set<std::string> names;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') names.insert(line);
+  }
+  const auto bumped = [&](std::string host) {  // Squid's dstdomain rule: "x" exactly, ".x" and below
+    if (names.contains(host)) return true;
+    for (size_t dot = host.find('.'); dot != std::string::npos; dot = host.find('.', dot + 1)) {
+      if (names.contains(host.substr(dot))) return true;
+    }
+    return names.contains("." + host);
+  };
+  for (const char* url : {"https://www.google.com/search?q=a", "https://www.google.co.uk/search?q=a",
+                          "https://www.bing.com/search?q=a", "https://duckduckgo.com/?q=a",
+                          "https://html.duckduckgo.com/html/?q=a", "https://www.youtube.com/results?search_query=a",
+                          "https://m.youtube.com/results?search_query=a", "https://uk.search.yahoo.com/search?p=a",
+                          "https://search.yahoo.com/search?p=a", "https://www.ecosia.org/search?q=a",
+                          "https://yandex.com/search/?text=a", "https://yandex.ru/search/?text=a",
+                          "https://www.baidu.com/s?wd=a", "https://www.ask.com/web?q=a",
+                          "https://search.brave.com/search?q=a", "https://www.startpage.com/do/search?query=a",
+                          "https://www.qwant.com/?q=a", "https://www.tiktok.com/search?q=a",
+                          "https://vimeo.com/search?q=a", "https://www.reddit.com/search?q=a"}) {
+    const std::string_view rest = std::string_view(url).substr(8);
+    EXPECT_NE(Text(url), "-") << url;
+    EXPECT_TRUE(bumped(std::string(rest.substr(0, rest.find_first_of("/?"))))) << url << " is not on the bump list";
+  }
+  EXPECT_FALSE(bumped("mail.google.com"));
+  EXPECT_FALSE(bumped("accounts.google.com"));
+  EXPECT_FALSE(bumped("mail.yahoo.com"));
 }
 
 TEST(ExtractSearchTest, KnownEngines) {
