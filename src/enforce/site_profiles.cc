@@ -101,7 +101,8 @@ Result<std::vector<filter::ClientRange>> LoadSiteRanges(store::Database& db) {
   return db.Read<std::vector<filter::ClientRange>>([](store::Connection& c) -> Result<std::vector<filter::ClientRange>> {
     auto rows = c.Query(
         "SELECT s.id AS id, s.agency_id AS agency_id, s.name AS name, s.ip_ranges AS ip_ranges, "
-        "p.profile AS profile FROM sites s JOIN filter_site_profiles p ON p.site_id = s.id ORDER BY s.id");
+        "COALESCE(p.profile, '') AS profile FROM sites s LEFT JOIN filter_site_profiles p ON p.site_id = s.id "
+        "WHERE s.ip_ranges IS NOT NULL AND s.ip_ranges <> '' ORDER BY s.id");
     if (!rows) return rows.error();
     std::vector<filter::ClientRange> out;
     for (const auto& row : *rows) {

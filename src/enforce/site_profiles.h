@@ -27,8 +27,10 @@
 
 namespace esafe::enforce {
 
-// One ClientRange per CIDR of every site that has a profile set, labelled with the
-// site's name, id and agency. Fails with the database error.
+// One ClientRange per CIDR of every site with address ranges, labelled with the site's
+// name, id and agency; its profile is the site's, or "" for the default when none is set
+// (the site and agency are still named, so its decisions reach that agency). Fails with
+// the database error.
 Result<std::vector<filter::ClientRange>> LoadSiteRanges(store::Database& db);
 
 // The profile of site `site_id` as {site_id, site, agency_id, profile (null when none),

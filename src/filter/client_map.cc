@@ -77,7 +77,12 @@ Result<ClientMap> ClientMap::Build(const ProfileSet& set, const std::vector<Clie
   map.default_profile_ = set.default_profile;
   map.groups_ = set.groups;
   map.ranges_source_ = set.clients;
-  map.ranges_source_.insert(map.ranges_source_.end(), extra.begin(), extra.end());
+  for (ClientRange range : extra) {
+    // A directory site with no profile of its own still names its site and agency (so
+    // its decisions, and the alerts they raise, reach that agency) under the default.
+    if (range.profile.empty()) range.profile = set.default_profile;
+    map.ranges_source_.push_back(std::move(range));
+  }
   for (const auto& source : map.ranges_source_) {
     auto parsed = ParseCidr(source.cidr);
     if (!parsed) return Error::Invalid("'" + source.cidr + "' is not an address range like 10.0.0.0/8", "cidr");

@@ -32,7 +32,15 @@ TEST(SiteProfilesTest, SiteRangesMapToTheSiteProfile) {
   });
   ASSERT_TRUE(inserted.ok()) << inserted.error().message;
 
-  EXPECT_TRUE(LoadSiteRanges(**db)->empty());  // no site has a profile yet
+  // Before any profile is set, every range still names its site and agency (so its
+  // decisions reach that agency), with the default profile ("").
+  auto unset = LoadSiteRanges(**db);
+  ASSERT_TRUE(unset.ok());
+  ASSERT_EQ(unset->size(), 3u);
+  for (const auto& range : *unset) {
+    EXPECT_EQ(range.profile, "");
+    EXPECT_EQ(range.agency_id, 1);
+  }
   ASSERT_TRUE(SetSiteProfile(**db, 1, "staff").ok());
   ASSERT_TRUE(SetSiteProfile(**db, 1, "primary").ok());  // replaces
   auto missing = SetSiteProfile(**db, 99, "staff");
@@ -41,7 +49,7 @@ TEST(SiteProfilesTest, SiteRangesMapToTheSiteProfile) {
 
   auto ranges = LoadSiteRanges(**db);
   ASSERT_TRUE(ranges.ok()) << ranges.error().message;
-  ASSERT_EQ(ranges->size(), 2u);
+  ASSERT_EQ(ranges->size(), 3u);
   EXPECT_EQ((*ranges)[0].cidr, "172.16.5.0/24");
   EXPECT_EQ((*ranges)[1].cidr, "2001:db8:5::/48");
   EXPECT_EQ((*ranges)[0].profile, "primary");
@@ -55,7 +63,12 @@ TEST(SiteProfilesTest, SiteRangesMapToTheSiteProfile) {
   auto client = map->Resolve("172.16.5.20", "");
   EXPECT_EQ(client.profile, "primary");
   EXPECT_EQ(client.site, "Central Library");
-  EXPECT_EQ(map->Resolve("172.16.6.20", "").via, "default");  // Branch has no profile
+  // Branch has no profile: the default one, and still its site and agency.
+  const auto branch = map->Resolve("172.16.6.20", "");
+  EXPECT_EQ(branch.profile, "primary");
+  EXPECT_EQ(branch.site, "Branch");
+  EXPECT_EQ(branch.agency_id, 1);
+  EXPECT_EQ(map->Resolve("192.0.2.1", "").via, "default");
   db->reset();
   std::filesystem::remove_all(dir);
 }
