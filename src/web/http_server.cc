@@ -16,32 +16,11 @@
 #include "core/text.h"
 
 namespace esafe::web {
-namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-
-http::response<http::string_body> ToBeast(const Response& r, unsigned version, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "esafe");
-  if (!r.body.empty() || r.status != 204) res.set(http::field::content_type, r.content_type);
-  for (const auto& [k, v] : r.headers) res.insert(k, v);
-  res.keep_alive(keep_alive);
-  res.body() = r.body;
-  res.prepare_payload();
-  return res;
-}
-
-Response Plain(int status, const std::string& message) {
-  return ErrorResponse(status, message);
-}
 
 // Open connections, in total and per client address.
-class ConnectionCounts {
+class HttpConnectionCounts {
  public:
-  explicit ConnectionCounts(const HttpServerLimits& limits) : limits_(limits) {}
+  explicit HttpConnectionCounts(const HttpServerLimits& limits) : limits_(limits) {}
   // Takes a place for `address`, or false when it or the server is full.
   bool Take(const std::string& address) {
     std::lock_guard lock(mutex_);
@@ -68,9 +47,31 @@ class ConnectionCounts {
   size_t total_ = 0;
 };
 
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+http::response<http::string_body> ToBeast(const Response& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "esafe");
+  if (!r.body.empty() || r.status != 204) res.set(http::field::content_type, r.content_type);
+  for (const auto& [k, v] : r.headers) res.insert(k, v);
+  res.keep_alive(keep_alive);
+  res.body() = r.body;
+  res.prepare_payload();
+  return res;
+}
+
+Response Plain(int status, const std::string& message) {
+  return ErrorResponse(status, message);
+}
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, const App& app, const HttpServerLimits& limits, ConnectionCounts& counts,
+  Connection(tcp::socket socket, const App& app, const HttpServerLimits& limits, HttpConnectionCounts& counts,
              std::string address)
       : stream_(std::move(socket)), app_(app), limits_(limits), counts_(counts), address_(std::move(address)) {}
   ~Connection() { counts_.Release(address_); }
@@ -173,7 +174,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const App& app_;
   const HttpServerLimits& limits_;
-  ConnectionCounts& counts_;
+  HttpConnectionCounts& counts_;
   std::string address_;
 };
 
@@ -209,7 +210,7 @@ struct HttpServer::Impl {
 
   const App& app;
   HttpServerLimits limits;
-  ConnectionCounts counts;
+  HttpConnectionCounts counts;
   asio::io_context io;
   tcp::acceptor acceptor;
   asio::steady_timer backoff;
