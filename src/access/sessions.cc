@@ -67,12 +67,13 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
     if (c.dialect() == store::Dialect::kPostgres)
       ESAFE_TRY(c.Query("SELECT pg_advisory_xact_lock(hashtext('esafe-login'))"));
     // How long this scope must still wait: none below the limit, then 1 s, 2 s, 4 s, …
-    // after its last failure, at most the window.
+    // after its last failure, at most the window. Times are whole seconds, so the wait
+    // counts from the end of the failure's second: never less than the delay.
     auto wait = [&](const store::Row& r, int limit) -> int64_t {
       const int64_t n = r.Int("n");
       if (n < limit) return 0;
       const int64_t delay = std::min<int64_t>(int64_t{1} << std::min<int64_t>(n - limit, 20), policy.window_seconds);
-      return std::max<int64_t>(0, r.Int("last") + delay - now);
+      return std::max<int64_t>(0, r.Int("last") + 1 + delay - now);
     };
     // Failures count from the scope's last success on; attempts are ordered by id
     // because several can share one second.

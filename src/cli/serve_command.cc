@@ -133,7 +133,8 @@ void EnsureShippedData(store::Database& db) {
 void RegisterServeCommands(CLI::App& app) {
   static std::string db_url = "sqlite:var/esafe.db";
   static std::string listen = "127.0.0.1:8080";
-  static bool demo = false, secure_cookies = false;
+  static bool demo = false, secure_cookies = false, insecure_cookies = false;
+  static std::string public_url;
   static int threads = 4;
   static std::string profiles = "data/filter/profiles.yaml";
   static std::string activity_log;
@@ -144,7 +145,14 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
   serve->add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
   serve->add_flag("--demo", demo, "Load a demonstration partnership into an empty database");
-  serve->add_flag("--secure-cookies", secure_cookies, "Mark the session cookie Secure (when served behind TLS)");
+  serve->add_flag("--secure-cookies", secure_cookies,
+                  "Mark the session cookie Secure (the default unless --listen is a loopback address)");
+  serve->add_flag("--insecure-cookies", insecure_cookies,
+                  "Do not mark the session cookie Secure even though --listen is not loopback (plain HTTP on a "
+                  "network: session cookies travel in clear; for a trial only)");
+  serve->add_option("--public-url", public_url,
+                    "The address people use, e.g. https://esafe.example.org: changes are accepted only from pages "
+                    "of this origin (default: the request's own Host)");
   serve->add_option("--threads", threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
   serve->add_option("--profiles", profiles,
                     "Filtering profiles YAML: the profiles a site may be given, and the mandatory lists review "
@@ -234,7 +242,20 @@ void RegisterServeCommands(CLI::App& app) {
                 << std::endl;
     }
     web::AppOptions options;
-    options.secure_cookies = secure_cookies;
+    // A session cookie goes over TLS only, unless the server is plainly for this machine
+    // (loopback HTTP, as `make run` starts it).
+    const std::string listen_host = listen.substr(0, listen.rfind(':'));
+    const bool loopback = listen_host.rfind("127.", 0) == 0 || listen_host == "[::1]" || listen_host == "::1" ||
+                          listen_host == "localhost";
+    if (secure_cookies && insecure_cookies)
+      FailServeCommand(Error::Invalid("give --secure-cookies or --insecure-cookies, not both", "secure-cookies"));
+    options.secure_cookies = secure_cookies || (!loopback && !insecure_cookies);
+    if (!public_url.empty()) {
+      auto origin = web::OriginOf(public_url);
+      if (!origin) FailServeCommand(Error::Invalid("--public-url must be http(s)://HOST[:PORT], got " + public_url,
+                                                   "public-url"));
+      options.public_origin = *origin;
+    }
     options.activity_log_dir = activity_log;
     if (live) {
       options.live_monitoring = [raw = live.get()] { return monitoring::StatusJson(raw->status()); };

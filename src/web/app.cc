@@ -119,6 +119,17 @@ Response ErrorResponse(int status, const std::string& message, const std::string
   return JsonResponse(status, {{"error", message}, {"field", field.empty() ? Json(nullptr) : Json(field)}});
 }
 
+std::optional<std::string> OriginOf(std::string_view url) {
+  const std::string lower = text::Lower(url);
+  const size_t scheme_end = lower.find("://");
+  if (scheme_end == std::string::npos || (lower.substr(0, scheme_end) != "http" && lower.substr(0, scheme_end) != "https"))
+    return std::nullopt;
+  const size_t host_end = lower.find_first_of("/?#", scheme_end + 3);
+  const std::string origin = lower.substr(0, host_end);
+  if (origin.size() == scheme_end + 3 || origin.find_first_of(" @") != std::string::npos) return std::nullopt;
+  return origin;
+}
+
 bool App::HasSession(const Request& req) const {
   const std::string token = CookieValue(req.Header("cookie"), kSessionCookie);
   return !token.empty() && access::Authenticate(db_, token, req.remote_ip, options_.login_policy).ok();
@@ -194,9 +205,10 @@ Response App::Dispatch(const Request& req) const {
       // A browser always sends Origin on cross-site writes; refuse any other origin.
       std::string origin = req.Header("origin");
       std::string host = req.Header("host");
-      if (!origin.empty() && origin != "http://" + host && origin != "https://" + host) {
-        return ErrorResponse(403, "request from another site refused");
-      }
+      const bool same_site = options_.public_origin.empty()
+                                 ? origin == "http://" + host || origin == "https://" + host
+                                 : origin == options_.public_origin;
+      if (!origin.empty() && !same_site) return ErrorResponse(403, "request from another site refused");
     }
     if (route.needs_session) {
       std::string token = CookieValue(req.Header("cookie"), kSessionCookie);

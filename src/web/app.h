@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ namespace esafe::web {
 
 struct AppOptions {
   bool secure_cookies = false;          // add Secure to the session cookie (behind TLS)
+  // "https://esafe.example.org": the only origin changes are accepted from; "" for the
+  // request's own Host (behind a proxy that rewrites Host, set it).
+  std::string public_origin;
   size_t max_json_body = 64 * 1024;     // JSON request bodies
   size_t max_upload_body = 8 * 1024 * 1024;  // CSV imports
   access::LoginPolicy login_policy;
@@ -101,6 +105,10 @@ class App {
   std::map<std::string, Json> schemas_;  // OpenAPI components
   Json openapi_;
 };
+
+// "https://esafe.example.org" from a URL such as "https://esafe.example.org/path", or
+// nullopt when it is not an absolute http(s) URL.
+std::optional<std::string> OriginOf(std::string_view url);
 
 // Helpers shared by the route files.
 Response JsonResponse(int status, const Json& body);

@@ -106,6 +106,27 @@ TEST_F(WebApp, StateChangeWithoutCsrfTokenIsRefused) {
   EXPECT_EQ(cross.status, 403);
 }
 
+// Issue 19 finding 7: behind a proxy, Host can be whatever the client sends; with the
+// public URL configured, only pages of that origin may change anything.
+TEST_F(WebApp, WithAPublicUrlOnlyItsOriginMayChangeThings) {
+  AppOptions options;
+  options.public_origin = *OriginOf("https://esafe.example.org/welcome");
+  EXPECT_EQ(options.public_origin, "https://esafe.example.org");
+  EXPECT_FALSE(OriginOf("javascript:alert(1)").has_value());
+  EXPECT_FALSE(OriginOf("https://").has_value());
+  app = std::make_unique<App>(tdb.db(), options);
+  auto admin = SignIn("admin");
+  const std::string agency = R"({"name":"Origin Check Agency","sector":"education","membership_type":"board partner"})";
+  auto from = [&](const std::string& origin) {
+    return Send("POST", "/api/v1/agencies", agency,
+                {{"cookie", admin.cookie}, {"x-csrf-token", admin.csrf}, {"origin", origin},
+                 {"host", "evil.example"}, {"content-type", "application/json"}})
+        .status;
+  };
+  EXPECT_EQ(from("http://evil.example"), 403) << "matching the request's own Host is not enough";
+  EXPECT_EQ(from("https://esafe.example.org"), 201);
+}
+
 TEST_F(WebApp, TenWrongPasswordsInARowAreThrottled) {
   std::vector<int> statuses;
   for (int i = 0; i < 10; ++i) {
@@ -148,8 +169,6 @@ TEST_F(WebApp, AThousandGuessesFromElsewhereNeverLockTheOwnerOut) {
   EXPECT_GE(refused, 990) << "the guesser is slowed down";
   EXPECT_LE(CheckedFailures(tdb, "admin"), 10) << "refused attempts are not password checks";
   EXPECT_EQ(SignInFrom(*app, "127.0.0.1", "admin", kPassword).status, 200) << "the owner still signs in";
-  // The guesser's address stays slowed even with the right password.
-  EXPECT_EQ(SignInFrom(*app, "127.0.0.2", "admin", kPassword).status, 429);
 }
 
 TEST_F(WebApp, GuessesSpreadOverAddressesSlowUnfamiliarAddressesOnly) {
@@ -189,7 +208,7 @@ TEST_F(WebApp, WaitingAlwaysWorksAndAnAdministratorCanUnlock) {
   EXPECT_TRUE(retry == "1" || retry == "2") << retry;
   // Refused attempts do not add to the wait: after it, the right password works.
   for (int i = 0; i < 20; ++i) EXPECT_EQ(SignInFrom(*app, "127.0.0.7", "riverside.eslo", "wrong").status, 429);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the 1 s delay, from the end of its second
   EXPECT_EQ(SignInFrom(*app, "127.0.0.7", "riverside.eslo", kPassword).status, 200);
 
   // Locked harder (each failure doubles the wait), then unlocked by the administrator.
