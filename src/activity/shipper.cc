@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -29,6 +28,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "activity/internal.h"
 #include "core/text.h"
 
 namespace esafe::activity {
@@ -69,45 +69,11 @@ std::vector<std::string> ListNames(const std::string& dir) {
   return names;
 }
 
+// A small file's text, or nullopt when it cannot be read (absent, say).
 std::optional<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return data;
-}
-
-// Writes `data` to dir/name through a temporary file and a rename, so a reader (or a
-// restart after kill -9) sees the old or the new file, never half of one.
-Result<void> WriteFileAtomically(const std::string& dir, const std::string& name, std::string_view data,
-                                 bool sync) {
-  const std::string tmp = dir + "/." + name + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return SysError("open " + tmp);
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const Error e = SysError("write " + tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return e;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (sync && ::fdatasync(fd) != 0) {
-    const Error e = SysError("fdatasync " + tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), (dir + "/" + name).c_str()) != 0) {
-    const Error e = SysError("rename " + tmp);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  return Ok();
+  auto data = internal::ReadFile(path);
+  if (!data) return std::nullopt;
+  return std::move(*data);
 }
 
 std::string RandomHex(size_t bytes) {
@@ -280,7 +246,7 @@ Result<std::unique_ptr<LogShipper>> LogShipper::Start(const ShipperOptions& opti
     im.generation = std::string(text::Trim(*g));
   } else {
     im.generation = RandomHex(16);
-    ESAFE_TRY(WriteFileAtomically(im.slot, "generation", im.generation + "\n", true));
+    ESAFE_TRY(internal::WriteFileDurably(im.slot, "generation", im.generation + "\n"));
   }
   if (auto n = ReadSmallFile(im.slot + "/next")) {
     if (auto v = text::ParseInt(text::Trim(*n)); v && *v > 0) im.next_seq = static_cast<uint64_t>(*v);
@@ -423,8 +389,8 @@ void LogShipper::Impl::SpoolBatch(std::vector<std::string> lines) {
   lock.unlock();
   // The number is spent before the batch is written: a crash between the two leaves a
   // gap, which the log host does not mind, never a reused number, which it would drop.
-  auto written = WriteFileAtomically(slot, "next", std::to_string(seq + 1) + "\n", true);
-  if (written) written = WriteFileAtomically(slot, BatchFileName(seq), data, true);
+  auto written = internal::WriteFileDurably(slot, "next", std::to_string(seq + 1) + "\n");
+  if (written) written = internal::WriteFileDurably(slot, BatchFileName(seq), data);
   lock.lock();
   if (!written) {
     counters.dropped += lines.size();
@@ -576,7 +542,7 @@ void LogShipper::Impl::WriteStatus() {
     j["spool_full"] = counters.spool_full;
     j["last_error"] = counters.last_error;
   }
-  (void)WriteFileAtomically(slot, "status.json", j.dump() + "\n", false);
+  (void)internal::WriteFileDurably(slot, "status.json", j.dump() + "\n");
 }
 
 Result<std::vector<SpoolSlotStatus>> ReadSpoolStatus(const std::string& spool_dir) {
