@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <variant>
 
@@ -32,10 +33,30 @@ struct Response {
   Json answers;
 };
 
-// Counts of each answer for every question over `responses`.
-Json Summarise(const SurveyDefinition& def, const std::vector<const Response*>& responses, int64_t threshold) {
+// Only whole groups of `step` responses of each setting and age band are counted, the
+// earliest first. Two readings, one before and one after a child answers, then differ by
+// `step` answers or not at all, so no pair of readings isolates one child's answers (the
+// survey tells children nobody will know). The last fewer-than-`step` answers of a setting
+// stay uncounted even after the survey closes: whoever may read the results may also close
+// the survey, right after one child has answered. `rows` are (id, setting_id, age_band).
+std::set<int64_t> CountedResponseIds(const std::vector<store::Row>& rows, int64_t step) {
+  std::map<std::pair<int64_t, std::string>, std::vector<int64_t>> by_cell;
+  for (const auto& r : rows) by_cell[{r.Int("setting_id"), r.Text("age_band")}].push_back(r.Int("id"));
+  std::set<int64_t> counted;
+  for (auto& [cell, ids] : by_cell) {
+    std::sort(ids.begin(), ids.end());
+    const size_t whole = ids.size() / static_cast<size_t>(step) * static_cast<size_t>(step);
+    counted.insert(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(whole));
+  }
+  return counted;
+}
+
+// Counts of each answer for every question over the `responses` counted so far (see
+// CountedResponseIds); `received` is how many arrived, counted or not.
+Json Summarise(const SurveyDefinition& def, const std::vector<const Response*>& responses, int64_t received,
+               int64_t threshold) {
   const int64_t n = static_cast<int64_t>(responses.size());
-  Json out = {{"respondents", n}, {"suppressed", n < threshold}};
+  Json out = {{"respondents", n}, {"received", received}, {"suppressed", n < threshold}};
   if (n < threshold) return out;
   Json answers = Json::object();
   Json free_text = Json::object();
@@ -158,7 +179,7 @@ Table ResultsTable(const Json& results) {
   auto add = [&](const std::string& setting, const std::string& agency, const Json& cell) {
     const std::string band = cell["age_band"];
     if (cell["suppressed"].get<bool>()) {
-      t.rows.push_back({setting, agency, band, cell["respondents"].get<int64_t>() == 0 ? Cell(0.0) : Cell(fewer),
+      t.rows.push_back({setting, agency, band, cell["received"].get<int64_t>() == 0 ? Cell(0.0) : Cell(fewer),
                         std::string(), std::string(), std::string()});
       return;
     }
@@ -232,29 +253,40 @@ Result<Json> Surveys::Results(const Principal& who, int64_t survey_id) {
         "JOIN agencies a ON a.id = s.agency_id WHERE s.survey_id = ? ORDER BY a.name, s.label, s.id",
         {survey_id});
     if (!settings.ok()) return settings.error();
-    auto rows = c.Query("SELECT setting_id, age_band, answers FROM survey_responses WHERE survey_id = ?", {survey_id});
+    auto rows = c.Query("SELECT id, setting_id, age_band, answers FROM survey_responses WHERE survey_id = ?",
+                        {survey_id});
     if (!rows.ok()) return rows.error();
+    const int64_t threshold = def->report_threshold;
+    const std::set<int64_t> counted = CountedResponseIds(*rows, threshold);
     std::map<int64_t, bool> visible;
     for (const auto& s : *settings) visible[s.Int("id")] = who.CanReadAgency(s.Int("agency_id"));
     std::vector<Response> responses;
+    std::map<std::pair<int64_t, std::string>, int64_t> received;
     for (const auto& r : *rows) {
       if (!visible[r.Int("setting_id")]) continue;
+      ++received[{r.Int("setting_id"), r.Text("age_band")}];
+      if (!counted.contains(r.Int("id"))) continue;
       Json answers = Json::parse(r.Text("answers"), nullptr, false);
       if (answers.is_discarded()) return Error::Internal("a stored survey response is not JSON");
       responses.push_back({r.Int("setting_id"), r.Text("age_band"), std::move(answers)});
     }
-    const int64_t threshold = def->report_threshold;
     Json cells = Json::array();
     std::vector<const Response*> all;
+    int64_t received_in_all = 0;
     for (const auto& s : *settings) {
       if (!visible[s.Int("id")]) continue;
       std::map<std::string, std::vector<const Response*>> by_band;
+      for (const auto& [cell_key, n] : received) {
+        if (cell_key.first == s.Int("id")) by_band[cell_key.second];
+      }
       for (const auto& r : responses) {
         if (r.setting_id == s.Int("id")) by_band[r.age_band].push_back(&r);
       }
       if (by_band.empty()) by_band[def->age_band] = {};
       for (const auto& [band, list] : by_band) {
-        Json cell = Summarise(*def, list, threshold);
+        const int64_t arrived = received.contains({s.Int("id"), band}) ? received.at({s.Int("id"), band}) : 0;
+        received_in_all += arrived;
+        Json cell = Summarise(*def, list, arrived, threshold);
         cell["setting_id"] = s.Int("id");
         cell["setting"] = s.Text("label");
         cell["agency_id"] = s.Int("agency_id");
@@ -268,7 +300,7 @@ Result<Json> Surveys::Results(const Principal& who, int64_t survey_id) {
                    {"age_band", def->age_band},    {"status", row.Text("status")},
                    {"year", internal::SurveyYear(row.Text("opens_on"))}};
     return Json{{"survey", survey},        {"threshold", threshold},  {"scope", ScopeOf(who)},
-                {"questions", QuestionsJson(*def)}, {"cells", cells}, {"total", Summarise(*def, all, threshold)}};
+                {"questions", QuestionsJson(*def)}, {"cells", cells}, {"total", Summarise(*def, all, received_in_all, threshold)}, {"step", threshold}};
   });
 }
 
@@ -317,8 +349,10 @@ Result<Json> Surveys::Indicators(const Principal& who) {
       if (!def.ok()) return def.error();
       if (def->indicators.empty()) continue;
       const int64_t year = internal::SurveyYear(s.Text("opens_on"));
-      auto rows = c.Query("SELECT setting_id, age_band, answers FROM survey_responses WHERE survey_id = ?", {s.Int("id")});
+      auto rows = c.Query("SELECT id, setting_id, age_band, answers FROM survey_responses WHERE survey_id = ?",
+                          {s.Int("id")});
       if (!rows.ok()) return rows.error();
+      const std::set<int64_t> counted = CountedResponseIds(*rows, def->report_threshold);
       for (const auto& ind : def->indicators) {
         // Every year's point is made even with no responses, so a year with no
         // answers shows as a gap rather than vanishing.
@@ -328,7 +362,7 @@ Result<Json> Surveys::Indicators(const Principal& who) {
         point.threshold = std::max(point.threshold, def->report_threshold);
       }
       for (const auto& r : *rows) {
-        if (!visible[r.Int("setting_id")]) continue;
+        if (!visible[r.Int("setting_id")] || !counted.contains(r.Int("id"))) continue;
         Json answers = Json::parse(r.Text("answers"), nullptr, false);
         if (answers.is_discarded()) return Error::Internal("a stored survey response is not JSON");
         for (const auto& ind : def->indicators) {

@@ -33,6 +33,14 @@ std::string Hex(const unsigned char* bytes, size_t n) {
   return out;
 }
 
+// "ISSUED.NONCE.MAC": the MAC binds the time and nonce to the survey code.
+std::string SignedFormToken(const unsigned char* key, std::string_view code, int64_t issued, std::string_view nonce) {
+  const std::string message = fmt::format("survey-form:{}:{}:{}", code, issued, nonce);
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(message.data()), message.size(), key);
+  return fmt::format("{}.{}.{}", issued, nonce, Hex(mac, sizeof mac));
+}
+
 }  // namespace
 
 SubmissionGuard::SubmissionGuard(int max_per_window, int64_t window_seconds)
@@ -43,25 +51,48 @@ SubmissionGuard::SubmissionGuard(int max_per_window, int64_t window_seconds)
 }
 
 std::string SubmissionGuard::IssueFormToken(std::string_view code, int64_t now) const {
-  const std::string message = fmt::format("survey-form:{}:{}", code, now);
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(message.data()), message.size(), token_key_);
-  return fmt::format("{}.{}", now, Hex(mac, sizeof mac));
+  unsigned char nonce[12];
+  randombytes_buf(nonce, sizeof nonce);
+  return SignedFormToken(token_key_, code, now, Hex(nonce, sizeof nonce));
 }
 
 Result<void> SubmissionGuard::CheckFormToken(std::string_view code, std::string_view token, int64_t now) const {
   const auto stale = Error::Invalid("This page is out of date. Reload the page and try again.", "form_token");
   const size_t dot = token.find('.');
   if (dot == std::string_view::npos || dot == 0 || dot > 20) return stale;
+  const size_t second = token.find('.', dot + 1);
+  if (second == std::string_view::npos || second - dot - 1 != 24) return stale;
   int64_t issued = 0;
   for (char c : token.substr(0, dot)) {
     if (c < '0' || c > '9') return stale;
     issued = issued * 10 + (c - '0');
   }
   if (issued > now + 60 || now - issued > kFormTokenSeconds) return stale;
-  const std::string expected = IssueFormToken(code, issued);
+  const std::string expected = SignedFormToken(token_key_, code, issued, token.substr(dot + 1, second - dot - 1));
   if (expected.size() != token.size() || sodium_memcmp(expected.data(), token.data(), token.size()) != 0) return stale;
   return {};
+}
+
+Result<void> SubmissionGuard::SpendFormToken(std::string_view code, std::string_view token, int64_t now) {
+  ESAFE_TRY(CheckFormToken(code, token, now));
+  std::lock_guard lock(mutex_);
+  if (spent_.size() >= 4096) {
+    for (auto it = spent_.begin(); it != spent_.end();) it = it->second < now ? spent_.erase(it) : std::next(it);
+  }
+  if (spent_.size() >= kMaxKeys) {
+    return Error::Throttled("Too many answers are arriving just now. Please try again in a few minutes.");
+  }
+  const int64_t issued = std::stoll(std::string(token.substr(0, token.find('.'))));
+  if (!spent_.emplace(std::string(token), issued + kFormTokenSeconds).second) {
+    return Error::Invalid("These answers have already been sent from this page. Thank you! Reload the page only "
+                          "if someone else is answering on this device.", "form_token");
+  }
+  return {};
+}
+
+void SubmissionGuard::RefundFormToken(std::string_view token) {
+  std::lock_guard lock(mutex_);
+  spent_.erase(std::string(token));
 }
 
 Result<void> SubmissionGuard::Admit(std::string_view code, std::string_view remote_ip, int64_t now) {

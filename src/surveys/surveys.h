@@ -125,11 +125,18 @@ class SubmissionGuard {
   // A classroom shares one address, so the default allows a large class.
   explicit SubmissionGuard(int max_per_window = 60, int64_t window_seconds = 600);
 
-  // A token for the page of `code`, valid for `kFormTokenSeconds`.
+  // A token for one load of the page of `code`, valid for `kFormTokenSeconds`: it
+  // carries a random nonce, so every load gets its own.
   std::string IssueFormToken(std::string_view code, int64_t now) const;
   // Invalid("…reload the page…", "form_token") when the token is missing, forged,
   // for another code, or older than kFormTokenSeconds.
   Result<void> CheckFormToken(std::string_view code, std::string_view token, int64_t now) const;
+  // CheckFormToken, then marks the token spent, so that one page load sends one set
+  // of answers: Invalid("…already sent…") the second time. A submission that then
+  // fails (an answer missing) gives it back with RefundFormToken, so the child can
+  // correct the answer and send again from the same page.
+  Result<void> SpendFormToken(std::string_view code, std::string_view token, int64_t now);
+  void RefundFormToken(std::string_view token);
   // Counts one submission; Throttled when this code and address are over the limit.
   Result<void> Admit(std::string_view code, std::string_view remote_ip, int64_t now);
 
@@ -142,6 +149,7 @@ class SubmissionGuard {
   unsigned char salt_[16];
   std::mutex mutex_;
   std::map<std::string, std::deque<int64_t>> recent_;  // salted hash -> submission times
+  std::map<std::string, int64_t> spent_;               // spent token -> when it would have expired
 };
 
 // ---- The surveys, their settings, responses, results (survey_store.cc, results.cc) ----

@@ -176,8 +176,13 @@ void AddSurveyRoutes(RouteTable& t) {
          }
          auto admitted = state->guard.Admit(code, call.request.remote_ip, now);
          if (!admitted.ok()) return ErrorResponse(admitted.error());
+         auto spent = state->guard.SpendFormToken(code, token, now);
+         if (!spent.ok()) return ErrorResponse(spent.error());
          auto stored = survey_store.Submit(code, body->value("answers", Json()), Today());
-         if (!stored.ok()) return ErrorResponse(stored.error());
+         if (!stored.ok()) {
+           state->guard.RefundFormToken(token);
+           return ErrorResponse(stored.error());
+         }
          Response r = JsonResponse(201, *stored);
          // The same value for every device: it marks "answered here", never who.
          r.headers.emplace_back("Set-Cookie", fmt::format("{}=1; Path=/api/v1/public/surveys/; Max-Age=31536000; "
@@ -185,7 +190,7 @@ void AddSurveyRoutes(RouteTable& t) {
                                                           cookie, opts->secure_cookies ? "; Secure" : ""));
          return r;
        },
-       .summary = "Send the answers to a survey (no sign-in; one submission per device; rate-limited)",
+       .summary = "Send the answers to a survey (no sign-in; one submission per page load and per device; rate-limited)",
        .tag = "surveys", .request_schema = "SurveyResponseInput", .response_schema = "SurveyThanks",
        .success_status = 201});
 

@@ -572,6 +572,48 @@ TEST_F(IncidentRoutes, BadInputIsRefusedByField) {
   EXPECT_GE(words["categories"].size(), 16u);
 }
 
+// Issue 19 finding 7: whether another agency's incident exists must not show. For every
+// route under /api/v1/incidents/{id} in the OpenAPI document and every method, an officer
+// and a member of staff of another agency (with no share) get the same answer for a real
+// incident of the school as for an id that was never used.
+TEST_F(IncidentRoutes, AnotherAgencysIncidentAnswersAsIfItDidNotExist) {
+  auto school = SignIn("school.dsl");
+  Json made = RecordCase(school, annex::AnnexFCases().front());
+  const int64_t real = made["id"];
+  ASSERT_TRUE(access::AddAccount(tdb.db(), {.username = "library.staff", .display_name = "library.staff",
+                                            .password = kPassword, .role = access::Role::kAgencyStaff,
+                                            .agency_id = kLibrary}, nullptr).ok());
+  Json doc = Json::parse(Send("GET", "/api/v1/openapi.json", "", {}).body);
+  int checked = 0;
+  for (const char* outsider : {"police.officer", "library.staff"}) {
+    auto who = SignIn(outsider);
+    for (const auto& [pattern, methods] : doc["paths"].items()) {
+      if (!pattern.starts_with("/api/v1/incidents/{id}")) continue;
+      for (const auto& [method, operation] : methods.items()) {
+        std::string verb = method;
+        for (auto& ch : verb) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        auto target = [&](int64_t id) {
+          std::string t = pattern;
+          for (size_t at; (at = t.find('{')) != std::string::npos;) {
+            const size_t end = t.find('}', at);
+            const bool incident = t.compare(at, end - at + 1, "{id}") == 0;
+            t.replace(at, end - at + 1, std::to_string(incident ? id : 1));
+          }
+          return t;
+        };
+        const Json body = verb == "GET" || verb == "DELETE" ? Json(nullptr) : Json::object();
+        auto on_real = As(who, verb, target(real), body);
+        auto on_missing = As(who, verb, target(987654), body);
+        EXPECT_EQ(on_real.status, on_missing.status) << outsider << " " << verb << " " << pattern << ": "
+                                                     << on_real.body << " vs " << on_missing.body;
+        EXPECT_EQ(on_real.body, on_missing.body) << outsider << " " << verb << " " << pattern;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 20);
+}
+
 TEST_F(IncidentRoutes, EveryIncidentRouteIsInTheOpenApiDocument) {
   Json doc = Json::parse(Send("GET", "/api/v1/openapi.json", "", {}).body);
   for (const char* p : {"/api/v1/incidents", "/api/v1/incidents/{id}", "/api/v1/incidents/{id}/referrals",

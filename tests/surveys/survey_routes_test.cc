@@ -206,13 +206,15 @@ TEST_F(SurveyRoutes, SmallCellsAndFreeTextAreSuppressedBelowTheThreshold) {
       EXPECT_EQ(cell["free_text"]["anything_else"].size(), 10u);
     } else {
       EXPECT_TRUE(cell["suppressed"].get<bool>());
-      EXPECT_EQ(cell["respondents"], 9);
+      EXPECT_EQ(cell["respondents"], 0);
+      EXPECT_EQ(cell["received"], 9);
       EXPECT_FALSE(cell.contains("answers"));
       EXPECT_FALSE(cell.contains("free_text"));
       EXPECT_EQ(cell["age_band"], "8-11");
     }
   }
-  EXPECT_EQ(results["total"]["respondents"], 19);
+  EXPECT_EQ(results["total"]["respondents"], 10);
+  EXPECT_EQ(results["total"]["received"], 19);
   auto csv = As(lead, "GET", Path("/results/export.csv"));
   ASSERT_EQ(csv.status, 200);
   EXPECT_NE(csv.body.find("fewer than 10"), std::string::npos);
@@ -224,7 +226,7 @@ TEST_F(SurveyRoutes, SmallCellsAndFreeTextAreSuppressedBelowTheThreshold) {
 
 TEST_F(SurveyRoutes, ResultsAreScopedToTheCallersSettingsAndBoardMembersSeeOnlyIndicators) {
   surveys::Surveys surveys(tdb.db());
-  for (int i = 0; i < 12; ++i) {
+  for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(surveys.RecordResponse(setting_ids[1], Answers(i < 6, "teacher"), "2026-10-01").ok());
     ASSERT_TRUE(surveys.RecordResponse(setting_ids[3], Answers(true, i < 3 ? "teacher" : "friend"), "2026-10-01").ok());
   }
@@ -234,7 +236,7 @@ TEST_F(SurveyRoutes, ResultsAreScopedToTheCallersSettingsAndBoardMembersSeeOnlyI
   auto results = Json::parse(r.body);
   ASSERT_EQ(results["cells"].size(), 1u);
   EXPECT_EQ(results["cells"][0]["setting_id"], setting_ids[3]);
-  EXPECT_EQ(results["total"]["respondents"], 12);
+  EXPECT_EQ(results["total"]["respondents"], 10);
   auto survey = Json::parse(As(library, "GET", Path("")).body);
   ASSERT_EQ(survey["settings"].size(), 1u);  // only their own code
   EXPECT_EQ(survey["settings"][0]["code"], codes[3]);
@@ -259,15 +261,15 @@ TEST_F(SurveyRoutes, ResultsAreScopedToTheCallersSettingsAndBoardMembersSeeOnlyI
     return Json();
   };
   auto all = Json::parse(indicators.body);
-  EXPECT_EQ(find(all, "bedroom_internet")["respondents"], 24);
-  EXPECT_EQ(find(all, "bedroom_internet")["count"], 18);
-  EXPECT_EQ(find(all, "bedroom_internet")["percent"], 75.0);
-  EXPECT_EQ(find(all, "would_tell_adult")["count"], 15);
+  EXPECT_EQ(find(all, "bedroom_internet")["respondents"], 20);
+  EXPECT_EQ(find(all, "bedroom_internet")["count"], 16);
+  EXPECT_EQ(find(all, "bedroom_internet")["percent"], 80.0);
+  EXPECT_EQ(find(all, "would_tell_adult")["count"], 13);
   // The library's officer sees the indicators over their own setting only.
   auto own = Json::parse(As(library, "GET", "/api/v1/surveys/indicators").body);
-  EXPECT_EQ(find(own, "would_tell_adult")["respondents"], 12);
+  EXPECT_EQ(find(own, "would_tell_adult")["respondents"], 10);
   EXPECT_EQ(find(own, "would_tell_adult")["count"], 3);
-  EXPECT_EQ(find(own, "would_tell_adult")["percent"], 25.0);
+  EXPECT_EQ(find(own, "would_tell_adult")["percent"], 30.0);
   // Agency staff see no results; only partnership managers create or open surveys.
   EXPECT_EQ(As(library, "POST", "/api/v1/surveys", {{"shipped", "online-life-12-16"}}).status, 403);
   EXPECT_EQ(As(library, "PATCH", Path(""), {{"status", "closed"}}).status, 403);
@@ -331,6 +333,78 @@ TEST_F(SurveyRoutes, DemoLoadsTwoYearsWithAVisibleChange) {
     found = true;
   }
   EXPECT_TRUE(found);
+}
+
+// Issue 19, finding 5: reading the results before and after a child answers must not
+// reveal that child's answers. Through the public form, one answer at a time from many
+// addresses, the results (and the indicators) move only when a setting completes a group
+// of `step` answers, by exactly that group; between, every reading is identical. Closing
+// the survey right after one more child answers shows nothing new either.
+TEST_F(SurveyRoutes, ResultsCannotBeDifferencedToFindOneChildsAnswers) {
+  Json last_results, last_indicators;
+  int changes = 0;
+  for (int i = 1; i <= 25; ++i) {
+    auto sent = Submit(codes[1], Answers(i % 3 == 0, i % 2 == 0 ? "teacher" : "friend"), "",
+                       "192.0.2." + std::to_string(20 + i));
+    ASSERT_EQ(sent.status, 201) << sent.body;
+    auto r = As(lead, "GET", Path("/results"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    Json results = Json::parse(r.body);
+    const int64_t step = results["step"];
+    ASSERT_GE(step, 5);
+    const Json total = results["total"];
+    EXPECT_EQ(total["received"], i);
+    EXPECT_EQ(total["respondents"], i / step * step) << "after " << i << " answers";
+    Json indicators = Json::parse(As(lead, "GET", "/api/v1/surveys/indicators").body);
+    // What a reader can compare: everything but how many have arrived.
+    for (auto& cell : results["cells"]) cell.erase("received");
+    results["total"].erase("received");
+    if (!last_results.is_null() && results != last_results) {
+      ++changes;
+      EXPECT_EQ(i % step, 0) << "the results changed after answer " << i;
+      EXPECT_EQ(results["total"]["respondents"].get<int64_t>() - last_results["total"].value("respondents", 0), step);
+    }
+    if (!last_indicators.is_null() && indicators != last_indicators) {
+      EXPECT_EQ(i % step, 0) << "the indicators changed after answer " << i;
+    }
+    last_results = results;
+    last_indicators = indicators;
+  }
+  EXPECT_EQ(changes, 2);  // at 10 and at 20 answers
+  // One more answer, then the survey is closed at once: still only the two groups.
+  ASSERT_EQ(Submit(codes[1], Answers(true, "teacher"), "", "192.0.2.99").status, 201);
+  ASSERT_EQ(As(lead, "PATCH", Path(""), {{"status", "closed"}}).status, 200);
+  Json closed = Json::parse(As(lead, "GET", Path("/results")).body);
+  EXPECT_EQ(closed["total"]["respondents"], 20);
+  EXPECT_EQ(closed["total"]["received"], 26);
+}
+
+// A form token is good for one set of answers: a script cannot send many from one page
+// load (the done-cookie can be left off), while a child whose answers were refused for a
+// missing answer can correct it and send again from the same page.
+TEST_F(SurveyRoutes, AFormTokenSendsOneSetOfAnswers) {
+  auto page = Send("GET", "/api/v1/public/surveys/" + codes[1], "", {});
+  ASSERT_EQ(page.status, 200);
+  const std::string token = Json::parse(page.body)["form_token"];
+  auto post = [&](const Json& answers) {
+    return Send("POST", "/api/v1/public/surveys/" + codes[1] + "/responses",
+                Json{{"form_token", token}, {"answers", answers}}.dump(), {});
+  };
+  Json incomplete = Answers(true, "teacher");
+  incomplete.erase("who_tell");
+  auto refused = post(incomplete);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(post(Answers(true, "teacher")).status, 201);
+  auto again = post(Answers(false, "friend"));
+  EXPECT_EQ(again.status, 400) << again.body;
+  EXPECT_NE(again.body.find("already been sent"), std::string::npos) << again.body;
+  // Each page load gets its own token.
+  auto other = Send("GET", "/api/v1/public/surveys/" + codes[1], "", {});
+  EXPECT_NE(Json::parse(other.body)["form_token"], token);
+  auto r = tdb.db().Read<store::Rows>(
+      [](store::Connection& c) { return c.Query("SELECT COUNT(*) AS n FROM survey_responses"); });
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].Int("n"), 1);
 }
 
 }  // namespace

@@ -198,7 +198,9 @@ function resultsPanel(results) {
     h('h2', { id: 'results-title' }, 'Results'),
     h('p', { class: 'muted' }, `Over ${results.scope}. A setting with fewer than ${results.threshold} answers is not broken down, and written answers are shown only where at least ${results.threshold} answered.`));
   const rows = [...results.cells.map((c) => ({ name: `${c.setting} (ages ${c.age_band})`, cell: c })), { name: 'All settings shown', cell: results.total }];
-  panel.append(h('p', {}, h('strong', {}, `${results.total.respondents} answers`), ` in total.`));
+  const waiting = results.total.received - results.total.respondents;
+  panel.append(h('p', {}, h('strong', {}, `${results.total.respondents} answers`), ` counted.`,
+    waiting > 0 ? ` ${waiting} more will be counted as each setting's answers reach the next group of ${results.step}: results move in groups, so that nobody can work out one child's answers.` : ''));
   for (const q of results.questions) {
     if (q.type === 'free_text') {
       const texts = results.total.suppressed ? [] : (results.total.free_text[q.id] || []);
@@ -212,7 +214,7 @@ function resultsPanel(results) {
     panel.append(h('h3', {}, q.text), h('div', { class: 'table-wrap' }, h('table', { class: 'data survey-results-table', dataset: { question: q.id } },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Setting'), h('th', { scope: 'col', class: 'num' }, 'Answered'), values.map((v) => h('th', { scope: 'col', class: 'num' }, answerLabel(q, v))))),
       h('tbody', {}, rows.map(({ name, cell }) => h('tr', {}, h('th', { scope: 'row' }, name),
-        cell.suppressed ? h('td', { colspan: String(values.length + 1), 'data-label': 'Answers' }, cell.respondents === 0 ? 'No answers yet' : `Fewer than ${results.threshold} answers: not shown`)
+        cell.suppressed ? h('td', { colspan: String(values.length + 1), 'data-label': 'Answers' }, cell.received === 0 ? 'No answers yet' : `Fewer than ${results.threshold} answers: not shown`)
           : [h('td', { class: 'num', 'data-label': 'Answered' }, String(cell.answers[q.id].answered)),
             values.map((v) => h('td', { class: 'num', 'data-label': answerLabel(q, v) }, String(cell.answers[q.id].counts[v] ?? 0)))]))))));
   }
