@@ -245,7 +245,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void OnRead(beast::error_code ec, size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset) {
+    // A TLS client may hang up without close_notify (stream_truncated): that is a close too.
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == ssl::error::stream_truncated) {
       return Close();
     }
     if (ec) {
