@@ -14,7 +14,8 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
   # squid-openssl: Debian's Squid built with OpenSSL (ssl_bump, security_file_certgen);
   # it conflicts with the GnuTLS `squid`, which apt removes when it installs it.
-  packages+=(postgresql-15 chromium squid-openssl unbound unzip python3 python3-aiosmtpd openssl)
+  # nginx-light: docs/deploy/nginx-esafe.conf is run in front of serve (integration.web_tls).
+  packages+=(postgresql-15 chromium squid-openssl unbound unzip python3 python3-aiosmtpd openssl nginx-light)
   # Node.js may come from Debian (nodejs + npm) or be preinstalled with npm inside;
   # only ask apt for it when the commands are missing.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

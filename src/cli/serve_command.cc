@@ -135,6 +135,8 @@ void RegisterServeCommands(CLI::App& app) {
   static std::string listen = "127.0.0.1:8080";
   static bool demo = false, secure_cookies = false, insecure_cookies = false;
   static std::string public_url;
+  static std::string tls_cert, tls_key, http_redirect;
+  static std::vector<std::string> trusted_proxies;
   static int threads = 4;
   static std::string profiles = "data/filter/profiles.yaml";
   static std::string activity_log;
@@ -153,6 +155,16 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--public-url", public_url,
                     "The address people use, e.g. https://esafe.example.org: changes are accepted only from pages "
                     "of this origin (default: the request's own Host)");
+  serve->add_option("--tls-cert", tls_cert,
+                    "Serve HTTPS with this certificate chain (PEM; reread on SIGHUP). Every response then carries "
+                    "Strict-Transport-Security");
+  serve->add_option("--tls-key", tls_key, "The private key (PEM) of --tls-cert; reread on SIGHUP with it");
+  serve->add_option("--http-redirect", http_redirect,
+                    "With --tls-cert: also listen in plain HTTP on HOST:PORT and redirect every request to HTTPS "
+                    "(to --public-url when set, else to the request's host at the HTTPS port)");
+  serve->add_option("--trusted-proxy", trusted_proxies,
+                    "A reverse proxy's address or CIDR (repeatable): from these peers only, the client address is "
+                    "taken from X-Forwarded-For and HTTPS from X-Forwarded-Proto");
   serve->add_option("--threads", threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
   serve->add_option("--profiles", profiles,
                     "Filtering profiles YAML: the profiles a site may be given, and the mandatory lists review "
@@ -256,6 +268,15 @@ void RegisterServeCommands(CLI::App& app) {
                                                    "public-url"));
       options.public_origin = *origin;
     }
+    if (tls_cert.empty() != tls_key.empty())
+      FailServeCommand(Error::Invalid("give both --tls-cert and --tls-key", tls_cert.empty() ? "tls-cert" : "tls-key"));
+    if (!http_redirect.empty() && tls_cert.empty())
+      FailServeCommand(Error::Invalid("--http-redirect needs --tls-cert and --tls-key", "http-redirect"));
+    if (!http_redirect.empty() && !options.public_origin.empty() && !options.public_origin.starts_with("https://"))
+      FailServeCommand(Error::Invalid("--http-redirect redirects to --public-url, which must then be https://",
+                                      "public-url"));
+    auto proxies = web::TrustedProxies::Parse(trusted_proxies);
+    if (!proxies.ok()) FailServeCommand(proxies.error());
     options.activity_log_dir = activity_log;
     if (live) {
       options.live_monitoring = [raw = live.get()] { return monitoring::StatusJson(raw->status()); };
@@ -283,10 +304,25 @@ void RegisterServeCommands(CLI::App& app) {
     }
     web::App web_app(*db, options);
     web::HttpServer server(web_app, options.max_upload_body);
+    server.TrustProxies(std::move(*proxies));
+    if (!tls_cert.empty()) {
+      if (auto tls = server.UseTls(tls_cert, tls_key); !tls.ok()) FailServeCommand(tls.error());
+    }
     auto listening = server.Listen(listen);
     if (!listening.ok()) FailServeCommand(listening.error());
+    if (!http_redirect.empty()) {
+      auto redirecting = server.ListenRedirect(http_redirect, options.public_origin);
+      if (!redirecting.ok()) FailServeCommand(redirecting.error());
+    }
     std::string host = listen.substr(0, listen.rfind(':'));
-    std::cout << fmt::format("esafe is running at http://{}:{}/", host, server.port()) << std::endl;
+    std::cout << fmt::format("esafe is running at {}://{}:{}/", tls_cert.empty() ? "http" : "https", host,
+                             server.port())
+              << std::endl;
+    if (!http_redirect.empty()) {
+      std::cout << fmt::format("redirecting plain HTTP on {}:{} to HTTPS", http_redirect.substr(0, http_redirect.rfind(':')),
+                               server.redirect_port())
+                << std::endl;
+    }
     if (!demo_login.empty()) std::cout << demo_login << std::endl;
     std::cout << "press Ctrl-C to stop" << std::endl;
     auto retention = StartDailyRetentionRun(*db);

@@ -205,8 +205,9 @@ Response App::Dispatch(const Request& req) const {
       // A browser always sends Origin on cross-site writes; refuse any other origin.
       std::string origin = req.Header("origin");
       std::string host = req.Header("host");
+      // Over HTTPS (here or at a trusted proxy) only an https page is this site.
       const bool same_site = options_.public_origin.empty()
-                                 ? origin == "http://" + host || origin == "https://" + host
+                                 ? origin == "https://" + host || (!req.tls && origin == "http://" + host)
                                  : origin == options_.public_origin;
       if (!origin.empty() && !same_site) return ErrorResponse(403, "request from another site refused");
     }

@@ -87,7 +87,8 @@ void AddSessionRoutes(RouteTable& t) {
                       if (!r.ok()) return ErrorResponse(r.error());
                       Response resp;
                       resp.status = 204;
-                      resp.headers.emplace_back("Set-Cookie", SessionCookie("", 0, opts->secure_cookies));
+                      resp.headers.emplace_back("Set-Cookie",
+                                                SessionCookie("", 0, opts->secure_cookies || call.request.tls));
                       return resp;
                     },
                     .summary = "Sign out", .tag = "session"});

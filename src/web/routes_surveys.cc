@@ -187,7 +187,7 @@ void AddSurveyRoutes(RouteTable& t) {
          // The same value for every device: it marks "answered here", never who.
          r.headers.emplace_back("Set-Cookie", fmt::format("{}=1; Path=/api/v1/public/surveys/; Max-Age=31536000; "
                                                           "HttpOnly; SameSite=Strict{}",
-                                                          cookie, opts->secure_cookies ? "; Secure" : ""));
+                                                          cookie, opts->secure_cookies || call.request.tls ? "; Secure" : ""));
          return r;
        },
        .summary = "Send the answers to a survey (no sign-in; one submission per page load and per device; rate-limited)",
