@@ -52,11 +52,7 @@ struct BackupArgs {
   bool force = false;
 };
 
-void RunBackup(const BackupArgs& a) {
-  OrFail(store::CheckEmptyDestination(a.dir));
-  std::error_code ec;
-  std::filesystem::create_directories(a.dir, ec);
-  if (ec) FailBackupCommand(Error::Internal("cannot create " + a.dir + ": " + ec.message()));
+void WriteBackup(const BackupArgs& a) {
   store::BackupManifest manifest;
   const auto db = OrFail(store::BackupDatabase(a.db_url, a.dir + "/" + std::string(store::kBackupDatabaseFile)));
   manifest.database_kind = db.kind;
@@ -84,6 +80,21 @@ void RunBackup(const BackupArgs& a) {
   for (const auto& f : written.files) bytes += f.size;
   std::cout << fmt::format("backup written to {}: {} files, {} bytes, manifest.json", a.dir, written.files.size(), bytes)
             << std::endl;
+}
+
+void RunBackup(const BackupArgs& a) {
+  OrFail(store::CheckEmptyDestination(a.dir));
+  std::error_code ec;
+  std::filesystem::create_directories(a.dir, ec);
+  if (ec) FailBackupCommand(Error::Internal("cannot create " + a.dir + ": " + ec.message()));
+  try {
+    WriteBackup(a);
+  } catch (const CLI::RuntimeError&) {
+    // DEST was empty: what is in it now is this run's, and half a backup is no use to
+    // anyone (and would make the next attempt find DEST not empty).
+    for (const auto& entry : std::filesystem::directory_iterator(a.dir, ec)) std::filesystem::remove_all(entry, ec);
+    throw;
+  }
 }
 
 void RunRestore(const BackupArgs& a) {
