@@ -85,6 +85,7 @@ void WriteBackup(const BackupArgs& a) {
 void RunBackup(const BackupArgs& a) {
   OrFail(store::CheckEmptyDestination(a.dir));
   std::error_code ec;
+  const bool existed = std::filesystem::exists(a.dir, ec);
   std::filesystem::create_directories(a.dir, ec);
   if (ec) FailBackupCommand(Error::Internal("cannot create " + a.dir + ": " + ec.message()));
   try {
@@ -92,7 +93,11 @@ void RunBackup(const BackupArgs& a) {
   } catch (const CLI::RuntimeError&) {
     // DEST was empty: what is in it now is this run's, and half a backup is no use to
     // anyone (and would make the next attempt find DEST not empty).
-    for (const auto& entry : std::filesystem::directory_iterator(a.dir, ec)) std::filesystem::remove_all(entry, ec);
+    if (!existed) {
+      std::filesystem::remove_all(a.dir, ec);
+    } else {
+      for (const auto& entry : std::filesystem::directory_iterator(a.dir, ec)) std::filesystem::remove_all(entry, ec);
+    }
     throw;
   }
 }

@@ -60,7 +60,7 @@ TEST_F(StoreBackupTest, OnlineCopyWhileAnotherConnectionWritesHoldsEveryCommitte
       committed = n;
     }
   });
-  while (committed < 500) std::this_thread::yield();
+  while (committed < 200) std::this_thread::yield();
   const int64_t before = committed;
   fs::create_directories(Path("backup"));
   auto copy = BackupDatabase("sqlite:" + Path("live.db"), Path("backup/database.sqlite"));
