@@ -39,6 +39,9 @@ void RegisterLogCommands(CLI::App& app);
 // the TLS listener, its certificate, key and node tokens, the socket's mode and group.
 void AddIngestEndpointOptions(CLI::App* command, activity::IngestOptions& options);
 
+// `esafe backup` and `esafe restore` (backup_command.cc).
+void RegisterBackupCommands(CLI::App& app);
+
 // `esafe monitor run` (monitor_command.cc).
 void RegisterMonitorCommands(CLI::App& app);
 

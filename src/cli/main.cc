@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   esafe::cli::RegisterLogCommands(app);
   esafe::cli::RegisterRetentionCommands(app);
   esafe::cli::RegisterMonitorCommands(app);
+  esafe::cli::RegisterBackupCommands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
