@@ -48,19 +48,28 @@ InForce& State() {
 // Parses the inline sections with the parsers of the files they stand for; the padded
 // text keeps the file's line numbers, and names the file, so that relative paths in them
 // (password_file, ca_file) resolve beside it.
-Result<void> ParseInlineSections(InForce& state) {
+// Returns every problem, one a line ("" when both parse).
+std::string ParseInlineSections(InForce& state) {
   const auto& file = *state.file;
+  const std::string name = (file.dir / file.path.filename()).string();
+  std::string problems;
   if (auto text = file.SectionText("smtp")) {
-    auto parsed = monitoring::ParseSmtpSettings(*text, (file.dir / file.path.filename()).string());
-    if (!parsed.ok()) return parsed.error();
-    state.smtp = std::move(*parsed);
+    auto parsed = monitoring::ParseSmtpSettings(*text, name);
+    if (parsed.ok()) {
+      state.smtp = std::move(*parsed);
+    } else {
+      problems += parsed.error().message + "\n";
+    }
   }
   if (auto text = file.SectionText("monitoring")) {
-    auto parsed = monitoring::ParseRuleSettings(*text, (file.dir / file.path.filename()).string());
-    if (!parsed.ok()) return parsed.error();
-    state.rules = std::move(*parsed);
+    auto parsed = monitoring::ParseRuleSettings(*text, name);
+    if (parsed.ok()) {
+      state.rules = std::move(*parsed);
+    } else {
+      problems += parsed.error().message + "\n";
+    }
   }
-  return {};
+  return problems;
 }
 
 }  // namespace
@@ -103,12 +112,10 @@ bool ApplyConfiguration(CLI::App& app) {
                                     std::string(config::kDefaultConfigFile) + " when it exists)");
   if (!state.file) return true;
   auto items = config::CheckedItems(*state.file, app, CommandSections(), OtherSections());
-  std::string problems = items.ok() ? "" : items.error().message;
-  if (auto inline_sections = ParseInlineSections(state); !inline_sections.ok()) {
-    problems += (problems.empty() ? "" : "\n") + inline_sections.error().message;
-  }
+  std::string problems = items.ok() ? "" : items.error().message + "\n";
+  problems += ParseInlineSections(state);
   if (!problems.empty()) {
-    std::cerr << problems << "\n";
+    std::cerr << problems;
     return false;
   }
   app.config_formatter(std::make_shared<config::CheckedConfig>(std::move(*items)));

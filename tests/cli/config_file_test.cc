@@ -116,7 +116,9 @@ TEST_F(ConfigFileTest, PositionalsAreKeysByNameInNestedSections) {
 
 TEST_F(ConfigFileTest, UnknownSectionsAndKeysNameTheirLines) {
   const std::string problems = Problems("serve:\n  listen: 127.0.0.1:1\n  lisen: x\nserv:\n  a: 1\n");
-  EXPECT_NE(problems.find("esafe.yaml:3: unknown key 'lisen' in section 'serve'"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("esafe.yaml:3: unknown key 'lisen' in section 'serve' (did you mean 'listen'?)"),
+            std::string::npos)
+      << problems;
   EXPECT_NE(problems.find("esafe.yaml:4: unknown section 'serv'"), std::string::npos) << problems;
 }
 

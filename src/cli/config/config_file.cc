@@ -93,6 +93,33 @@ std::string ValidatorProblem(CLI::Option& option, const std::string& value) {
   }
 }
 
+// The option key nearest to a misspelt `key` (at most two edits away), or "".
+std::string NearestKey(CLI::App& command, const std::string& key) {
+  std::string best;
+  size_t best_distance = 3;
+  for (CLI::Option* option : command.get_options()) {
+    auto candidate = KeyOf(command, *option);
+    if (!candidate) continue;
+    // Levenshtein distance, one row at a time.
+    std::vector<size_t> row(candidate->size() + 1);
+    for (size_t j = 0; j < row.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= key.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j < row.size(); ++j) {
+        const size_t above = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (key[i - 1] == (*candidate)[j - 1] ? 0 : 1)});
+        diagonal = above;
+      }
+    }
+    if (row.back() < best_distance) {
+      best_distance = row.back();
+      best = *candidate;
+    }
+  }
+  return best;
+}
+
 bool IsSecretKey(std::string_view key) {
   for (std::string_view word : {"password", "secret", "token"}) {
     if (key.find(word) != std::string_view::npos) return true;
@@ -222,8 +249,11 @@ Result<std::vector<CLI::ConfigItem>> CheckedItems(const ConfigFile& file, CLI::A
       const std::string what = name + "." + key;
       CLI::Option* option = OptionForKey(*command, key);
       if (option == nullptr) {
-        fail(kv.first.Mark(), fmt::format("unknown key '{}' in section '{}' (esafe {} --help lists them)", key, name,
-                                          fmt::join(section->command, " ")));
+        const std::string nearest = NearestKey(*command, key);
+        fail(kv.first.Mark(), fmt::format("unknown key '{}' in section '{}' ({})", key, name,
+                                          nearest.empty() ? fmt::format("esafe {} --help lists them",
+                                                                        fmt::join(section->command, " "))
+                                                          : "did you mean '" + nearest + "'?"));
         continue;
       }
       const YAML::Node& value = kv.second;
