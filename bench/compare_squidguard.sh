@@ -5,7 +5,7 @@
 #
 #   bench/compare_squidguard.sh BUILD_DIR        (BUILD_DIR holds the `esafe` binary)
 #
-# Lists: every UT1 category in $ESAFE_DATA_DIR/ut1 (default ../shared/data beside the
+# Lists: every UT1 category in $ESAFE_SHARED_DATA/ut1 (default ../shared/data beside the
 # checkout) plus a synthetic category, to reach at least 1,000,000 domains and 100,000
 # URLs. Everything runs as the calling user in a temporary directory, pinned to one core.
 # Both engines read one URL a line from standard input and answer one line each: esafe
@@ -15,7 +15,7 @@ set -euo pipefail
 build_dir=${1:?usage: $0 BUILD_DIR}
 esafe=$(cd "$build_dir" && pwd)/esafe
 here=$(cd "$(dirname "$0")" && pwd)
-data_dir=${ESAFE_DATA_DIR:-$here/../../shared/data}
+data_dir=${ESAFE_SHARED_DATA:-$here/../../shared/data}
 stream_length=${STREAM_LENGTH:-200000}
 cpu=${BENCH_CPU:-0}
 

@@ -3,7 +3,7 @@
 // up to at least 1,000,000 domains and 100,000 URLs.
 //
 //   build-filter/bench/filter_bench [--benchmark_filter=…]
-//   ESAFE_DATA_DIR=/work/shared/data (default: ../shared/data beside the checkout)
+//   ESAFE_SHARED_DATA=/work/shared/data (default: ../shared/data beside the checkout)
 //
 // The side-by-side run against squidGuard is bench/compare_squidguard.sh.
 #include <malloc.h>
@@ -34,7 +34,7 @@ constexpr size_t kStreamLength = 200'000;
 constexpr size_t kHashedEntries = 10'000;
 
 std::filesystem::path DataDirectory() {
-  if (const char* data = std::getenv("ESAFE_DATA_DIR")) return data;
+  if (const char* data = std::getenv("ESAFE_SHARED_DATA")) return data;
   return std::filesystem::path(__FILE__).parent_path() / "../../shared/data";
 }
 

@@ -7,11 +7,22 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
 
+#include "core/result.h"
 #include "store/database.h"
+
+namespace esafe::cli::config {
+struct ConfigFile;
+}
+
+namespace esafe::monitoring {
+struct RuleSettings;
+struct SmtpSettings;
+}
 
 namespace esafe::activity {
 struct ActivityEvent;
@@ -44,6 +55,22 @@ void RegisterBackupCommands(CLI::App& app);
 
 // `esafe monitor run` (monitor_command.cc).
 void RegisterMonitorCommands(CLI::App& app);
+
+// The configuration file (config_command.cc, cli/config/config_file.h). main() calls
+// LoadConfiguration before registering the commands (it sets the data directory their
+// defaults derive from), then ApplyConfiguration before parsing. Each prints every
+// problem as FILE:LINE: reason on standard error and returns false; esafe then exits 2
+// with nothing started.
+bool LoadConfiguration(std::span<const std::string> args);
+bool ApplyConfiguration(CLI::App& app);
+// `esafe config check [FILE]`.
+void RegisterConfigCommands(CLI::App& app);
+// The file in force, nullptr when esafe runs on its flags alone.
+const config::ConfigFile* ConfigurationFile();
+// The file's inline smtp: and monitoring: sections, parsed (checked already by
+// ApplyConfiguration); nullopt when the file has no such section.
+std::optional<monitoring::SmtpSettings> InlineSmtpSettings();
+std::optional<monitoring::RuleSettings> InlineRuleSettings();
 
 // `esafe retention run` (retention_command.cc).
 void RegisterRetentionCommands(CLI::App& app);

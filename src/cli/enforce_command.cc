@@ -41,6 +41,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
+#include "cli/config/config_file.h"
+#include "core/data_dir.h"
 #include "enforce/decision_sink.h"
 #include "enforce/enforcer.h"
 #include "enforce/icap_server.h"
@@ -53,10 +55,8 @@
 namespace esafe::cli {
 namespace {
 
-constexpr const char* kDefaultProfiles = "data/filter/profiles.yaml";
-
 struct CommonOptions {
-  std::string profiles = kDefaultProfiles;
+  std::string profiles = core::DataPath("filter/profiles.yaml");
   std::string lists;
   std::string db;
   std::string decision_log;
@@ -79,19 +79,27 @@ struct CommonOptions {
 }
 
 void AddCommon(CLI::App* command, CommonOptions& options, bool block_page) {
-  command->add_option("--profiles", options.profiles, "Filtering profiles YAML")->capture_default_str();
-  command->add_option("--lists", options.lists, "squidGuard/UT1 list directory (a folder per category)")->required();
-  command->add_option("--db", options.db, "Database whose sites' address ranges map clients to profiles");
-  command->add_option("--decision-log", options.decision_log, "Append every decision as a JSON line to FILE");
+  command->add_option("--profiles", options.profiles, "Filtering profiles YAML")->capture_default_str()
+      ->check(config::PathValue());
+  command->add_option("--lists", options.lists, "squidGuard/UT1 list directory (a folder per category)")->required()
+      ->check(config::PathValue());
+  command->add_option("--db", options.db, "Database whose sites' address ranges map clients to profiles")
+      ->check(config::PathValue());
+  command->add_option("--decision-log", options.decision_log, "Append every decision as a JSON line to FILE")
+      ->check(config::PathValue());
   command->add_option("--log-to", options.log_to,
                       "Send every decision to the activity log host: unix:PATH (esafe serve --ingest-socket) or "
-                      "tls://HOST:PORT (--ingest-listen)");
-  command->add_option("--log-token-file", options.log_token_file, "With tls://: the file holding this node's token");
+                      "tls://HOST:PORT (--ingest-listen)")
+      ->check(config::PathValue());
+  command->add_option("--log-token-file", options.log_token_file, "With tls://: the file holding this node's token")
+      ->check(config::PathValue());
   command->add_option("--log-ca", options.log_ca,
-                      "With tls://: the CA certificate that signed the log host's (default: the system's CAs)");
+                      "With tls://: the CA certificate that signed the log host's (default: the system's CAs)")
+      ->check(config::PathValue());
   command->add_option("--node", options.node, "This enforcement point's name on a Unix socket (default: host name)");
   command->add_option("--spool", options.spool,
-                      "With --log-to: directory keeping decisions until the log host has them (required)");
+                      "With --log-to: directory keeping decisions until the log host has them (required)")
+      ->check(config::PathValue());
   command->add_option("--spool-max-mb", options.spool_max_mb, "With --log-to: the spool's size limit in MB")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();

@@ -6,7 +6,7 @@
 //     canonicalised prints {"url","error"} and the run goes on. Exit 0; 2 for a bad
 //     option (unknown category, unreadable list directory).
 //   esafe filter check --profile P [--profiles FILE] --lists DIR [--at "DAY HH:MM"] [URL…]
-//     The same against a filtering profile (data/filter/profiles.yaml by default) with
+//     The same against a filtering profile (filter/profiles.yaml in the shipped data by default) with
 //     its mandatory lists, overrides and time rules (at --at, else now), adding
 //     "profile", "reason" and "list_version" to each line. Exit 2 for a profiles file
 //     with problems (each printed as FILE:LINE: reason).
@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/data_dir.h"
 #include "enforce/override_versions.h"
 #include "filter/directory_filter.h"
 #include "filter/filter_engine.h"
@@ -42,7 +43,7 @@ struct CheckOptions {
   std::vector<std::string> warn;
   std::vector<std::string> urls;
   std::string profile;
-  std::string profiles = "data/filter/profiles.yaml";
+  std::string profiles = core::DataPath("filter/profiles.yaml");
   std::string at;  // "mon 10:00"; empty: now
   std::string db;  // merge the database's override version
   int64_t agency = 0;  // decide with this agency's overrides; 0: none

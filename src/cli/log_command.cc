@@ -41,6 +41,7 @@
 #include "activity/pg_follow.h"
 #include "activity/shipper.h"
 #include "cli/commands.h"
+#include "cli/config/config_file.h"
 #include "core/text.h"
 
 namespace esafe::cli {
@@ -431,10 +432,13 @@ void RunMirror(const MirrorArgs& a) {
 void AddIngestEndpointOptions(CLI::App* command, act::IngestOptions& options) {
   command->add_option("--ingest-listen", options.listen,
                       "Also accept events over TLS on HOST:PORT from enforcement points on other machines");
-  command->add_option("--ingest-tls-cert", options.tls_cert_file, "With --ingest-listen: certificate chain (PEM)");
-  command->add_option("--ingest-tls-key", options.tls_key_file, "With --ingest-listen: private key (PEM)");
+  command->add_option("--ingest-tls-cert", options.tls_cert_file, "With --ingest-listen: certificate chain (PEM)")
+      ->check(config::PathValue());
+  command->add_option("--ingest-tls-key", options.tls_key_file, "With --ingest-listen: private key (PEM)")
+      ->check(config::PathValue());
   command->add_option("--ingest-tokens", options.tokens_file,
-                      "With --ingest-listen: the node tokens file, one 'NODE TOKEN' a line (esafe log new-token)");
+                      "With --ingest-listen: the node tokens file, one 'NODE TOKEN' a line (esafe log new-token)")
+      ->check(config::PathValue());
   command->add_option_function<std::string>(
       "--ingest-socket-mode",
       [&options](const std::string& octal) {
@@ -477,14 +481,18 @@ void RegisterLogCommands(CLI::App& app) {
   };
   auto ingest = std::make_shared<IngestArgs>();
   auto* i = log->add_subcommand("ingest", "Accept events: a Unix socket for enforcement points, or stdin");
-  i->add_option("dir", ingest->dir, "Log directory")->required();
-  i->add_option("--socket", ingest->endpoint.socket_path, "Unix socket path to listen on");
+  i->add_option("dir", ingest->dir, "Log directory")->required()
+      ->check(config::PathValue());
+  i->add_option("--socket", ingest->endpoint.socket_path, "Unix socket path to listen on")
+      ->check(config::PathValue());
   AddIngestEndpointOptions(i, ingest->endpoint);
   i->add_flag("--stdin", ingest->from_stdin, "Read JSON lines from standard input");
-  i->add_option("--segment-events", ingest->segment_events, "Seal a segment at this many events");
+  i->add_option("--segment-events", ingest->segment_events, "Seal a segment at this many events (0: the store's default)")
+      ->capture_default_str();
   i->add_option("--seal-interval", ingest->seal_interval,
-                 "With --socket: seal new events into a chained segment every SECONDS (default 300)")
-      ->check(CLI::Range(1, 86400));
+                 "With --socket: seal new events into a chained segment every SECONDS")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   i->callback([ingest] {
     RunIngest(ingest->dir, ingest->endpoint, ingest->from_stdin, ingest->segment_events, ingest->seal_interval);
   });

@@ -1,6 +1,9 @@
 // esafe: one binary, many subcommands (see `esafe --help`).
 #include <sys/stat.h>
 
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +17,9 @@ int main(int argc, char** argv) {
   // Diagnostics go to standard error: standard output is the command's answer (a zone,
   // search results) or, for the Squid helper, the protocol Squid reads.
   spdlog::set_default_logger(spdlog::stderr_color_mt("esafe"));
+  // The configuration file first: its data-dir decides the defaults the commands register.
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!esafe::cli::LoadConfiguration(args)) return 2;
   CLI::App app{"esafe — e-safety for safeguarding partnerships"};
   app.require_subcommand(1);
   esafe::cli::RegisterServeCommands(app);
@@ -24,6 +30,8 @@ int main(int argc, char** argv) {
   esafe::cli::RegisterRetentionCommands(app);
   esafe::cli::RegisterMonitorCommands(app);
   esafe::cli::RegisterBackupCommands(app);
+  esafe::cli::RegisterConfigCommands(app);
+  if (!esafe::cli::ApplyConfiguration(app)) return 2;
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

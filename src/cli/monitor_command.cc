@@ -1,4 +1,5 @@
 // `esafe monitor run --db URL --log DIR [--since T] [--until T] [--terms DIR] [--rules FILE]`
+// (without --rules, the configuration file's monitoring: section, else the built-in thresholds)
 //
 // Evaluates the early-warning rules over the activity log store (src/activity) and
 // records each alert in the database (AlertLog), where the agencies' e-safety
@@ -12,6 +13,7 @@
 
 #include "activity/activity.h"
 #include "cli/commands.h"
+#include "core/data_dir.h"
 #include "monitoring/monitoring.h"
 #include "store/database.h"
 
@@ -24,7 +26,7 @@ namespace {
 }
 
 struct MonitorOptions {
-  std::string db, log, since, until, terms = "data/monitoring/terms", rules;
+  std::string db, log, since, until, terms = core::DataPath("monitoring/terms"), rules;
 };
 
 void RunMonitor(const MonitorOptions& o) {
@@ -42,7 +44,7 @@ void RunMonitor(const MonitorOptions& o) {
   if (query.from_us && query.to_us && *query.from_us >= *query.to_us) {
     FailMonitorCommand(Error::Invalid("--since must be before --until", "since"));
   }
-  monitoring::RuleSettings settings;
+  monitoring::RuleSettings settings = InlineRuleSettings().value_or(monitoring::RuleSettings{});
   if (!o.rules.empty()) {
     auto parsed = monitoring::LoadRuleSettings(o.rules);
     if (!parsed.ok()) FailMonitorCommand(parsed.error());
@@ -77,7 +79,7 @@ void RegisterMonitorCommands(CLI::App& app) {
   run->add_option("--log", options->log, "Activity log store directory")->required();
   run->add_option("--since", options->since, "Only events from this time (RFC 3339 or a date)");
   run->add_option("--until", options->until, "Only events before this time (RFC 3339 or a date)");
-  run->add_option("--terms", options->terms, "Term libraries directory (default data/monitoring/terms)");
+  run->add_option("--terms", options->terms, "Term libraries directory")->capture_default_str();
   run->add_option("--rules", options->rules, "Rule settings YAML (default: the built-in thresholds)");
   run->callback([options] { RunMonitor(*options); });
 
@@ -88,10 +90,15 @@ void RegisterMonitorCommands(CLI::App& app) {
   };
   auto mail = std::make_shared<MailTest>();
   auto* test = monitor->add_subcommand("mail-test", "Send a test e-mail with the SMTP settings alerts use");
-  test->add_option("--smtp", mail->smtp, "SMTP settings YAML")->required();
+  test->add_option("--smtp", mail->smtp, "SMTP settings YAML (default: the configuration file's smtp: section)");
   test->add_option("--to", mail->to, "Recipient address")->required();
   test->callback([mail] {
-    auto settings = monitoring::LoadSmtpSettings(mail->smtp);
+    auto inline_settings = InlineSmtpSettings();
+    if (mail->smtp.empty() && !inline_settings) {
+      FailMonitorCommand(Error::Invalid("give --smtp FILE, or an smtp: section in the configuration file", "smtp"));
+    }
+    auto settings = mail->smtp.empty() ? Result<monitoring::SmtpSettings>(*inline_settings)
+                                       : monitoring::LoadSmtpSettings(mail->smtp);
     if (!settings.ok()) FailMonitorCommand(settings.error());
     monitoring::SmtpClient client(*settings);
     auto sent = client.Send({{mail->to}, "[esafe] test message",

@@ -15,6 +15,8 @@
 #include "activity/activity.h"
 #include "activity/pg_follow.h"
 #include "cli/commands.h"
+#include "cli/config/config_file.h"
+#include "core/data_dir.h"
 #include "core/text.h"
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
@@ -138,13 +140,15 @@ void RegisterServeCommands(CLI::App& app) {
   static std::string tls_cert, tls_key, http_redirect;
   static std::vector<std::string> trusted_proxies;
   static int threads = 4;
-  static std::string profiles = "data/filter/profiles.yaml";
+  static std::string profiles = core::DataPath("filter/profiles.yaml");
   static std::string activity_log;
   static monitoring::LiveActivityOptions live_options;
+  live_options.terms_dir = core::DataPath("monitoring/terms");
   static std::string activity_postgres, activity_postgres_schema = "esafe_activity";
 
   auto* serve = app.add_subcommand("serve", "Run the web application and API");
-  serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
+  serve->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str()
+      ->check(config::PathValue());
   serve->add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
   serve->add_flag("--demo", demo, "Load a demonstration partnership into an empty database");
   serve->add_flag("--secure-cookies", secure_cookies,
@@ -157,8 +161,10 @@ void RegisterServeCommands(CLI::App& app) {
                     "of this origin (default: the request's own Host)");
   serve->add_option("--tls-cert", tls_cert,
                     "Serve HTTPS with this certificate chain (PEM; reread on SIGHUP). Every response then carries "
-                    "Strict-Transport-Security");
-  serve->add_option("--tls-key", tls_key, "The private key (PEM) of --tls-cert; reread on SIGHUP with it");
+                    "Strict-Transport-Security")
+      ->check(config::PathValue());
+  serve->add_option("--tls-key", tls_key, "The private key (PEM) of --tls-cert; reread on SIGHUP with it")
+      ->check(config::PathValue());
   serve->add_option("--http-redirect", http_redirect,
                     "With --tls-cert: also listen in plain HTTP on HOST:PORT and redirect every request to HTTPS "
                     "(to --public-url when set, else to the request's host at the HTTPS port)");
@@ -169,13 +175,16 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--profiles", profiles,
                     "Filtering profiles YAML: the profiles a site may be given, and the mandatory lists review "
                     "requests are checked against")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(config::PathValue());
   serve->add_option("--activity-log", activity_log,
                     "The activity log directory to search and report on (with --demo, filled with a "
-                    "demonstration fortnight when it has no events)");
+                    "demonstration fortnight when it has no events)")
+      ->check(config::PathValue());
   serve->add_option("--ingest-socket", live_options.ingest_socket,
                     "With --activity-log: accept filtering decisions on this Unix socket (as esafe log ingest "
-                    "--socket does) and evaluate the early-warning rules on them as they arrive");
+                    "--socket does) and evaluate the early-warning rules on them as they arrive")
+      ->check(config::PathValue());
   AddIngestEndpointOptions(serve, live_options.ingest);
   serve->add_option("--activity-postgres", activity_postgres,
                     "With --activity-log: keep a copy of the log's sealed segments in this PostgreSQL database "
@@ -194,10 +203,13 @@ void RegisterServeCommands(CLI::App& app) {
                     "least 90 days; legal holds keep events longer)")
       ->check(CLI::Range(1, 36500))->capture_default_str();
   serve->add_option("--monitor-terms", live_options.terms_dir, "Term libraries for the risky-search rule")
-      ->capture_default_str();
-  serve->add_option("--monitor-rules", live_options.rules_file, "Rule settings YAML (default: the built-in thresholds)");
+      ->capture_default_str()
+      ->check(config::PathValue());
+  serve->add_option("--monitor-rules", live_options.rules_file, "Rule settings YAML (default: the built-in thresholds)")
+      ->check(config::PathValue());
   serve->add_option("--smtp", live_options.smtp_file,
-                    "SMTP settings YAML: the most severe alerts are e-mailed at once, the rest in an hourly digest");
+                    "SMTP settings YAML: the most severe alerts are e-mailed at once, the rest in an hourly digest")
+      ->check(config::PathValue());
   serve->callback([] {
     auto db = OpenOrFail(db_url);
     EnsureShippedData(*db);
@@ -218,6 +230,9 @@ void RegisterServeCommands(CLI::App& app) {
     std::unique_ptr<monitoring::LiveActivity> live;
     if (!activity_log.empty()) {
       live_options.log_dir = activity_log;
+      // A --smtp or --monitor-rules file beats the configuration file's inline section.
+      if (live_options.smtp_file.empty()) live_options.smtp = InlineSmtpSettings();
+      if (live_options.rules_file.empty()) live_options.rules = InlineRuleSettings();
       live_options.maintenance.seal_interval = std::chrono::seconds(seal_interval);
       live_options.maintenance.daily_retention = activity::RetentionPolicy{.default_days = retention_days};
       auto started = monitoring::LiveActivity::Start(*db, live_options);

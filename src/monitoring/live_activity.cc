@@ -134,13 +134,13 @@ LiveActivity::LiveActivity(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 Result<std::unique_ptr<LiveActivity>> LiveActivity::Start(store::Database& db, const LiveActivityOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  RuleSettings settings;
+  RuleSettings settings = options.rules.value_or(RuleSettings{});
   if (!options.rules_file.empty()) {
     auto parsed = LoadRuleSettings(options.rules_file);
     if (!parsed.ok()) return parsed.error();
     settings = std::move(*parsed);
   }
-  std::optional<SmtpSettings> mail;
+  std::optional<SmtpSettings> mail = options.smtp;
   if (!options.smtp_file.empty()) {
     auto parsed = LoadSmtpSettings(options.smtp_file);
     if (!parsed.ok()) return parsed.error();

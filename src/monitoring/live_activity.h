@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -28,6 +29,10 @@ struct LiveActivityOptions {
   std::string terms_dir = "data/monitoring/terms";
   std::string rules_file;     // "" for the built-in thresholds
   std::string smtp_file;      // "" for no e-mail
+  // Settings given inline (esafe.yaml's monitoring: and smtp: sections), used when the
+  // matching file is "": inline rules are not watched, they change with a restart.
+  std::optional<RuleSettings> rules;
+  std::optional<SmtpSettings> smtp;
   std::chrono::milliseconds watch_every{2000};
   LiveMonitorOptions monitor;
   // While serve writes the log: seal on this interval, and apply this retention daily.

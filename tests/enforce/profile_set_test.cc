@@ -140,7 +140,7 @@ TEST(ProfileSetTest, ShippedProfilesAreValid) {
   }
   ASSERT_FALSE(set->mandatory.empty());
   EXPECT_TRUE(std::filesystem::exists(set->mandatory[0].file)) << set->mandatory[0].file;
-  const char* data = std::getenv("ESAFE_DATA_DIR");
+  const char* data = std::getenv("ESAFE_SHARED_DATA");
   const std::filesystem::path ut1 = data ? std::filesystem::path(data) / "ut1" : root / "../shared/data/ut1";
   if (!std::filesystem::exists(ut1)) GTEST_SKIP() << "no UT1 lists at " << ut1;
   auto categories = SquidGuardCategories(ut1);

@@ -109,7 +109,7 @@ TEST(ListLoaderTest, SquidGuardDirectoryFromFiles) {
 // domain is allowed, and categories that were not asked for are not loaded.
 TEST(ListLoaderTest, RealUt1Categories) {
   const auto ut1 = testing::Ut1Directory();
-  ASSERT_FALSE(ut1.empty()) << "UT1 lists not found; set ESAFE_DATA_DIR";
+  ASSERT_FALSE(ut1.empty()) << "UT1 lists not found; set ESAFE_SHARED_DATA";
   CategoryPolicy policy;
   policy.block = {"gambling", "phishing", "redirector"};
   LoadReport report;

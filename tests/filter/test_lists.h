@@ -36,10 +36,10 @@ inline std::shared_ptr<const FilterState> BlockAll(std::shared_ptr<const ListSna
   return *state;
 }
 
-// $ESAFE_DATA_DIR/ut1 (set by ctest), else the shared data folder beside the checkout;
+// $ESAFE_SHARED_DATA/ut1 (set by ctest), else the shared data folder beside the checkout;
 // an empty path when neither exists.
 inline std::filesystem::path Ut1Directory() {
-  const char* data = std::getenv("ESAFE_DATA_DIR");
+  const char* data = std::getenv("ESAFE_SHARED_DATA");
   std::filesystem::path dir = data ? std::filesystem::path(data) / "ut1"
                                    : std::filesystem::path(__FILE__).parent_path() / "../../../shared/data/ut1";
   return std::filesystem::exists(dir) ? dir : std::filesystem::path();
