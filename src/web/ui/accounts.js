@@ -49,7 +49,7 @@ async function drawSessions(wrap, path, endPath, onChange) {
           } }, 'End', h('span', { class: 'visually-hidden' }, ` the session signed in ${formatDateTime(s.created_at)}`))))))));
 }
 
-export async function renderAccounts(main) {
+export async function renderAccounts(main, params, { user }) {
   const title = h('h1', { tabindex: '-1', id: 'page-title' }, 'Accounts');
   main.append(h('div', { class: 'page-head' }, title,
     h('p', { class: 'intro' }, 'Who can sign in to esafe. Disabling an account ends its sessions at once; every change is in the audit trail.')));
@@ -124,7 +124,8 @@ export async function renderAccounts(main) {
     const b = (label, onclick, cls = 'button--secondary', extra = '') => h('button', { type: 'button', class: `button ${cls} button--small`, onclick },
       label, h('span', { class: 'visually-hidden' }, ` ${a.username}${extra}`));
     return h('div', { class: 'actions actions--row' },
-      a.disabled
+      // Nobody disables themselves (the server refuses it too).
+      a.id === user.id ? null : a.disabled
         ? b('Enable', () => act(`${a.username} enabled.`, 'POST', `/api/v1/accounts/${a.id}/enable`))
         : b('Disable', async () => {
           if (await confirmDialog(`Disable ${a.display_name} (${a.username})? They are signed out everywhere at once and cannot sign in until enabled again.`, 'Disable')) {
