@@ -42,6 +42,12 @@ struct Principal {
   Role role = Role::kAgencyStaff;
   std::optional<int64_t> agency_id;  // set for agency-scoped roles
   std::string ip;
+  // What this account must do before anything else: a session opened by a reset
+  // password may only change it; one of an account that needs two-step sign-in and has
+  // none may only set it up. Every other route answers 403 (web/app.cc).
+  enum class Setup { kNone, kChangePassword, kEnrolTotp };
+  Setup setup = Setup::kNone;
+  bool totp_enabled = false;  // signs in with a code as well as the password
 
   // True when the role sees every agency (subject to what the role may read at all).
   bool SeesAllAgencies() const;
@@ -75,6 +81,8 @@ struct NewAccount {
   std::string password_hash;
   Role role = Role::kAgencyStaff;
   std::optional<int64_t> agency_id;
+  // Made by --demo: suspended whenever the server runs without --demo.
+  bool demo = false;
 };
 
 // The account record as the API shows it (never the password hash).
@@ -86,12 +94,78 @@ const RecordSchema& AccountSchema();
 // when the username is taken.
 Result<int64_t> AddAccount(store::Database& db, const NewAccount& account, const Principal* actor);
 
-// Every account (partnership admins only; checked by the caller's role).
+// Every account, with whether it is disabled, demo, has two-step sign-in, its last
+// sign-in and its recent failed sign-ins. kForbidden unless `actor` is a partnership
+// administrator.
 Result<Json> ListAccounts(store::Database& db, const Principal& actor);
+
+// Only partnership administrators manage accounts. Each function below that takes
+// `const Principal* actor` answers kForbidden for any other role (nullptr: the command
+// line, run by the operator, recorded as "system"), kNotFound for an unknown account,
+// and records what it did in the audit trail in the same transaction.
+
+// Disables (every session of the account ends at once) or enables the account.
+// kInvalid when an administrator disables themselves or the last enabled administrator.
+Result<void> SetAccountDisabled(store::Database& db, const Principal* actor, int64_t user_id, bool disabled);
+
+// Gives the account a new random one-time password, returned once and never stored in
+// clear; it must be changed at the next sign-in (the session can do nothing else until
+// then). Every session of the account ends.
+Result<std::string> ResetPassword(store::Database& db, const Principal* actor, int64_t user_id);
+
+// Changes the signed-in person's own password after checking the current one
+// (kInvalid naming "current_password" when wrong). Ends their other sessions, keeps
+// `keep_session_id`, and lifts a reset's must-change.
+Result<void> ChangeOwnPassword(store::Database& db, const Principal& self, std::string_view current_password,
+                               std::string_view new_password, std::string_view keep_session_id);
+
+// The account id for a sign-in name (case-insensitive); kNotFound naming it otherwise.
+Result<int64_t> AccountIdByUsername(store::Database& db, std::string_view username);
+
+// ---- Sessions of an account ----
+
+// The account's live sessions: public id, created, last seen, expires, address, user
+// agent, and whether it is `current_session_id`; never the token. The account's owner or
+// a partnership administrator; kForbidden (others) or kNotFound.
+Result<Json> ListSessions(store::Database& db, const Principal& actor, int64_t user_id,
+                          std::string_view current_session_id = {});
+
+// Ends one session of the account by its public id (kNotFound when it is not one of the
+// account's), or all of them when `session_id` is empty; the owner or an administrator;
+// audited. Answers how many ended.
+Result<int64_t> RevokeSessions(store::Database& db, const Principal& actor, int64_t user_id,
+                               std::string_view session_id);
+
+// ---- Two-step sign-in (TOTP, RFC 6238: 6 digits, 30 s steps, HMAC-SHA-1, one step of
+// clock drift either way; a code once accepted is never accepted again) ----
+
+struct TotpEnrolment {
+  std::string secret_base32;  // for typing into an authenticator app
+  std::string otpauth_uri;    // otpauth://totp/esafe:USERNAME?secret=…&issuer=esafe
+};
+
+// A new secret for the signed-in person, pending until ConfirmTotp; an earlier one stays
+// in force until then. The secret is stored in the database as it is (no field encryption).
+Result<TotpEnrolment> BeginTotpEnrolment(store::Database& db, const Principal& self);
+
+// Switches two-step sign-in on with the pending secret when `code` is right for it;
+// kInvalid naming "code" otherwise, or when there is nothing pending. Audited.
+Result<void> ConfirmTotp(store::Database& db, const Principal& self, std::string_view code);
+
+// Switches the account's two-step sign-in off (administrators; audited) and ends its
+// sessions: the owner signs in with the password and, if required, sets it up again.
+Result<void> ResetTotp(store::Database& db, const Principal* actor, int64_t user_id);
+
+// ---- Demo accounts ----
+
+// Suspends (`demo_mode` false) or lifts the suspension of (`demo_mode` true) every
+// account made by --demo; suspending ends their sessions. Answers how many changed.
+Result<int64_t> SetDemoAccountsActive(store::Database& db, bool demo_mode);
 
 // ---- Sessions and login ----
 
 struct Session {
+  std::string id;          // the public id: names the session in lists, never signs in
   std::string token;       // goes in the HttpOnly cookie; only its hash is stored
   std::string csrf_token;  // sent back by the client in X-CSRF-Token on every change
   int64_t expires_at = 0;
@@ -114,12 +188,30 @@ struct LoginPolicy {
   int64_t window_seconds = 15 * 60;    // how far back failures count
   int64_t session_idle_seconds = 30 * 60;
   int64_t session_max_seconds = 12 * 3600;
+  // Partnership administrators and leads, and disclosure request handlers, must use
+  // two-step sign-in: without it, their sessions may only set it up. Off here (tests,
+  // --demo); `esafe serve` turns it on unless told otherwise.
+  bool require_totp = false;
+};
+
+// What a sign-in sends: the password, and the code from the authenticator app once the
+// account has two-step sign-in; the browser's User-Agent is kept with the session.
+struct LoginRequest {
+  std::string_view username;
+  std::string_view password;
+  std::string_view totp;        // empty: none given
+  std::string_view user_agent;  // may be empty
 };
 
 // Checks the username and password and opens a session. Unauthenticated for a
-// wrong username or password (the same message for both); Throttled, without
-// checking the password, once too many attempts have failed recently.
-// Every attempt is recorded, and logins appear in the audit trail.
+// wrong username or password (the same message for both, and for a disabled or
+// suspended account); Throttled, without checking the password, once too many attempts
+// have failed recently. When the account has two-step sign-in, a right password without
+// a code answers Unauthenticated naming the field "totp" (not counted as a failure); a
+// wrong or replayed code is a failure like a wrong password. Every attempt is recorded,
+// and logins appear in the audit trail.
+Result<Session> Login(store::Database& db, const LoginRequest& request, const std::string& ip,
+                      const LoginPolicy& policy = {});
 Result<Session> Login(store::Database& db, std::string_view username, std::string_view password,
                       const std::string& ip, const LoginPolicy& policy = {});
 

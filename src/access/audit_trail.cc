@@ -16,7 +16,9 @@ const RecordSchema& AuditEventSchema() {
           {.name = "role", .type = FieldType::kString, .read_only = true},
           {.name = "agency_id", .type = FieldType::kInteger, .read_only = true},
           {.name = "action", .type = FieldType::kString,
-           .description = "create, update, delete, read, list, import, export, login, login_failed, logout",
+           .description = "create, update, delete, read, list, import, export, login, login_failed, logout, "
+                          "login_unlocked, disable, enable, password_reset, password_change, totp_enrol, totp_on, "
+                          "totp_reset, session_revoke",
            .read_only = true},
           {.name = "entity", .type = FieldType::kString, .read_only = true},
           {.name = "entity_id", .type = FieldType::kInteger, .read_only = true},

@@ -6,19 +6,23 @@
 #include <algorithm>
 
 #include "access/access.h"
+#include "access/internal.h"
 #include "core/clock.h"
 #include "core/text.h"
 
 namespace esafe::access {
-namespace {
 
-std::string RandomToken() {
+std::string internal::RandomToken() {
   unsigned char bytes[32];
   randombytes_buf(bytes, sizeof bytes);
   char out[sodium_base64_ENCODED_LEN(sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   sodium_bin2base64(out, sizeof out, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return out;
 }
+
+namespace {
+
+using internal::RandomToken;
 
 // Only a hash of the session token is stored, so a copy of the database does
 // not hand out live sessions.
@@ -31,7 +35,27 @@ std::string TokenHash(std::string_view token) {
   return hex;
 }
 
-Principal PrincipalFromRow(const store::Row& r, const std::string& ip) {
+// The columns a session's principal is read from, beyond users.*: whether the account
+// handles a disclosure request (plan's register), which makes two-step sign-in required.
+constexpr const char* kHandlerColumn =
+    "(SELECT COUNT(*) FROM disclosure_handlers h WHERE h.user_id = u.id) AS handles_disclosures";
+
+// Administrators and leads see every agency's records, and disclosure handlers the
+// register of RIPA requests: a password alone is not enough for them (ASVS L2).
+bool TwoStepRequired(const store::Row& r) {
+  const Role role = ParseRole(r.Text("role")).value_or(Role::kAgencyStaff);
+  return role == Role::kPartnershipAdmin || role == Role::kPartnershipLead || r.Int("handles_disclosures") > 0;
+}
+
+Principal::Setup SetupFor(const store::Row& r, const LoginPolicy& policy) {
+  if (r.Int("must_change_password") != 0) return Principal::Setup::kChangePassword;
+  if (policy.require_totp && r.IsNull("totp_secret") && TwoStepRequired(r)) return Principal::Setup::kEnrolTotp;
+  return Principal::Setup::kNone;
+}
+
+bool MaySignIn(const store::Row& r) { return r.Int("disabled") == 0 && r.Int("demo_suspended") == 0; }
+
+Principal PrincipalFromRow(const store::Row& r, const std::string& ip, const LoginPolicy& policy) {
   Principal p;
   p.user_id = r.Int("id");
   p.username = r.Text("username");
@@ -39,6 +63,8 @@ Principal PrincipalFromRow(const store::Row& r, const std::string& ip) {
   p.role = ParseRole(r.Text("role")).value_or(Role::kAgencyStaff);
   if (!r.IsNull("agency_id")) p.agency_id = r.Int("agency_id");
   p.ip = ip;
+  p.setup = SetupFor(r, policy);
+  p.totp_enabled = !r.IsNull("totp_secret");
   return p;
 }
 
@@ -51,9 +77,15 @@ const std::string& DummyHash() {
 
 }  // namespace
 
-Result<Session> Login(store::Database& db, std::string_view username_in, std::string_view password,
+Result<Session> Login(store::Database& db, std::string_view username, std::string_view password,
                       const std::string& ip, const LoginPolicy& policy) {
-  std::string username = text::Lower(text::Trim(username_in));
+  return Login(db, LoginRequest{.username = username, .password = password}, ip, policy);
+}
+
+Result<Session> Login(store::Database& db, const LoginRequest& request, const std::string& ip,
+                      const LoginPolicy& policy) {
+  const std::string_view password = request.password;
+  std::string username = text::Lower(text::Trim(request.username));
   if (username.empty() || username.size() > 64 || !text::IsValidUtf8(username)) {
     return Error::Unauthenticated("wrong username or password");
   }
@@ -133,7 +165,8 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
   };
 
   auto user = db.Read<std::optional<store::Row>>([&](store::Connection& c) -> Result<std::optional<store::Row>> {
-    auto rows = c.Query("SELECT * FROM users WHERE lower(username) = ?", {username});
+    auto rows = c.Query(fmt::format("SELECT u.*, {} FROM users u WHERE lower(u.username) = ?", kHandlerColumn),
+                        {username});
     if (!rows.ok()) return rows.error();
     if (rows->empty()) return std::optional<store::Row>();
     return std::optional<store::Row>(rows->front());
@@ -142,7 +175,10 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
 
   bool good = false;
   if (user->has_value()) {
-    good = VerifyPassword((*user)->Text("password_hash"), password) && (*user)->Int("disabled") == 0;
+    // A disabled account gets the wrong-password answer: telling a leaver (or whoever has
+    // their password) that the password is right but the account is off confirms a
+    // password they may use elsewhere. The administrator sees the account disabled.
+    good = VerifyPassword((*user)->Text("password_hash"), password) && MaySignIn(**user);
   } else {
     (void)VerifyPassword(DummyHash(), password);
   }
@@ -151,18 +187,46 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
     return Error::Unauthenticated("wrong username or password");
   }
 
+  const int64_t user_id = (*user)->Int("id");
+  if (!(*user)->IsNull("totp_secret")) {
+    if (request.totp.empty()) {
+      // Asking for the code is not a failure: the attempt is withdrawn, so signing in in
+      // two steps does not use up the address's allowance.
+      ESAFE_TRY(db.Transaction<int64_t>([&](store::Connection& c) {
+        return c.Execute("DELETE FROM login_attempts WHERE id = ?", {attempt_id});
+      }));
+      Error e = Error::Unauthenticated("enter the 6-digit code from your authenticator app");
+      e.field = "totp";
+      return e;
+    }
+    auto accepted = db.Transaction<bool>([&](store::Connection& c) -> Result<bool> {
+      ESAFE_TRY(internal::AcceptTotpCode(c, user_id, (*user)->Text("totp_secret"), request.totp));
+      return true;
+    });
+    if (!accepted.ok()) {
+      if (accepted.error().kind != ErrorKind::kInvalid) return accepted.error();
+      ESAFE_TRY(record_failure("wrong or reused two-step code"));
+      Error e = Error::Unauthenticated("wrong or already used code; wait for the next one and try again");
+      e.field = "totp";
+      return e;
+    }
+  }
+
   Session s;
+  s.id = RandomToken().substr(0, 24);
   s.token = RandomToken();
   s.csrf_token = RandomToken();
   s.expires_at = now + policy.session_idle_seconds;
-  s.principal = PrincipalFromRow(**user, ip);
+  s.principal = PrincipalFromRow(**user, ip, policy);
+  const std::string user_agent(text::IsValidUtf8(request.user_agent) ? request.user_agent.substr(0, 300) : "");
   auto opened = db.Transaction<bool>([&](store::Connection& c) -> Result<bool> {
     ESAFE_TRY(c.Execute("UPDATE login_attempts SET succeeded = 1 WHERE id = ?", {attempt_id}));
     ESAFE_TRY(c.Execute("DELETE FROM sessions WHERE expires_at < ?", {now}));
     ESAFE_TRY(c.Execute(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, ip, created_at, last_seen, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        {TokenHash(s.token), s.principal.user_id, s.csrf_token, ip, now, now, s.expires_at}));
+        "INSERT INTO sessions (token_hash, public_id, user_id, csrf_token, ip, user_agent, created_at, last_seen, "
+        "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {TokenHash(s.token), s.id, s.principal.user_id, s.csrf_token, ip, user_agent, now, now, s.expires_at}));
+    ESAFE_TRY(c.Execute("UPDATE users SET last_login_at = ? WHERE id = ?", {clock::NowIso8601(), user_id}));
     ESAFE_TRY(RecordAudit(c, &s.principal, "login", "account", s.principal.user_id, "signed in"));
     return true;
   });
@@ -171,8 +235,7 @@ Result<Session> Login(store::Database& db, std::string_view username_in, std::st
 }
 
 Result<int64_t> ClearLoginFailures(store::Database& db, const Principal* actor, int64_t user_id) {
-  if (actor && actor->role != Role::kPartnershipAdmin)
-    return Error::Forbidden("only partnership administrators unlock accounts");
+  ESAFE_TRY(internal::RequireAdministrator(actor));
   return db.Transaction<int64_t>([&](store::Connection& c) -> Result<int64_t> {
     auto user = c.QueryOne("SELECT username FROM users WHERE id = ?", {user_id}, "account");
     if (!user.ok()) return user.error();
@@ -190,23 +253,25 @@ Result<Session> Authenticate(store::Database& db, std::string_view token, const 
   if (token.empty() || token.size() > 128) return Error::Unauthenticated("please sign in");
   int64_t now = clock::NowSeconds();
   return db.Transaction<Session>([&](store::Connection& c) -> Result<Session> {
-    auto rows = c.Query(
-        "SELECT u.*, s.csrf_token, s.created_at AS session_created, s.expires_at FROM sessions s "
-        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-        {TokenHash(token)});
+    auto rows = c.Query(fmt::format("SELECT u.*, {}, s.public_id, s.csrf_token, s.created_at AS session_created, "
+                                    "s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+                                    "WHERE s.token_hash = ?",
+                                    kHandlerColumn),
+                        {TokenHash(token)});
     if (!rows.ok()) return rows.error();
     if (rows->empty()) return Error::Unauthenticated("please sign in");
     const auto& r = rows->front();
     if (r.Int("expires_at") < now || r.Int("session_created") + policy.session_max_seconds < now ||
-        r.Int("disabled") != 0) {
+        !MaySignIn(r)) {
       ESAFE_TRY(c.Execute("DELETE FROM sessions WHERE token_hash = ?", {TokenHash(token)}));
       return Error::Unauthenticated("your session has ended; please sign in again");
     }
     Session s;
+    s.id = r.Text("public_id");
     s.token = std::string(token);
     s.csrf_token = r.Text("csrf_token");
     s.expires_at = now + policy.session_idle_seconds;
-    s.principal = PrincipalFromRow(r, ip);
+    s.principal = PrincipalFromRow(r, ip, policy);
     ESAFE_TRY(c.Execute("UPDATE sessions SET last_seen = ?, expires_at = ? WHERE token_hash = ?",
                         {now, s.expires_at, TokenHash(token)}));
     return s;
@@ -219,6 +284,59 @@ Result<void> Logout(store::Database& db, std::string_view token) {
   });
   if (!r.ok()) return r.error();
   return Ok();
+}
+
+namespace {
+
+// Sessions are the owner's, and the administrator's to see and end.
+Result<void> MayManageSessionsOf(const Principal& actor, int64_t user_id) {
+  if (actor.user_id == user_id) return Ok();
+  return internal::RequireAdministrator(&actor);
+}
+
+}  // namespace
+
+Result<Json> ListSessions(store::Database& db, const Principal& actor, int64_t user_id,
+                          std::string_view current_session_id) {
+  ESAFE_TRY(MayManageSessionsOf(actor, user_id));
+  const int64_t now = clock::NowSeconds();
+  return db.Read<Json>([&](store::Connection& c) -> Result<Json> {
+    ESAFE_TRY(c.QueryOne("SELECT id FROM users WHERE id = ?", {user_id}, "account"));
+    auto rows = c.Query(
+        "SELECT public_id, ip, user_agent, created_at, last_seen, expires_at FROM sessions "
+        "WHERE user_id = ? AND expires_at >= ? ORDER BY last_seen DESC",
+        {user_id, now});
+    if (!rows.ok()) return rows.error();
+    Json out = Json::array();
+    for (const auto& r : *rows) {
+      out.push_back({{"id", r.Text("public_id")},
+                     {"created_at", clock::Iso8601(r.Int("created_at"))},
+                     {"last_seen", clock::Iso8601(r.Int("last_seen"))},
+                     {"expires_at", clock::Iso8601(r.Int("expires_at"))},
+                     {"ip", r.IsNull("ip") ? Json(nullptr) : Json(r.Text("ip"))},
+                     {"user_agent", r.IsNull("user_agent") ? Json(nullptr) : Json(r.Text("user_agent"))},
+                     {"current", !current_session_id.empty() && r.Text("public_id") == current_session_id}});
+    }
+    return out;
+  });
+}
+
+Result<int64_t> RevokeSessions(store::Database& db, const Principal& actor, int64_t user_id,
+                               std::string_view session_id) {
+  ESAFE_TRY(MayManageSessionsOf(actor, user_id));
+  return db.Transaction<int64_t>([&](store::Connection& c) -> Result<int64_t> {
+    auto user = c.QueryOne("SELECT username FROM users WHERE id = ?", {user_id}, "account");
+    if (!user.ok()) return user.error();
+    Result<int64_t> ended = session_id.empty()
+                                ? internal::EndAccountSessions(c, user_id)
+                                : c.Execute("DELETE FROM sessions WHERE user_id = ? AND public_id = ?",
+                                            {user_id, std::string(session_id)});
+    if (!ended.ok()) return ended.error();
+    if (!session_id.empty() && *ended == 0) return Error::NotFound("no such session of this account");
+    ESAFE_TRY(RecordAudit(c, &actor, "session_revoke", "account", user_id,
+                          fmt::format("ended {} sessions of {}", *ended, user->Text("username"))));
+    return *ended;
+  });
 }
 
 bool CsrfTokenMatches(const Session& session, std::string_view given) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -136,6 +137,7 @@ void RegisterServeCommands(CLI::App& app) {
   static std::string db_url = "sqlite:var/esafe.db";
   static std::string listen = "127.0.0.1:8080";
   static bool demo = false, secure_cookies = false, insecure_cookies = false;
+  static bool require_totp = false, no_require_totp = false;
   static std::string public_url;
   static std::string tls_cert, tls_key, http_redirect;
   static std::vector<std::string> trusted_proxies;
@@ -151,6 +153,12 @@ void RegisterServeCommands(CLI::App& app) {
       ->check(config::PathValue());
   serve->add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
   serve->add_flag("--demo", demo, "Load a demonstration partnership into an empty database");
+  serve->add_flag("--require-totp", require_totp,
+                  "Partnership administrators and leads, and disclosure handlers, must sign in with a TOTP code "
+                  "as well as the password; until they set it up they can do nothing else (the default, except "
+                  "with --demo)");
+  serve->add_flag("--no-require-totp", no_require_totp,
+                  "Do not require two-step sign-in of anyone (those who set it up still use it)");
   serve->add_flag("--secure-cookies", secure_cookies,
                   "Mark the session cookie Secure (the default unless --listen is a loopback address)");
   serve->add_flag("--insecure-cookies", insecure_cookies,
@@ -221,6 +229,18 @@ void RegisterServeCommands(CLI::App& app) {
                                "database); the agency e-safety officers library.eslo and riverside.eslo use the "
                                "same password", password);
     }
+    // Demo accounts share one password printed on the console: they sign in only while
+    // the server runs as a demonstration.
+    auto demo_accounts = access::SetDemoAccountsActive(*db, demo);
+    if (!demo_accounts.ok()) FailServeCommand(demo_accounts.error());
+    if (*demo_accounts > 0) {
+      std::cout << (demo ? fmt::format("enabled {} demo accounts again (running with --demo)", *demo_accounts)
+                         : fmt::format("disabled {} demo accounts: they sign in only while the server runs with --demo",
+                                       *demo_accounts))
+                << std::endl;
+    }
+    if (require_totp && no_require_totp)
+      FailServeCommand(Error::Invalid("give --require-totp or --no-require-totp, not both", "require-totp"));
     if ((!live_options.ingest_socket.empty() || !live_options.ingest.listen.empty()) && activity_log.empty()) {
       FailServeCommand(Error::Invalid("--ingest-socket and --ingest-listen need --activity-log DIR", "ingest-socket"));
     }
@@ -269,6 +289,9 @@ void RegisterServeCommands(CLI::App& app) {
                 << std::endl;
     }
     web::AppOptions options;
+    // The demo signs in as admin with a password only, so its browser tests and visitors
+    // need no authenticator app.
+    options.login_policy.require_totp = require_totp || (!demo && !no_require_totp);
     // A session cookie goes over TLS only, unless the server is plainly for this machine
     // (loopback HTTP, as `make run` starts it).
     const std::string listen_host = listen.substr(0, listen.rfind(':'));
@@ -378,23 +401,50 @@ void RegisterServeCommands(CLI::App& app) {
     std::cout << fmt::format("created account {} (id {}) with role {}", username, *id, role) << std::endl;
   });
 
-  static std::string unlock_username;
-  auto* unlock = user->add_subcommand("unlock", "Clear an account's failed sign-ins (audited), so it can sign in at once");
-  unlock->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
-  unlock->add_option("username", unlock_username, "Sign-in name")->required();
-  unlock->callback([] {
-    auto db = OpenOrFail(db_url);
-    auto id = db->Read<int64_t>([](store::Connection& c) -> Result<int64_t> {
-      auto row = c.QueryOne("SELECT id FROM users WHERE lower(username) = ?", {text::Lower(unlock_username)},
-                            "account " + unlock_username);
-      if (!row.ok()) return row.error();
-      return row->Int("id");
+  // The account subcommands that act on one account by its sign-in name, run by the
+  // operator (audited as "system"): the way back in when no administrator can sign in.
+  static std::string target_username;
+  auto account_command = [&](const char* name, const char* help, std::function<std::string(store::Database&, int64_t)> act) {
+    auto* cmd = user->add_subcommand(name, help);
+    cmd->add_option("--db", db_url, "sqlite:PATH or postgresql://…")->capture_default_str();
+    cmd->add_option("username", target_username, "Sign-in name")->required();
+    cmd->callback([act] {
+      auto db = OpenOrFail(db_url);
+      auto id = access::AccountIdByUsername(*db, target_username);
+      if (!id.ok()) FailServeCommand(id.error());
+      std::cout << act(*db, *id) << std::endl;
     });
-    if (!id.ok()) FailServeCommand(id.error());
-    auto cleared = access::ClearLoginFailures(*db, nullptr, *id);
-    if (!cleared.ok()) FailServeCommand(cleared.error());
-    std::cout << fmt::format("cleared {} failed sign-ins for {}", *cleared, unlock_username) << std::endl;
-  });
+  };
+  account_command("unlock", "Clear an account's failed sign-ins (audited), so it can sign in at once",
+                  [](store::Database& db, int64_t id) {
+                    auto cleared = access::ClearLoginFailures(db, nullptr, id);
+                    if (!cleared.ok()) FailServeCommand(cleared.error());
+                    return fmt::format("cleared {} failed sign-ins for {}", *cleared, target_username);
+                  });
+  for (const bool disable : {true, false}) {
+    account_command(disable ? "disable" : "enable",
+                    disable ? "Disable an account (audited): it cannot sign in and its sessions end at once"
+                            : "Enable a disabled account (audited)",
+                    [disable](store::Database& db, int64_t id) {
+                      auto done = access::SetAccountDisabled(db, nullptr, id, disable);
+                      if (!done.ok()) FailServeCommand(done.error());
+                      return fmt::format("{} {}", disable ? "disabled" : "enabled", target_username);
+                    });
+  }
+  account_command("reset-password",
+                  "Give an account a one-time password, printed once, to be changed at its next sign-in (audited)",
+                  [](store::Database& db, int64_t id) {
+                    auto password = access::ResetPassword(db, nullptr, id);
+                    if (!password.ok()) FailServeCommand(password.error());
+                    return fmt::format("temporary password for {}: {} (it must be changed at the next sign-in)",
+                                       target_username, *password);
+                  });
+  account_command("reset-totp", "Switch an account's two-step sign-in off, e.g. after a lost phone (audited)",
+                  [](store::Database& db, int64_t id) {
+                    auto done = access::ResetTotp(db, nullptr, id);
+                    if (!done.ok()) FailServeCommand(done.error());
+                    return fmt::format("two-step sign-in switched off for {}", target_username);
+                  });
 
   auto* demo_cmd = app.add_subcommand("demo", "Demonstration data");
   demo_cmd->require_subcommand(1);

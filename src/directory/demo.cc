@@ -158,30 +158,30 @@ Result<bool> LoadDemo(store::Database& db, const std::string& admin_password) {
   if (!demo_hash.ok()) return demo_hash.error();
   auto admin = access::AddAccount(
       db, {.username = "admin", .display_name = "Partnership administrator", .password = admin_password, .password_hash = *demo_hash,
-           .role = access::Role::kPartnershipAdmin},
+           .role = access::Role::kPartnershipAdmin, .demo = true},
       nullptr);
   if (!admin.ok()) return admin.error();
   auto officer = access::AddAccount(
       db, {.username = "library.eslo", .display_name = "Helen Price", .password = admin_password, .password_hash = *demo_hash,
-           .role = access::Role::kAgencyOfficer, .agency_id = ids[2]},
+           .role = access::Role::kAgencyOfficer, .agency_id = ids[2], .demo = true},
       nullptr);
   if (!officer.ok()) return officer.error();
   // A second agency's officer, so that escalating an incident from one agency
   // to another (the library to a child's school) can be tried end to end.
   auto school_officer = access::AddAccount(
       db, {.username = "riverside.eslo", .display_name = "Amira Shah", .password = admin_password, .password_hash = *demo_hash,
-           .role = access::Role::kAgencyOfficer, .agency_id = ids[0]},
+           .role = access::Role::kAgencyOfficer, .agency_id = ids[0], .demo = true},
       nullptr);
   if (!school_officer.ok()) return school_officer.error();
   // The partnership e-safety lead runs the annual audit; the board member reads its report.
   auto lead = access::AddAccount(
       db, {.username = "lead", .display_name = "Partnership e-safety lead", .password = admin_password, .password_hash = *demo_hash,
-           .role = access::Role::kPartnershipLead},
+           .role = access::Role::kPartnershipLead, .demo = true},
       nullptr);
   if (!lead.ok()) return lead.error();
   auto board = access::AddAccount(
       db, {.username = "board", .display_name = "Board member", .password = admin_password, .password_hash = *demo_hash,
-           .role = access::Role::kBoardMember},
+           .role = access::Role::kBoardMember, .demo = true},
       nullptr);
   if (!board.ok()) return board.error();
   return true;

@@ -18,7 +18,8 @@ using store::Connection;
 using store::Value;
 
 const std::set<std::string>& Withheld() {
-  static const std::set<std::string> columns = {"password_hash", "file_content"};
+  // Secrets that sign in are never handed out, not even to their owner.
+  static const std::set<std::string> columns = {"password_hash", "totp_secret", "totp_pending_secret", "file_content"};
   return columns;
 }
 

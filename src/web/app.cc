@@ -220,6 +220,12 @@ Response App::Dispatch(const Request& req) const {
         return ErrorResponse(403, "missing or wrong CSRF token; reload the page and try again", "X-CSRF-Token");
       }
       call.session = &*session;
+      using Setup = access::Principal::Setup;
+      if (session->principal.setup != Setup::kNone && !route.during_setup) {
+        return session->principal.setup == Setup::kChangePassword
+                   ? ErrorResponse(403, "change your temporary password first (Your account)", "password")
+                   : ErrorResponse(403, "set up two-step sign-in first (Your account)", "totp");
+      }
     }
     for (const auto& [key, value] : req.query) {
       if (std::find(route.query_params.begin(), route.query_params.end(), key) == route.query_params.end()) {

@@ -79,6 +79,9 @@ struct Route {
   std::string response_content = "application/json";
   std::vector<std::string> query_params;  // names of accepted query parameters
   int success_status = 0;                 // documented success code; 0: 204 for DELETE, else 200
+  // Open to a session that must first change a reset password or set up two-step
+  // sign-in (access::Principal::setup); every other route answers such a session 403.
+  bool during_setup = false;
 };
 
 class App {

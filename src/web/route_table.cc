@@ -39,4 +39,9 @@ std::optional<std::string> QueryText(const Request& req, const std::string& name
   return it->second.substr(0, 200);
 }
 
+Result<std::string> TextField(const Json& body, const std::string& name) {
+  if (!body.contains(name) || !body[name].is_string()) return Error::Invalid(name + " is required", name);
+  return body[name].get<std::string>();
+}
+
 }  // namespace esafe::web

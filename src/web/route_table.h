@@ -40,6 +40,9 @@ Result<std::optional<int64_t>> QueryInt(const Request& req, const std::string& n
 // Reads each named whole-number query parameter into its target (left unset when absent).
 Result<void> QueryInts(const Request& req,
                        std::initializer_list<std::pair<const char*, std::optional<int64_t>*>> fields);
+// A required text field of a JSON body, as sent (untrimmed: spaces may be part of a
+// password); Invalid naming it when it is absent or not text.
+Result<std::string> TextField(const Json& body, const std::string& name);
 // A text query parameter (at most 200 characters); nullopt when absent or empty.
 std::optional<std::string> QueryText(const Request& req, const std::string& name);
 

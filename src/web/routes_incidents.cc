@@ -49,12 +49,6 @@ Result<std::map<std::string, std::string>> AnswersOf(const Json& body) {
   return out;
 }
 
-// A required short text field of a JSON body ("reason").
-Result<std::string> TextField(const Json& body, const char* name) {
-  if (!body.contains(name) || !body[name].is_string()) return Error::Invalid(fmt::format("{} is required", name), name);
-  return body[name].get<std::string>();
-}
-
 Result<incidents::StatisticsQuery> StatisticsQueryOf(const Request& req) {
   incidents::StatisticsQuery q;
   auto agency = QueryInt(req, "agency_id");

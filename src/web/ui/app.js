@@ -13,6 +13,7 @@ import { renderAuditRounds, renderRiskAssessments } from './standards.js';
 import { renderAlerts, renderAlert, newAlertCount, ALERT_ROLES } from './alerts.js';
 import { renderActivity, ACTIVITY_ROLES } from './activity.js';
 import { renderSurveys } from './surveys.js';
+import { renderAccounts, renderYourAccount } from './accounts.js';
 
 const ROLE_LABELS = {
   partnership_admin: 'Partnership administrator', partnership_lead: 'Partnership e-safety lead',
@@ -40,13 +41,20 @@ const NAV = [
   { route: 'surveys', label: 'Young people\'s surveys' },
   { route: 'audit', label: 'Audit trail', only: ['partnership_admin', 'auditor'] },
   { route: 'retention', label: 'Retention', only: ['partnership_admin'] },
+  { route: 'accounts', label: 'Accounts', only: ['partnership_admin'] },
+  { route: 'account', label: 'Your account' },
 ];
 
 let user = null;
 const main = () => document.getElementById('main');
 
+// A session that must first change a reset password or set up two-step sign-in can
+// use only the Your account page (the server refuses everything else).
+const mustSetUp = () => Boolean(user && user.setup && user.setup !== 'none');
+
 function allowed(item) {
   if (!user) return false;
+  if (mustSetUp()) return item.route === 'account';
   if (item.only && !item.only.includes(user.role)) return false;
   if (item.hide && item.hide.includes(user.role)) return false;
   return true;
@@ -104,7 +112,11 @@ async function route() {
   const { parts, params } = parseHash();
   const m = main();
   if (!user) { renderSignIn(); return; }
-  const section = parts[0] || '';
+  let section = parts[0] || '';
+  if (mustSetUp() && section !== 'account') {
+    history.replaceState(null, '', '#/account');
+    section = 'account';
+  }
   markCurrent(section);
   const item = NAV.find((n) => n.route === section);
   clear(m);
@@ -171,6 +183,12 @@ async function route() {
     } else if (section === 'retention') {
       focus = await renderRetention(page, params, { user });
       title = 'Retention of records';
+    } else if (section === 'accounts') {
+      focus = await renderAccounts(page, params, { user });
+      title = 'Accounts';
+    } else if (section === 'account') {
+      focus = await renderYourAccount(page, params, { user, onDone: refreshSession });
+      title = 'Your account';
     } else if (section === 'disclosures') {
       focus = await renderDisclosures(page, params, { user });
       title = 'Disclosure requests';
@@ -211,6 +229,8 @@ function renderSignIn(message) {
   const err = h('div', { class: 'notice notice--error', role: 'alert', id: 'signin-error', hidden: !message }, message || '');
   const username = h('input', { id: 'signin-username', name: 'username', type: 'text', autocomplete: 'username', required: true, autocapitalize: 'off', spellcheck: 'false', maxlength: 64 });
   const password = h('input', { id: 'signin-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 256 });
+  const code = h('input', { id: 'signin-totp', name: 'totp', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, pattern: '[0-9]{6}' });
+  const codeField = h('div', { class: 'field', hidden: true }, h('label', { for: 'signin-totp' }, 'Code from your authenticator app'), code);
   const button = h('button', { type: 'submit', class: 'button button--wide', id: 'signin-submit' }, 'Sign in');
   const form = h('form', { class: 'signin', novalidate: true, 'aria-labelledby': 'signin-title' },
     h('h1', { id: 'signin-title', tabindex: '-1' }, 'Sign in to esafe'),
@@ -218,6 +238,7 @@ function renderSignIn(message) {
     err,
     h('div', { class: 'field' }, h('label', { for: 'signin-username' }, 'Username'), username),
     h('div', { class: 'field' }, h('label', { for: 'signin-password' }, 'Password'), password),
+    codeField,
     button);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -229,12 +250,24 @@ function renderSignIn(message) {
     if (!password.value) return fail('Enter your password.', 'password');
     button.disabled = true;
     try {
-      const s = await api('POST', '/api/v1/session', { username: username.value.trim(), password: password.value }, { quiet401: true });
+      const body = { username: username.value.trim(), password: password.value };
+      if (!codeField.hidden && code.value.trim()) body.totp = code.value.replace(/\s/g, '');
+      const s = await api('POST', '/api/v1/session', body, { quiet401: true });
       signedIn(s);
       announce(`Signed in as ${user.display_name || user.username}.`, 'good');
       firstRender = false;
       route();
     } catch (ex) {
+      if (ex.status === 401 && ex.field === 'totp') {
+        // The password was right; the account signs in with a code as well.
+        const asked = codeField.hidden || !code.value;
+        codeField.hidden = false;
+        code.value = '';
+        err.textContent = asked ? 'Enter the 6-digit code from your authenticator app.' : ex.message;
+        err.hidden = false;
+        code.focus();
+        return;
+      }
       password.value = '';
       fail(ex.status === 401 ? 'The username or password is not right. Check them and try again.' : ex.message);
     } finally {
@@ -243,6 +276,13 @@ function renderSignIn(message) {
   });
   clear(main()).append(h('div', { class: 'page page--narrow' }, form));
   username.focus();
+}
+
+// After the password is changed or two-step sign-in set up: what the session may do now.
+async function refreshSession() {
+  signedIn(await api('GET', '/api/v1/session'));
+  if (!mustSetUp()) history.replaceState(null, '', '#/');
+  route();
 }
 
 function signedIn(s) {

@@ -4,8 +4,11 @@ import { h, clear, formatDateTime } from './dom.js';
 
 const ENTITIES = [['', 'All records'], ['agency', 'Agencies'], ['site', 'Sites'], ['access_location', 'Access locations'],
   ['person', 'People'], ['account', 'Accounts']];
-const ACTIONS = ['create', 'update', 'delete', 'read', 'list', 'import', 'export', 'login', 'login_failed', 'logout'];
-const ACTION_LABELS = { login: 'sign in', login_failed: 'failed sign-in', logout: 'sign out' };
+const ACTIONS = ['create', 'update', 'delete', 'read', 'list', 'import', 'export', 'login', 'login_failed', 'logout',
+  'login_unlocked', 'disable', 'enable', 'password_reset', 'password_change', 'totp_enrol', 'totp_on', 'totp_reset', 'session_revoke'];
+const ACTION_LABELS = { login: 'sign in', login_failed: 'failed sign-in', logout: 'sign out', login_unlocked: 'unlock',
+  password_reset: 'password reset', password_change: 'password change', totp_enrol: 'two-step set-up begun',
+  totp_on: 'two-step on', totp_reset: 'two-step reset', session_revoke: 'session ended' };
 const PAGE = 100;
 
 export async function renderAudit(main, params) {

@@ -176,7 +176,8 @@ def main():
 
         phase("restored and verified")
         port = free_port()
-        server, _ = start_serve([BIN, "serve", "--db", rdb, "--listen", f"127.0.0.1:{port}",
+        # --demo again: without it the restored demo accounts would be suspended.
+        server, _ = start_serve([BIN, "serve", "--demo", "--db", rdb, "--listen", f"127.0.0.1:{port}",
                                  "--activity-log", rlog])
         api = Api(f"http://127.0.0.1:{port}")
         api.sign_in("admin", password)

@@ -58,7 +58,8 @@ def main():
                       f"serve:\n"
                       f"  db: sqlite:../lib/esafe.db\n"
                       f"  listen: 127.0.0.1:{port}\n"
-                      f"  threads: 2\n")
+                      f"  threads: 2\n"
+                      f"  no-require-totp: true\n")
         os.mkdir(os.path.join(tmp, "lib"))
         db = "sqlite:" + os.path.join(tmp, "lib", "esafe.db")
         added = esafe("user", "add", "--db", db, "--username", "admin", "--name", "Admin", "--role",

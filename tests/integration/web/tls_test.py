@@ -133,7 +133,7 @@ def check_direct_tls(tmp, db):
     served_cert, served_key = os.path.join(tmp, "served.pem"), os.path.join(tmp, "served.key")
     shutil.copy(cert, served_cert)
     shutil.copy(key, served_key)
-    server, out = start_serve([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{port}", "--tls-cert", served_cert,
+    server, out = start_serve([BIN, "serve", "--no-require-totp", "--db", db, "--listen", f"127.0.0.1:{port}", "--tls-cert", served_cert,
                                "--tls-key", served_key, "--http-redirect", "127.0.0.1:0"],
                               also=("redirecting plain HTTP",))
     try:
@@ -255,7 +255,7 @@ def check_nginx(tmp, db):
         fail("nginx is not installed (scripts/install-deps.sh --test installs nginx-light)")
     cert, key = make_cert(tmp, "proxy")
     esafe_port, nginx_port = free_port(), free_port()
-    server, _ = start_serve([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{esafe_port}",
+    server, _ = start_serve([BIN, "serve", "--no-require-totp", "--db", db, "--listen", f"127.0.0.1:{esafe_port}",
                              "--trusted-proxy", "127.0.0.1/32", "--trusted-proxy", "::1"])
     wrapper = nginx_config(tmp, nginx_port, esafe_port, cert, key)
     proxy = subprocess.Popen([nginx, "-p", tmp, "-c", wrapper, "-e", "stderr"], stdout=subprocess.PIPE,
