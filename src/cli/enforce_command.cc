@@ -224,6 +224,12 @@ void RegisterEnforceCommands(CLI::App& app) {
         ->capture_default_str();
     command->add_option("--threads", *threads, "Deciding threads when channel IDs are in use")->capture_default_str();
     command->callback([=] {
+      // Standard output carries Squid's answers, written by this thread only: std::cerr,
+      // written by the reload threads, must not flush std::cout (its tie) from theirs, a
+      // data race that can send Squid a stale answer a second time. Both set before any
+      // other thread starts.
+      std::ios::sync_with_stdio(false);
+      std::cerr.tie(nullptr);
       auto sink = SinkOrFail("squid-helper", *options);
       enforce::EnforcerOptions enforcer_options;
       enforcer_options.point = "squid-helper";
@@ -238,7 +244,6 @@ void RegisterEnforceCommands(CLI::App& app) {
                         : *channels == "no" ? enforce::SquidChannels::kNo
                                             : enforce::SquidChannels::kAuto;
       helper.threads = *threads;
-      std::ios::sync_with_stdio(false);
       enforce::RunSquidHelper(std::cin, std::cout, enforcer, helper);
     });
   }
