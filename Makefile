@@ -15,7 +15,7 @@ LISTEN    ?= 127.0.0.1:8080
 DB        ?= sqlite:var/esafe.db
 FUZZ_SECONDS ?= 20
 
-.PHONY: run test build deps deps-test deps-bench sanitize fuzz bench clean
+.PHONY: run test build deps deps-test deps-bench deps-deb sanitize fuzz bench deb clean
 
 run: deps build
 	$(BUILD)/esafe serve --db $(DB) --listen $(LISTEN) --demo --activity-log var/activity
@@ -35,6 +35,17 @@ deps:
 
 deps-test:
 	@scripts/install-deps.sh --test
+
+deps-deb: deps
+	@scripts/install-deps.sh --deb
+
+# The Debian package for a server (README.md, Production): a Release build of its own,
+# installed under /usr, packed by CPack with its systemd units and maintainer scripts.
+deb: deps-deb
+	cmake -S . -B build-deb $(CMAKE_ARGS) -DCMAKE_INSTALL_PREFIX=/usr -DESAFE_BENCH=OFF >/dev/null
+	cmake --build build-deb -j $(JOBS) --target esafe
+	cd build-deb && cpack -G DEB
+	@echo "package: $$(ls -t $(CURDIR)/build-deb/esafe_*.deb | head -1)"
 
 deps-bench: deps
 	@scripts/install-deps.sh --bench
@@ -65,4 +76,4 @@ bench: deps-bench build
 	$(BUILD)/bench/monitoring_bench
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-deb

@@ -11,11 +11,16 @@ packages=(
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(squidguard bc time util-linux python3 zstd)
 fi
+if [[ "${1:-}" == "--deb" || "${1:-}" == "--test" ]]; then
+  # dpkg-shlibdeps (dpkg-dev) computes the package's Depends; systemd-analyze (systemd)
+  # checks its units. The tests only use systemd's tools, never a running systemd.
+  packages+=(dpkg-dev systemd)
+fi
 if [[ "${1:-}" == "--test" ]]; then
   # squid-openssl: Debian's Squid built with OpenSSL (ssl_bump, security_file_certgen);
   # it conflicts with the GnuTLS `squid`, which apt removes when it installs it.
   # nginx-light: docs/deploy/nginx-esafe.conf is run in front of serve (integration.web_tls).
-  packages+=(postgresql-15 chromium squid-openssl unbound unzip python3 python3-aiosmtpd openssl nginx-light)
+  packages+=(postgresql-15 chromium squid-openssl unbound unzip python3 python3-aiosmtpd python3-yaml openssl nginx-light)
   # Node.js may come from Debian (nodejs + npm) or be preinstalled with npm inside;
   # only ask apt for it when the commands are missing.
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

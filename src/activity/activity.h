@@ -617,6 +617,10 @@ class IngestServer {
   IngestStats stats() const;
   // The TCP port listened on (after Create with `listen`; useful with port 0), else 0.
   uint16_t port() const;
+  // Reads the node tokens file again (SIGHUP) and puts it in force for connections that
+  // sign in from now on; returns how many nodes it lists. On failure (a bad line, no node)
+  // the tokens in force stay. Nothing to do (0) without a network listener.
+  Result<size_t> ReloadTokens();
 
   struct Impl;
  private:

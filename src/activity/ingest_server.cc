@@ -7,6 +7,9 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -89,7 +92,9 @@ struct IngestServer::Impl {
   asio::local::stream_protocol::acceptor unix_acceptor{io};
   asio::ip::tcp::acceptor tcp_acceptor{io};
   ssl::context tls{ssl::context::tls_server};
-  std::map<std::string, std::string> tokens;  // token → node
+  mutable std::mutex tokens_mutex;  // guards the pointer; the map is never changed once in force
+  std::shared_ptr<const std::map<std::string, std::string>> tokens =
+      std::make_shared<const std::map<std::string, std::string>>();  // token → node
   std::atomic<uint64_t> batches{0}, accepted{0}, rejected{0}, connections{0}, refused{0}, duplicates{0};
   std::atomic<size_t> open_connections{0};
 
@@ -97,8 +102,13 @@ struct IngestServer::Impl {
   void AcceptTls();
   // The node a token names, or "" (compared in constant time against every token).
   std::string NodeFor(std::string_view token) const {
+    std::shared_ptr<const std::map<std::string, std::string>> in_force;
+    {
+      std::lock_guard lock(tokens_mutex);
+      in_force = tokens;
+    }
     std::string found;
-    for (const auto& [t, node] : tokens) {
+    for (const auto& [t, node] : *in_force) {
       if (t.size() == token.size() && sodium_memcmp(t.data(), token.data(), t.size()) == 0) found = node;
     }
     return found;
@@ -452,7 +462,7 @@ Result<std::unique_ptr<IngestServer>> IngestServer::Create(Store& store, const I
     auto tokens = LoadNodeTokens(options.tokens_file);
     if (!tokens) return tokens.error();
     if (tokens->empty()) return Error::Invalid(options.tokens_file + " lists no node", "ingest-tokens");
-    impl->tokens = std::move(*tokens);
+    impl->tokens = std::make_shared<const std::map<std::string, std::string>>(std::move(*tokens));
     impl->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                           ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     impl->tls.use_certificate_chain_file(options.tls_cert_file, ec);
@@ -496,6 +506,18 @@ uint16_t IngestServer::port() const {
   boost::system::error_code ec;
   if (!impl_->tcp_acceptor.is_open()) return 0;
   return impl_->tcp_acceptor.local_endpoint(ec).port();
+}
+
+Result<size_t> IngestServer::ReloadTokens() {
+  if (impl_->options.listen.empty()) return size_t{0};
+  auto tokens = LoadNodeTokens(impl_->options.tokens_file);
+  if (!tokens) return tokens.error();
+  if (tokens->empty()) return Error::Invalid(impl_->options.tokens_file + " lists no node", "ingest-tokens");
+  const size_t nodes = tokens->size();
+  auto in_force = std::make_shared<const std::map<std::string, std::string>>(std::move(*tokens));
+  std::lock_guard lock(impl_->tokens_mutex);
+  impl_->tokens = std::move(in_force);
+  return nodes;
 }
 
 IngestStats IngestServer::stats() const {

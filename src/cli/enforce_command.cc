@@ -16,8 +16,9 @@
 // --log-to sends every decision to the activity log host (unix:PATH or tls://HOST:PORT with
 // --log-token-file and --log-ca) through the spool at --spool (activity/shipper.h).
 //
-// squid-helper and icap reload profiles, lists and site ranges on SIGHUP; a reload that
-// fails leaves the previous policy in force and says why on standard error.
+// squid-helper and icap reload profiles, lists and site ranges on SIGHUP (core/hangup.h;
+// systemctl reload) and reopen a rotated --decision-log; a reload that fails leaves the
+// previous policy in force and says why on standard error.
 //
 // With --db they also poll the database's newest override version (an officer approving a
 // review request writes one; enforce/override_versions.h) every --poll-overrides seconds
@@ -27,9 +28,6 @@
 // interval; a missed change is picked up on the next poll. The reload builds the new
 // policy beside the old and installs it in one atomic swap, so requests in flight finish
 // on the version they started with.
-#include <pthread.h>
-#include <signal.h>
-
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -43,6 +41,7 @@
 #include "cli/commands.h"
 #include "cli/config/config_file.h"
 #include "core/data_dir.h"
+#include "core/hangup.h"
 #include "enforce/decision_sink.h"
 #include "enforce/enforcer.h"
 #include "enforce/icap_server.h"
@@ -160,29 +159,27 @@ std::unique_ptr<enforce::DecisionSink> SinkOrFail(std::string_view command, cons
   return std::make_unique<enforce::FanOutSink>(std::move(sinks));
 }
 
-// Blocks SIGHUP in this thread (and so in every thread started after) and reloads on it
-// from a thread of its own.
-void ReloadOnSighup(std::string command, CommonOptions options, enforce::Enforcer& enforcer) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([command, options, set, &enforcer] {
-    for (;;) {
-      int signal = 0;
-      if (sigwait(&set, &signal) != 0) return;
-      filter::LoadReport report;
-      std::vector<filter::ProfileProblem> problems;
-      auto loaded = enforce::LoadEnforcement({options.profiles, options.lists, options.db}, report, problems);
-      if (!loaded) {
-        std::cerr << "esafe " << command << ": reload failed, previous policy stays in force: "
-                  << loaded.error().message << "\n";
-        continue;
-      }
-      enforcer.Install(std::move(*loaded));
-      std::cerr << "esafe " << command << ": reloaded " << enforcer.Current()->policy->Version() << "\n";
+// On SIGHUP (systemctl reload, logrotate): reloads profiles, lists and site ranges, keeping
+// the policy in force when the new one fails to load, and reopens a rotated decision log.
+void ReloadOnSighup(std::string command, CommonOptions options, enforce::Enforcer& enforcer,
+                    enforce::DecisionSink& sink) {
+  hangup::OnHangup([command, options, &enforcer, &sink] {
+    sink.Reopen();
+    filter::LoadReport report;
+    std::vector<filter::ProfileProblem> problems;
+    auto loaded = enforce::LoadEnforcement({options.profiles, options.lists, options.db}, report, problems);
+    if (!loaded) {
+      std::cerr << "esafe " << command << ": SIGHUP: reload failed, previous policy stays in force: "
+                << loaded.error().message << (loaded.error().field.empty() ? "" : " (" + loaded.error().field + ")")
+                << "\n";
+      return;
     }
-  }).detach();
+    enforcer.Install(std::move(*loaded));
+    std::cerr << "esafe " << command << ": SIGHUP: reloaded profiles " << options.profiles << ", lists "
+              << options.lists << (options.db.empty() ? "" : ", site address ranges")
+              << (options.decision_log.empty() ? "" : "; decision log reopened if rotated") << ": "
+              << enforcer.Current()->policy->Version() << "\n";
+  });
 }
 
 // With --db, reloads whenever the database's newest override version differs from the
@@ -235,13 +232,19 @@ void RegisterEnforceCommands(CLI::App& app) {
         ->capture_default_str();
     command->add_option("--threads", *threads, "Deciding threads when channel IDs are in use")->capture_default_str();
     command->callback([=] {
+      // Standard output carries Squid's answers, written by this thread only: std::cerr,
+      // written by the reload threads, must not flush std::cout (its tie) from theirs, a
+      // data race that can send Squid a stale answer a second time. Both set before any
+      // other thread starts.
+      std::ios::sync_with_stdio(false);
+      std::cerr.tie(nullptr);
       auto sink = SinkOrFail("squid-helper", *options);
       enforce::EnforcerOptions enforcer_options;
       enforcer_options.point = "squid-helper";
       enforcer_options.block_page_url = options->block_page;
       enforcer_options.review_url = options->review_url;
       enforce::Enforcer enforcer(LoadOrFail("squid-helper", *options), *sink, enforcer_options);
-      ReloadOnSighup("squid-helper", *options, enforcer);
+      ReloadOnSighup("squid-helper", *options, enforcer, *sink);
       ReloadOnNewOverrides("squid-helper", *options, enforcer);
       enforce::SquidHelperOptions helper;
       helper.mode = *mode == "acl" ? enforce::SquidMode::kAcl : enforce::SquidMode::kRewrite;
@@ -249,7 +252,6 @@ void RegisterEnforceCommands(CLI::App& app) {
                         : *channels == "no" ? enforce::SquidChannels::kNo
                                             : enforce::SquidChannels::kAuto;
       helper.threads = *threads;
-      std::ios::sync_with_stdio(false);
       enforce::RunSquidHelper(std::cin, std::cout, enforcer, helper);
     });
   }
@@ -268,7 +270,7 @@ void RegisterEnforceCommands(CLI::App& app) {
       enforcer_options.point = "icap";
       enforcer_options.review_url = options->review_url;
       enforce::Enforcer enforcer(LoadOrFail("icap", *options), *sink, enforcer_options);
-      ReloadOnSighup("icap", *options, enforcer);
+      ReloadOnSighup("icap", *options, enforcer, *sink);
       ReloadOnNewOverrides("icap", *options, enforcer);
       enforce::IcapServerOptions server_options;
       const size_t colon = listen->rfind(':');

@@ -42,6 +42,7 @@
 #include "activity/shipper.h"
 #include "cli/commands.h"
 #include "cli/config/config_file.h"
+#include "core/hangup.h"
 #include "core/text.h"
 
 namespace esafe::cli {
@@ -284,6 +285,20 @@ void RunIngest(const std::string& dir, act::IngestOptions endpoint, bool from_st
   auto server = act::IngestServer::Create(**store, endpoint);
   if (!server) FailLogCommand(server.error(), server.error().kind == ErrorKind::kInvalid ? 2 : 1);
   act::IngestServer* raw = server->get();
+  // systemctl reload: the node tokens file is read again (a node added or withdrawn); a
+  // broken file keeps the tokens in force.
+  hangup::OnHangup([raw, tokens_file = endpoint.tokens_file] {
+    auto nodes = raw->ReloadTokens();
+    if (!nodes) {
+      std::cerr << "esafe log ingest: SIGHUP: node tokens not reloaded, the tokens in force stay: "
+                << nodes.error().message << "\n";
+    } else if (*nodes > 0) {
+      std::cerr << "esafe log ingest: SIGHUP: reloaded the node tokens in " << tokens_file << " (" << *nodes
+                << " nodes)\n";
+    } else {
+      std::cerr << "esafe log ingest: SIGHUP: nothing to reload (no network listener)\n";
+    }
+  });
   // First, so that every thread started after blocks SIGINT and SIGTERM and the stopper
   // alone takes them (a thread that did not would be killed by them, unannounced).
   std::thread stopper = StopOnSignal([raw] { raw->Stop(); });

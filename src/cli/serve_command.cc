@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/config/config_file.h"
 #include "core/data_dir.h"
+#include "core/hangup.h"
 #include "core/text.h"
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
@@ -258,6 +259,15 @@ void RegisterServeCommands(CLI::App& app) {
       auto started = monitoring::LiveActivity::Start(*db, live_options);
       if (!started.ok()) FailServeCommand(started.error());
       live = std::move(*started);
+    }
+    if (live) {
+      // systemctl reload: the term libraries and rule settings are read again at once.
+      hangup::OnHangup([raw = live.get()] {
+        spdlog::info("SIGHUP: reloading the monitoring term libraries and rule settings");
+        raw->Reload();
+      });
+    } else {
+      hangup::OnHangup([] { spdlog::info("SIGHUP: nothing to reload (no --activity-log, so no monitoring)"); });
     }
     if (demo && live) LoadDemoActivity(*db, activity_log, *live);
     if (live) {

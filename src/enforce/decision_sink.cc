@@ -74,6 +74,12 @@ void JsonLinesSink::ReopenIfRotated() {
   spdlog::info("decision log {} was rotated; writing to a new file", path_.string());
 }
 
+void JsonLinesSink::Reopen() {
+  std::lock_guard lock(mutex_);
+  next_check_ = {};
+  ReopenIfRotated();
+}
+
 void JsonLinesSink::Record(const activity::ActivityEvent& event) {
   std::string line;
   try {

@@ -36,6 +36,9 @@ class DecisionSink {
   virtual void Record(const activity::ActivityEvent& event) = 0;
   // Events that could not be recorded since start.
   virtual uint64_t failures() const { return 0; }
+  // Reopens any file the sink writes whose path now names another file (SIGHUP after
+  // logrotate), at once rather than at the next periodic check. Nothing for other sinks.
+  virtual void Reopen() {}
 };
 
 // Discards every event (when no log is configured).
@@ -69,6 +72,7 @@ class JsonLinesSink final : public DecisionSink {
   uint64_t failures() const override { return failures_.load(); }
   // How many times the file was found rotated away and opened afresh.
   uint64_t reopens() const { return reopens_.load(); }
+  void Reopen() override;
 
  private:
   JsonLinesSink(std::filesystem::path path, int fd, std::chrono::milliseconds reopen_check);
@@ -112,6 +116,9 @@ class FanOutSink final : public DecisionSink {
     uint64_t n = 0;
     for (const auto& sink : sinks_) n += sink->failures();
     return n;
+  }
+  void Reopen() override {
+    for (auto& sink : sinks_) sink->Reopen();
   }
 
  private:

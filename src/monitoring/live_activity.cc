@@ -179,6 +179,11 @@ Result<void> LiveActivity::StartIngest() {
   return {};
 }
 
+void LiveActivity::Reload() {
+  impl_->ReloadTerms();
+  if (!impl_->options.rules_file.empty()) impl_->ReloadRules();
+}
+
 activity::Store* LiveActivity::store() { return impl_->store.get(); }
 
 uint16_t LiveActivity::ingest_port() const { return impl_->ingest ? impl_->ingest->port() : 0; }

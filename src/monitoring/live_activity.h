@@ -69,6 +69,10 @@ class LiveActivity {
   // TLS listener, when either was given. Call after any other Store on the log is closed.
   Result<void> StartIngest();
   LiveActivityStatus status() const;
+  // Reads the term libraries and the rule settings file again now (SIGHUP), rather than at
+  // the next change the watch notices; a broken one is refused and what is in force stays
+  // (status() says why). Logs one line for each.
+  void Reload();
   // The TLS listener's port (after StartIngest with ingest.listen), else 0.
   uint16_t ingest_port() const;
   // The store this server writes (after StartIngest with a socket), for the activity

@@ -14,10 +14,13 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "core/hangup.h"
 #include "core/text.h"
 
 namespace esafe::web {
@@ -373,16 +376,13 @@ struct HttpServer::Impl {
     });
   }
 
-  void WaitForHangUp(asio::signal_set& hangup) {
-    hangup.async_wait([this, &hangup](beast::error_code ec, int) {
-      if (ec) return;
-      if (auto reloaded = Reload(); reloaded.ok()) {
-        spdlog::info("TLS certificate reloaded from {}", cert_file);
-      } else {
-        spdlog::error("TLS certificate not reloaded, still serving the previous one: {}", reloaded.error().message);
-      }
-      WaitForHangUp(hangup);
-    });
+  // Rereads the certificate and key; on failure the previous ones stay in force.
+  void ReloadOnHangUp() {
+    if (auto reloaded = Reload(); reloaded.ok()) {
+      spdlog::info("TLS certificate reloaded from {}", cert_file);
+    } else {
+      spdlog::error("TLS certificate not reloaded, still serving the previous one: {}", reloaded.error().message);
+    }
   }
 
   Result<void> Reload() {
@@ -395,6 +395,7 @@ struct HttpServer::Impl {
 
   HttpServerShared shared;
   std::string cert_file, key_file;
+  std::shared_ptr<std::function<void()>> hangup_reload;
   asio::io_context io;
   tcp::acceptor acceptor;
   tcp::acceptor redirect_acceptor;
@@ -440,10 +441,14 @@ unsigned short HttpServer::redirect_port() const {
 void HttpServer::Run(int threads) {
   asio::signal_set signals(impl_->io, SIGINT, SIGTERM);
   signals.async_wait([this](beast::error_code, int) { Stop(); });
-  asio::signal_set hangup(impl_->io);
   if (!impl_->cert_file.empty()) {
-    hangup.add(SIGHUP);
-    impl_->WaitForHangUp(hangup);
+    // Through the process's one SIGHUP handler (core/hangup.h), which serve's other
+    // reloads share; a second handler of asio's own would take the signal from them.
+    // The registration outlives the server: it holds only a weak reference.
+    impl_->hangup_reload = std::make_shared<std::function<void()>>([impl = impl_.get()] { impl->ReloadOnHangUp(); });
+    hangup::OnHangup([weak = std::weak_ptr<std::function<void()>>(impl_->hangup_reload)] {
+      if (auto reload = weak.lock()) (*reload)();
+    });
   }
   impl_->Accept(impl_->acceptor, false);
   if (impl_->redirect_acceptor.is_open()) impl_->Accept(impl_->redirect_acceptor, true);

@@ -139,11 +139,11 @@ def main():
             fail(f"threads: 0 was not refused with its line: {check.returncode} {check.stderr}")
 
         # The shipped example passes.
-        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "data",
-                               "esafe.yaml.example")
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "packaging",
+                               "esafe.yaml")
         check = esafe("config", "check", example)
         if check.returncode != 0:
-            fail(f"config check refused data/esafe.yaml.example: {check.stderr}")
+            fail(f"config check refused packaging/esafe.yaml: {check.stderr}")
 
         # A missing file named by --config is an error; a missing default is not.
         missing = esafe("--config", os.path.join(tmp, "none.yaml"), "config", "check")
