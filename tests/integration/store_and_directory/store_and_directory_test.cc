@@ -350,8 +350,9 @@ TEST_F(Integration, ReadsGoOnWhileALongTransactionWrites) {
   auto writer = std::async(std::launch::async, [&] {
     return db().Transaction<void>([&](store::Connection& c) -> Result<void> {
       for (int i = 0; i < 50; ++i) {
-        ESAFE_TRY(c.Execute("INSERT INTO people (agency_id, full_name, esafety_role, subgroup_role) VALUES (?, ?, ?, ?)",
-                            {agency, "Pupil " + std::to_string(i), std::string("none"), std::string("none")}));
+        ESAFE_TRY(c.Execute("INSERT INTO people (agency_id, full_name, esafety_role, subgroup_role, created_at, "
+                            "updated_at) VALUES (?, ?, 'none', 'none', '2026-12-07T00:00:00Z', '2026-12-07T00:00:00Z')",
+                            {agency, "Pupil " + std::to_string(i)}));
       }
       inserted.set_value();
       if (reads_done.get_future().wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
@@ -360,14 +361,18 @@ TEST_F(Integration, ReadsGoOnWhileALongTransactionWrites) {
       return {};
     });
   });
-  inserted.get_future().wait();
+  auto writing = inserted.get_future();
+  if (writing.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    auto failed = writer.get();
+    FAIL() << "the writer did not start: " << (failed.ok() ? "" : failed.error().message);
+  }
   // Two reads at once, each waiting inside its snapshot for the other to start.
   std::promise<void> first_in, second_in;
   auto read = [&](std::promise<void>& mine, std::promise<void>& other) {
-    return std::async(std::launch::async, [&] {
+    return std::async(std::launch::async, [this, m = &mine, o = &other] {
       return db().Read<int64_t>([&](store::Connection& c) -> Result<int64_t> {
-        mine.set_value();
-        if (other.get_future().wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+        m->set_value();
+        if (o->get_future().wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
           return Error::Internal("the other read did not run alongside");
         }
         auto rows = c.Query("SELECT COUNT(*) AS n FROM people");
