@@ -6,14 +6,18 @@
 // into SQL. Migration scripts may use the tokens {ID} (an auto-numbered
 // primary key) and {BIGINT} which each dialect expands.
 //
-// Thread-safety: a Database is safe to use from many threads. Each call to
-// Read or Transaction holds the connection for its duration, so work inside
-// one call sees a consistent database and other threads wait.
+// Thread-safety: a Database is safe to use from many threads. Transactions run
+// one at a time on the writing connection. An opened Database (Open) also keeps a
+// pool of reading connections: each Read runs on one of them inside a read-only
+// snapshot, in parallel with other reads and with the writer, so a long import or
+// a heavy report does not stall everyone else (issue 19, finding 3). A Read sees
+// one consistent state of the database, as a transaction would.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -71,15 +75,41 @@ class Connection {
 
 class Database {
  public:
+  using Opener = std::function<Result<std::unique_ptr<Connection>>()>;
+
+  // One connection for everything, every call in turn.
   explicit Database(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
+  // `writer` for transactions; up to `max_readers` more, opened by `open_reader` when
+  // needed, for reads. A reader that cannot be opened leaves reads to the ones open,
+  // or to the writer's turn when there are none.
+  Database(std::unique_ptr<Connection> writer, Opener open_reader, int max_readers);
+  ~Database();
 
   Dialect dialect() const { return connection_->dialect(); }
 
-  // Runs `work` with the connection, outside any transaction (for reads).
+  // Runs `work` on a reading connection inside a read-only snapshot (for reads).
   template <typename T>
   Result<T> Read(const std::function<Result<T>(Connection&)>& work) {
-    std::lock_guard lock(mutex_);
-    return work(*connection_);
+    ReaderLease lease(*this);
+    if (!lease.connection()) {
+      std::lock_guard lock(mutex_);
+      return work(*connection_);
+    }
+    Connection& c = *lease.connection();
+    ESAFE_TRY(c.ExecuteScript(BeginRead()));
+    std::optional<Result<T>> result;
+    try {
+      result.emplace(work(c));
+    } catch (...) {
+      (void)c.ExecuteScript("ROLLBACK");
+      throw;
+    }
+    // Nothing was written: ending the snapshot either way is the same.
+    if (auto ended = c.ExecuteScript("COMMIT"); !ended.ok()) {
+      (void)c.ExecuteScript("ROLLBACK");
+      if (result->ok()) return ended.error();
+    }
+    return std::move(*result);
   }
 
   // Runs `work` inside one transaction: committed when it returns success,
@@ -108,21 +138,54 @@ class Database {
     return std::move(*result);
   }
 
+  // Reading connections open now (for tests and monitoring).
+  int open_readers() const;
+
  private:
+  // A reading connection for one Read, given back when it ends; none (nullptr)
+  // when this Database has no reader pool.
+  class ReaderLease {
+   public:
+    explicit ReaderLease(Database& db);
+    ~ReaderLease();
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+    Connection* connection() const { return connection_.get(); }
+
+   private:
+    Database& db_;
+    std::unique_ptr<Connection> connection_;
+  };
+
   const char* Begin() const { return dialect() == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN"; }
+  const char* BeginRead() const {
+    return dialect() == Dialect::kSqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+  }
 
   std::mutex mutex_;
   std::unique_ptr<Connection> connection_;
+
+  Opener open_reader_;
+  int max_readers_ = 0;
+  mutable std::mutex pool_mutex_;
+  std::condition_variable reader_returned_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+  int open_readers_ = 0;
 };
 
 // Opens "sqlite:PATH" (creating the file and its folder) or "postgresql://…"
-// and applies every migration not yet applied. Fails with a message a person
+// and applies every migration not yet applied. The Database reads through a pool
+// of up to `max_readers` connections besides the writing one. Fails with a message a person
 // can act on (bad URL, cannot connect, migration failed).
-Result<std::unique_ptr<Database>> Open(std::string_view url);
+Result<std::unique_ptr<Database>> Open(std::string_view url, int max_readers = 8);
 
 // The connection implementations, for tests that need one directly.
 Result<std::unique_ptr<Connection>> OpenSqlite(const std::string& path);
 Result<std::unique_ptr<Connection>> OpenPostgres(const std::string& conninfo);
+// The same, for a connection that may only read: a write through it fails, so a Read
+// that writes is found at once rather than racing the writer.
+Result<std::unique_ptr<Connection>> OpenSqliteReader(const std::string& path);
+Result<std::unique_ptr<Connection>> OpenPostgresReader(const std::string& conninfo);
 
 // Applies pending migrations (see migrations.cc); returns the schema version.
 Result<int64_t> Migrate(Database& db);

@@ -1009,19 +1009,22 @@ Result<int64_t> Migrate(Database& db) {
   });
 }
 
-Result<std::unique_ptr<Database>> Open(std::string_view url) {
+Result<std::unique_ptr<Database>> Open(std::string_view url, int max_readers) {
   Result<std::unique_ptr<Connection>> conn = Error::Invalid("unset");
+  Database::Opener open_reader;
   if (url.starts_with("sqlite:")) {
     std::string path(url.substr(7));
     if (path.empty()) return Error::Invalid("--db sqlite: needs a file path, e.g. sqlite:var/esafe.db", "db");
     conn = OpenSqlite(path);
+    open_reader = [path] { return OpenSqliteReader(path); };
   } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     conn = OpenPostgres(std::string(url));
+    open_reader = [conninfo = std::string(url)] { return OpenPostgresReader(conninfo); };
   } else {
     return Error::Invalid("--db must be sqlite:PATH or postgresql://…", "db");
   }
   if (!conn.ok()) return conn.error();
-  auto db = std::make_unique<Database>(std::move(conn.value()));
+  auto db = std::make_unique<Database>(std::move(conn.value()), std::move(open_reader), max_readers);
   auto migrated = Migrate(*db);
   if (!migrated.ok()) return migrated.error();
   return db;

@@ -134,4 +134,11 @@ Result<std::unique_ptr<Connection>> OpenPostgres(const std::string& conninfo) {
   return std::unique_ptr<Connection>(std::move(c));
 }
 
+Result<std::unique_ptr<Connection>> OpenPostgresReader(const std::string& conninfo) {
+  auto conn = OpenPostgres(conninfo);
+  if (!conn.ok()) return conn.error();
+  ESAFE_TRY((*conn)->ExecuteScript("SET default_transaction_read_only = on"));
+  return conn;
+}
+
 }  // namespace esafe::store

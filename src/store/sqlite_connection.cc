@@ -123,4 +123,11 @@ Result<std::unique_ptr<Connection>> OpenSqlite(const std::string& path) {
   return std::unique_ptr<Connection>(std::move(conn));
 }
 
+Result<std::unique_ptr<Connection>> OpenSqliteReader(const std::string& path) {
+  auto conn = OpenSqlite(path);
+  if (!conn.ok()) return conn.error();
+  ESAFE_TRY((*conn)->ExecuteScript("PRAGMA query_only=ON;"));
+  return conn;
+}
+
 }  // namespace esafe::store

@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "access/access.h"
 #include "directory/directory.h"
 #include "support/test_database.h"
@@ -333,6 +336,74 @@ TEST_F(Integration, SessionsAuthenticateAndEnd) {
   EXPECT_EQ(Count("SELECT COUNT(*) AS n FROM sessions WHERE token_hash = ?", {s->token}), 0);
   ASSERT_TRUE(access::Logout(db(), s->token).ok());
   EXPECT_FALSE(access::Authenticate(db(), s->token, "127.0.0.1").ok());
+}
+
+// Issue 19, finding 3: one slow write must not stall everyone. While a transaction holds
+// the writer (an import, say), reads go on, in parallel with each other, and each sees the
+// database as it was before the transaction (a snapshot), never half of it. If reads
+// waited for the writer, or for each other, the futures below would never be ready and
+// the test fails at the 30 s guard instead of hanging.
+TEST_F(Integration, ReadsGoOnWhileALongTransactionWrites) {
+  const int64_t agency = MakeAgency("Reads Go On Academy");
+  const int64_t before = Count("SELECT COUNT(*) AS n FROM people");
+  std::promise<void> inserted, reads_done;
+  auto writer = std::async(std::launch::async, [&] {
+    return db().Transaction<void>([&](store::Connection& c) -> Result<void> {
+      for (int i = 0; i < 50; ++i) {
+        ESAFE_TRY(c.Execute("INSERT INTO people (agency_id, full_name, esafety_role, subgroup_role, created_at, "
+                            "updated_at) VALUES (?, ?, 'none', 'none', '2026-12-07T00:00:00Z', '2026-12-07T00:00:00Z')",
+                            {agency, "Pupil " + std::to_string(i)}));
+      }
+      inserted.set_value();
+      if (reads_done.get_future().wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+        return Error::Internal("reads never finished while the writer held its transaction");
+      }
+      return {};
+    });
+  });
+  auto writing = inserted.get_future();
+  if (writing.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    auto failed = writer.get();
+    FAIL() << "the writer did not start: " << (failed.ok() ? "" : failed.error().message);
+  }
+  // Two reads at once, each waiting inside its snapshot for the other to start.
+  std::promise<void> first_in, second_in;
+  auto read = [&](std::promise<void>& mine, std::promise<void>& other) {
+    return std::async(std::launch::async, [this, m = &mine, o = &other] {
+      return db().Read<int64_t>([&](store::Connection& c) -> Result<int64_t> {
+        m->set_value();
+        if (o->get_future().wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+          return Error::Internal("the other read did not run alongside");
+        }
+        auto rows = c.Query("SELECT COUNT(*) AS n FROM people");
+        if (!rows.ok()) return rows.error();
+        return (*rows)[0].Int("n");
+      });
+    });
+  };
+  auto a = read(first_in, second_in);
+  auto b = read(second_in, first_in);
+  ASSERT_EQ(a.wait_for(std::chrono::seconds(40)), std::future_status::ready);
+  ASSERT_EQ(b.wait_for(std::chrono::seconds(40)), std::future_status::ready);
+  auto counted_a = a.get(), counted_b = b.get();
+  reads_done.set_value();
+  ASSERT_TRUE(writer.get().ok());
+  ASSERT_TRUE(counted_a.ok()) << counted_a.error().message;
+  ASSERT_TRUE(counted_b.ok()) << counted_b.error().message;
+  EXPECT_EQ(*counted_a, before);  // the uncommitted rows are not seen
+  EXPECT_EQ(*counted_b, before);
+  EXPECT_EQ(Count("SELECT COUNT(*) AS n FROM people"), before + 50);
+  EXPECT_GE(db().open_readers(), 2);
+}
+
+// A read may not write: the reading connections refuse it, so a Read that writes is
+// found by the tests rather than racing the writer in production.
+TEST_F(Integration, AReadCannotWrite) {
+  auto wrote = db().Read<int64_t>([](store::Connection& c) {
+    return c.Execute("INSERT INTO agencies (name, sector, membership_type) VALUES ('x', 'education', 'board partner')");
+  });
+  EXPECT_FALSE(wrote.ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) AS n FROM agencies WHERE name = 'x'"), 0);
 }
 
 }  // namespace
