@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace esafe::web {
 namespace {
 
@@ -47,8 +50,9 @@ TEST(TrustedProxies, TheClientIsTheRightMostAddressNotTrusted) {
 
 TEST(TrustedProxies, MalformedHeadersFallBackToThePeer) {
   const auto proxies = Proxies({"127.0.0.1"});
-  for (const char* bad : {"unknown", "198.51.100.4, nonsense", "198.51.100.4:5555", ",,,", "198.51.100.4,",
-                          "[2001:db8::1]", std::string(9000, '1').c_str()}) {
+  const std::vector<std::string> malformed = {"unknown", "198.51.100.4, nonsense", "198.51.100.4:5555", ",,,",
+                                               "198.51.100.4,", "[2001:db8::1]", std::string(9000, '1')};
+  for (const std::string& bad : malformed) {
     EXPECT_EQ(proxies.Resolve("127.0.0.1", false, bad, "").address, "127.0.0.1") << bad;
   }
   // An unknown scheme leaves the connection's own.
