@@ -1016,7 +1016,12 @@ Result<std::unique_ptr<Database>> Open(std::string_view url, int max_readers) {
     std::string path(url.substr(7));
     if (path.empty()) return Error::Invalid("--db sqlite: needs a file path, e.g. sqlite:var/esafe.db", "db");
     conn = OpenSqlite(path);
-    open_reader = [path] { return OpenSqliteReader(path); };
+    // An in-memory database exists only in its one connection: a reader would open another, empty.
+    if (path == ":memory:" || path.starts_with("file::memory:")) {
+      max_readers = 0;
+    } else {
+      open_reader = [path] { return OpenSqliteReader(path); };
+    }
   } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     conn = OpenPostgres(std::string(url));
     open_reader = [conninfo = std::string(url)] { return OpenPostgresReader(conninfo); };
