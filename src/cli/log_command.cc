@@ -285,8 +285,12 @@ void RunIngest(const std::string& dir, act::IngestOptions endpoint, bool from_st
   auto server = act::IngestServer::Create(**store, endpoint);
   if (!server) FailLogCommand(server.error(), server.error().kind == ErrorKind::kInvalid ? 2 : 1);
   act::IngestServer* raw = server->get();
-  // systemctl reload: the node tokens file is read again (a node added or withdrawn); a
-  // broken file keeps the tokens in force.
+  // First, so that every thread started after blocks SIGINT and SIGTERM and the stopper
+  // alone takes them (a thread that did not would be killed by them, unannounced).
+  std::thread stopper = StopOnSignal([raw] { raw->Stop(); });
+  // After StopOnSignal: the SIGHUP thread it starts must block SIGTERM too, or SIGTERM could
+  // land there and end the process before the counters are written. systemctl reload: the
+  // node tokens file is read again (a node added or withdrawn); a broken file keeps them.
   hangup::OnHangup([raw, tokens_file = endpoint.tokens_file] {
     auto nodes = raw->ReloadTokens();
     if (!nodes) {
@@ -299,9 +303,6 @@ void RunIngest(const std::string& dir, act::IngestOptions endpoint, bool from_st
       std::cerr << "esafe log ingest: SIGHUP: nothing to reload (no network listener)\n";
     }
   });
-  // First, so that every thread started after blocks SIGINT and SIGTERM and the stopper
-  // alone takes them (a thread that did not would be killed by them, unannounced).
-  std::thread stopper = StopOnSignal([raw] { raw->Stop(); });
   // Sealed on the interval, so the chain covers every event within minutes however slowly
   // the proxies send; retention stays with `esafe log retention` (the lock is this process's).
   act::LogMaintenance maintenance(**store, {.seal_interval = std::chrono::seconds(seal_interval)});
