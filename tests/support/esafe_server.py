@@ -39,6 +39,21 @@ def start_serve(args, cwd=None, timeout=120, also=()):
     return process, out
 
 
+def send_batch(sock_path, lines, timeout=30):
+    """One batch of JSON-line events on the ingest socket; returns the server's acknowledgement."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(sock_path)
+        s.sendall(("\n".join(lines) + "\n\n").encode())
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    return json.loads(reply.decode())
+
+
 def stop(process):
     if process and process.poll() is None:
         process.send_signal(signal.SIGTERM)

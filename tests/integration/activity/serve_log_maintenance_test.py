@@ -13,7 +13,6 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
-from esafe_server import Api, fail, free_port, start_serve, stop  # noqa: E402
+from esafe_server import Api, fail, free_port, send_batch, start_serve, stop  # noqa: E402
 
 BIN = sys.argv[1]
 PASSWORD = "maintenance-test-password-1"
@@ -29,21 +28,6 @@ PASSWORD = "maintenance-test-password-1"
 
 def iso(dt):
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def send_batch(sock_path, lines):
-    """One batch on the ingest socket; returns the server's acknowledgement."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(sock_path)
-        s.sendall(("\n".join(lines) + "\n\n").encode())
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    return json.loads(reply.decode())
 
 
 def event(when, client, n):
@@ -83,7 +67,7 @@ def main():
         recent = [event(now - datetime.timedelta(minutes=i), "10.1.0.5", i) for i in range(40)]
         expired = [event(old + datetime.timedelta(minutes=i), "10.9.0.1" if i % 2 == 0 else "10.9.0.2", i)
                    for i in range(20)]
-        ack = send_batch(sock, recent + expired)
+        ack = send_batch(sock, recent + expired, timeout=10)
         if not ack.get("ok") or ack.get("accepted") != 60:
             fail(f"first batch: {ack}")
 
@@ -108,7 +92,7 @@ def main():
                 lines = [event(datetime.datetime.now(datetime.timezone.utc), "10.1.0.6", n + i) for i in range(10)]
                 n += 10
                 try:
-                    reply = send_batch(sock, lines)
+                    reply = send_batch(sock, lines, timeout=10)
                 except OSError as e:
                     sent["bad"].append(str(e))
                     continue

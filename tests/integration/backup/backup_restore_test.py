@@ -17,7 +17,6 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,24 +24,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
-from esafe_server import Api, fail, free_port, start_serve, stop  # noqa: E402
+from esafe_server import Api, fail, free_port, send_batch, start_serve, stop  # noqa: E402
 
 BIN = sys.argv[1]
-
-
-def send_batch(sock_path, lines):
-    """One batch on the ingest socket; returns the server's acknowledgement."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(30)
-        s.connect(sock_path)
-        s.sendall(("\n".join(lines) + "\n\n").encode())
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    return json.loads(reply.decode())
 
 
 def event(url, n):
