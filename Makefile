@@ -24,7 +24,7 @@ run: deps build
 # and PostgreSQL, Squid, Unbound, browser) runs last so its summary closes the output.
 test: deps-test build
 	$(MAKE) sanitize
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ESAFE_CONFIG=none ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 build:
 	cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
@@ -59,7 +59,7 @@ sanitize:
 	CC=clang CXX=clang++ cmake -S . -B build-asan $(CMAKE_ARGS) -DESAFE_SANITIZE=ON -DESAFE_FUZZ=ON \
 	  -DESAFE_BENCH=OFF -DESAFE_FUZZ_SECONDS=$(FUZZ_SECONDS) "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -g1 -DNDEBUG" >/dev/null
 	cmake --build build-asan -j $(JOBS) --target unit_tests fuzz_targets
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ESAFE_CONFIG=none ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L 'unit|sqlite|fuzz'
 
 fuzz: sanitize

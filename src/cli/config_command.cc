@@ -79,7 +79,7 @@ bool LoadConfiguration(std::span<const std::string> args) {
   const auto global = config::ScanGlobalArgs(args);
   state.choice = config::ChooseFile(global, std::getenv("ESAFE_CONFIG"));
   std::error_code ec;
-  if (state.choice.required || std::filesystem::exists(state.choice.path, ec)) {
+  if (!state.choice.path.empty() && (state.choice.required || std::filesystem::exists(state.choice.path, ec))) {
     auto loaded = config::Load(state.choice.path);
     if (!loaded.ok()) {
       std::cerr << "esafe: " << loaded.error().message << "\n";
@@ -138,6 +138,8 @@ void RegisterConfigCommands(CLI::App& app) {
     const auto& state = State();
     if (state.file) {
       std::cout << "# " << state.file->path.string() << ": OK\n";
+    } else if (state.choice.path.empty()) {
+      std::cout << "# no configuration file (" << config::kNoConfigFile << " was chosen): the defaults\n";
     } else {
       std::cout << "# no configuration file at " << state.choice.path.string() << ": the defaults\n";
     }

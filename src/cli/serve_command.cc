@@ -126,6 +126,24 @@ void LoadDemoActivity(store::Database& db, const std::string& dir, monitoring::L
             << std::endl;
 }
 
+// The profiles file's names and mandatory lists, or why the file could not be loaded.
+// When only the mandatory lists fail, the names still load (sites can be given profiles)
+// and `mandatory_problem` says why no unblock request can be approved.
+Result<web::FilteringProfiles> LoadFilteringProfiles(const std::string& file, std::string& mandatory_problem) {
+  std::vector<filter::ProfileProblem> problems;
+  auto set = filter::LoadProfileSet(file, problems);
+  if (!set) return Error::Invalid("filtering profiles not loaded (" + set.error().message + ")");
+  web::FilteringProfiles loaded;
+  for (const auto& profile : set->profiles) loaded.names.push_back(profile.name);
+  mandatory_problem.clear();
+  if (auto mandatory = filter::MandatoryLists::FromSet(*set); mandatory.ok()) {
+    loaded.mandatory_lists = std::move(*mandatory);
+  } else {
+    mandatory_problem = "mandatory lists not loaded (" + mandatory.error().message + ")";
+  }
+  return loaded;
+}
+
 // Data every partnership starts with, whether or not it is a demo.
 void EnsureShippedData(store::Database& db) {
   auto audit = standards::Standards(db).EnsureDefaultTemplate();
@@ -331,26 +349,33 @@ void RegisterServeCommands(CLI::App& app) {
       options.activity_writer = [raw = live.get()] { return raw->store(); };
       options.activity_retention = live_options.maintenance.daily_retention.value_or(activity::RetentionPolicy{});
     }
-    // The profiles file, parsed once: the names a site may be given, and the mandatory
-    // lists review requests are checked against.
-    std::vector<filter::ProfileProblem> profile_problems;
-    auto profile_set = filter::LoadProfileSet(profiles, profile_problems);
-    if (profile_set) {
-      for (const auto& profile : profile_set->profiles) options.profile_names.push_back(profile.name);
+    // The profiles file: the names a site may be given, and the mandatory lists review
+    // requests are checked against. Read again on SIGHUP; a broken file keeps what is in force.
+    std::string mandatory_problem;
+    auto initial_profiles = LoadFilteringProfiles(profiles, mandatory_problem);
+    if (initial_profiles.ok()) {
+      options.profile_names = initial_profiles->names;
+      options.mandatory_lists = initial_profiles->mandatory_lists;
     } else {
-      std::cerr << "esafe serve: filtering profiles not loaded (" << profile_set.error().message
-                << "); no site's filtering profile can be set until they are\n";
+      std::cerr << "esafe serve: " << initial_profiles.error().message
+                << "; no site's filtering profile can be set until they are\n";
     }
-    auto mandatory = profile_set ? filter::MandatoryLists::FromSet(*profile_set)
-                                 : Result<std::shared_ptr<const filter::MandatoryLists>>(profile_set.error());
-    if (mandatory) {
-      options.mandatory_lists = std::move(*mandatory);
-    } else {
+    if (!mandatory_problem.empty()) {
       // The web app still serves; only approvals of unblock requests wait for the lists.
-      std::cerr << "esafe serve: mandatory lists not loaded (" << mandatory.error().message
-                << "); unblock requests cannot be approved until they are\n";
+      std::cerr << "esafe serve: " << mandatory_problem << "; unblock requests cannot be approved until they are\n";
     }
     web::App web_app(*db, options);
+    hangup::OnHangup([&web_app, file = profiles] {
+      std::string problem;
+      auto reloaded = LoadFilteringProfiles(file, problem);
+      if (!reloaded.ok() || !problem.empty()) {
+        spdlog::error("SIGHUP: {}; the filtering profiles in force are kept",
+                      reloaded.ok() ? problem : reloaded.error().message);
+        return;
+      }
+      spdlog::info("SIGHUP: reloaded the filtering profiles from {}", file);
+      web_app.ReplaceFilteringProfiles(std::move(*reloaded));
+    });
     web::HttpServer server(web_app, options.max_upload_body);
     server.TrustProxies(std::move(*proxies));
     if (!tls_cert.empty()) {

@@ -158,7 +158,10 @@ Result<Json> ParseJsonBody(const Request& req, size_t max_bytes) {
   return body;
 }
 
-App::App(store::Database& db, AppOptions options) : db_(db), options_(std::move(options)) {
+App::App(store::Database& db, AppOptions options)
+    : db_(db),
+      options_(std::move(options)),
+      filtering_profiles_(FilteringProfiles{options_.profile_names, options_.mandatory_lists}) {
   routes_ = BuildRoutes();
   std::stable_sort(routes_.begin(), routes_.end(),
                    [](const Route& a, const Route& b) { return Specificity(a.pattern) > Specificity(b.pattern); });

@@ -9,6 +9,7 @@
 // Thread-safety: Handle may be called from many threads at once.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,6 +36,7 @@ struct AppOptions {
   size_t max_json_body = 64 * 1024;     // JSON request bodies
   size_t max_upload_body = 8 * 1024 * 1024;  // CSV imports
   access::LoginPolicy login_policy;
+  // The filtering profiles the app starts with (App::ReplaceFilteringProfiles changes them).
   // The illegal-content lists, so that review requests for them are refused and never
   // stored; null when they could not be loaded (then no unblock can be approved).
   std::shared_ptr<const filter::MandatoryLists> mandatory_lists;
@@ -54,6 +56,25 @@ struct AppOptions {
   // retention in force, for the retention and legal-hold routes.
   std::function<activity::Store*()> activity_writer;
   activity::RetentionPolicy activity_retention;
+};
+
+// The filtering profiles in force: the names a site's profile may be set to and the
+// mandatory lists review requests are checked against. `serve` replaces the whole set when
+// it reloads (SIGHUP), so a request works on one consistent set from start to end.
+struct FilteringProfiles {
+  std::vector<std::string> names;
+  std::shared_ptr<const filter::MandatoryLists> mandatory_lists;
+};
+
+class FilteringProfilesInForce {
+ public:
+  explicit FilteringProfilesInForce(FilteringProfiles initial)
+      : current_(std::make_shared<const FilteringProfiles>(std::move(initial))) {}
+  std::shared_ptr<const FilteringProfiles> Get() const { return current_.load(); }
+  void Replace(FilteringProfiles next) { current_.store(std::make_shared<const FilteringProfiles>(std::move(next))); }
+
+ private:
+  std::atomic<std::shared_ptr<const FilteringProfiles>> current_;
 };
 
 // What a handler gets: the request, its path parameters, and the signed-in
@@ -96,6 +117,8 @@ class App {
   const std::vector<Route>& routes() const { return routes_; }
   // The OpenAPI 3 document of every route.
   const Json& OpenApi() const { return openapi_; }
+  // Puts newly loaded filtering profiles in force for the requests that start from now on.
+  void ReplaceFilteringProfiles(FilteringProfiles next) { filtering_profiles_.Replace(std::move(next)); }
 
  private:
   std::vector<Route> BuildRoutes();
@@ -104,6 +127,7 @@ class App {
 
   store::Database& db_;
   AppOptions options_;
+  FilteringProfilesInForce filtering_profiles_;  // before routes_: the routes hold a reference
   std::vector<Route> routes_;
   std::map<std::string, Json> schemas_;  // OpenAPI components
   Json openapi_;

@@ -16,6 +16,7 @@ namespace esafe::web {
 struct RouteTable {
   store::Database& db;
   const AppOptions& options;
+  const FilteringProfilesInForce& filtering_profiles;
   std::vector<Route>& routes;
   std::map<std::string, Json>& schemas;  // OpenAPI components by name
 };

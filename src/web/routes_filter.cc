@@ -223,7 +223,8 @@ std::string StatusPage(const Json& request) {
 void AddFilterRoutes(RouteTable& t) {
   auto* db = &t.db;
   const AppOptions* opts = &t.options;
-  auto requests = [db, opts]() { return enforce::ReviewRequests(*db, opts->mandatory_lists); };
+  const FilteringProfilesInForce* profiles = &t.filtering_profiles;
+  auto requests = [db, profiles]() { return enforce::ReviewRequests(*db, profiles->Get()->mandatory_lists); };
   auto body_of = [opts](const Call& call) { return ParseJsonBody(call.request, opts->max_json_body); };
 
   t.schemas["ContactMap"] = {
@@ -490,8 +491,8 @@ void AddFilterRoutes(RouteTable& t) {
 
   // ---- each directory site's filtering profile ----
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/filtering-profiles",
-                      .handler = [opts](const Call&) {
-                        return JsonResponse(200, Json{{"profiles", opts->profile_names}});
+                      .handler = [profiles](const Call&) {
+                        return JsonResponse(200, Json{{"profiles", profiles->Get()->names}});
                       },
                       .summary = "The filtering profiles a site may be given (the names in the server's profiles "
                                  "file)",
@@ -505,7 +506,7 @@ void AddFilterRoutes(RouteTable& t) {
                       .summary = "A site's filtering profile (null when none is set) and whether you may change it",
                       .tag = "filtering", .response_schema = "SiteFilteringProfile"});
   t.routes.push_back({.method = "PUT", .pattern = "/api/v1/sites/{id}/filtering-profile",
-                      .handler = [db, opts, body_of](const Call& call) {
+                      .handler = [db, profiles, body_of](const Call& call) {
                         auto id = PathId(call);
                         if (!id.ok()) return ErrorResponse(id.error());
                         auto body = body_of(call);
@@ -517,7 +518,7 @@ void AddFilterRoutes(RouteTable& t) {
                           return ErrorResponse(Error::Invalid("choose a filtering profile", "profile"));
                         }
                         return Reply(enforce::SetSiteProfile(*db, call.who(), *id, (*body)["profile"].get<std::string>(),
-                                                             opts->profile_names));
+                                                             profiles->Get()->names));
                       },
                       .summary = "Set a site's filtering profile (the site's agency's e-safety officer or a partnership "
                                  "manager; audited); enforcement points started with --db use it once they reload "

@@ -246,6 +246,11 @@ TEST(GlobalArgsTest, ScansGlobalOptionsBeforeTheSubcommand) {
   auto fallback = ChooseFile(ScanGlobalArgs(std::vector<std::string>{"serve"}), nullptr);
   EXPECT_EQ(fallback.path, kDefaultConfigFile);
   EXPECT_FALSE(fallback.required);  // a missing /etc/esafe/esafe.yaml is not an error
+  auto none_from_env = ChooseFile(ScanGlobalArgs(std::vector<std::string>{"serve"}), "none");
+  EXPECT_TRUE(none_from_env.path.empty());  // not even /etc/esafe/esafe.yaml
+  EXPECT_FALSE(none_from_env.required);
+  auto none_flag = ChooseFile(ScanGlobalArgs(std::vector<std::string>{"--config", "none", "serve"}), "/env.yaml");
+  EXPECT_TRUE(none_flag.path.empty());
 }
 
 }  // namespace

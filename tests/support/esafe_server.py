@@ -90,3 +90,14 @@ class Api:
             fail(f"sign-in as {username}: {status} {session}")
         self.csrf = session["csrf_token"]
         return session
+
+
+def add_user(bin_path, db, username, password, role="partnership_admin", name=None, agency=None):
+    """`esafe user add` on the database URL `db`, the password given on standard input."""
+    args = [bin_path, "user", "add", "--db", db, "--username", username, "--name", name or username.title(),
+            "--role", role]
+    if agency is not None:
+        args += ["--agency-id", str(agency)]
+    added = subprocess.run(args, input=password + "\n", capture_output=True, text=True, timeout=60)
+    if added.returncode != 0:
+        fail(f"user add {username}: {added.stderr}")

@@ -405,8 +405,10 @@ GlobalArgs ScanGlobalArgs(std::span<const std::string> args) {
 
 FileChoice ChooseFile(const GlobalArgs& args, const char* env_config) {
   if (args.check_file) return {*args.check_file, true};
-  if (args.config) return {*args.config, true};
-  if (env_config != nullptr && *env_config) return {env_config, true};
+  std::optional<std::string> named = args.config;
+  if (!named && env_config != nullptr && *env_config) named = env_config;
+  if (named == kNoConfigFile) return {{}, false};
+  if (named) return {*named, true};
   return {kDefaultConfigFile, false};
 }
 

@@ -120,7 +120,10 @@ GlobalArgs ScanGlobalArgs(std::span<const std::string> args);
 
 // The file to read: `config check FILE`, else --config, else `env_config` ($ESAFE_CONFIG),
 // else kDefaultConfigFile. `required` is false only for that default: when it is missing
-// esafe runs on its flags alone.
+// esafe runs on its flags alone. kNoConfigFile as --config or $ESAFE_CONFIG chooses no
+// file (an empty path), so the tests on a machine with esafe installed ignore its
+// /etc/esafe/esafe.yaml.
+inline constexpr std::string_view kNoConfigFile = "none";
 struct FileChoice {
   std::filesystem::path path;
   bool required = false;
