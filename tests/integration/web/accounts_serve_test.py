@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
-from esafe_server import Api, fail, free_port, start_serve, stop  # noqa: E402
+from esafe_server import add_user, Api, fail, free_port, start_serve, stop  # noqa: E402
 
 BIN = sys.argv[1]
 PASSWORD = "a long production password"
@@ -51,11 +51,7 @@ def main():
             fail(f"the demo admin, password only, got {status} for the agencies")
         stop(server)
 
-        added = subprocess.run([BIN, "user", "add", "--db", db, "--username", "real.admin", "--name", "Real Admin",
-                                "--role", "partnership_admin"], input=PASSWORD + "\n", capture_output=True,
-                               text=True, timeout=60)
-        if added.returncode != 0:
-            fail(f"user add: {added.stderr}")
+        add_user(BIN, db, "real.admin", PASSWORD, name="Real Admin")
         server, out, base = serve(db)
         if "disabled 5 demo accounts" not in out:
             fail(f"serve without --demo did not say it disabled the demo accounts:\n{out}")

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
-from esafe_server import Api, fail, free_port, start_serve, stop  # noqa: E402
+from esafe_server import add_user, Api, fail, free_port, start_serve, stop  # noqa: E402
 
 BIN = sys.argv[1]
 PASSWORD = "http-limits-test-password-1"
@@ -68,11 +68,7 @@ def main():
     server = None
     try:
         db = "sqlite:" + os.path.join(tmp, "esafe.db")
-        added = subprocess.run([BIN, "user", "add", "--db", db, "--username", "admin", "--name", "Admin",
-                                "--role", "partnership_admin"], input=PASSWORD + "\n", capture_output=True,
-                               text=True, timeout=60)
-        if added.returncode != 0:
-            fail(f"user add: {added.stderr}")
+        add_user(BIN, db, "admin", PASSWORD, name="Admin")
         port = free_port()
         # The administrator signs in with a password only: two-step sign-in is not what this tests.
         server, _ = start_serve([BIN, "serve", "--db", db, "--listen", f"127.0.0.1:{port}", "--no-require-totp"])

@@ -31,7 +31,7 @@ import time
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
-from esafe_server import fail, free_port, start_serve, stop  # noqa: E402
+from esafe_server import add_user, fail, free_port, start_serve, stop  # noqa: E402
 
 BIN, SOURCE = sys.argv[1], sys.argv[2]
 PASSWORD = "tls-test-password-1"
@@ -319,11 +319,7 @@ def main():
     try:
         for name in ("direct", "proxied"):
             db = "sqlite:" + os.path.join(tmp, name + ".db")
-            added = subprocess.run([BIN, "user", "add", "--db", db, "--username", "admin", "--name", "Admin",
-                                    "--role", "partnership_admin"], input=PASSWORD + "\n", capture_output=True,
-                                   text=True, timeout=60)
-            if added.returncode != 0:
-                fail(f"user add: {added.stderr}")
+            add_user(BIN, db, "admin", PASSWORD, name="Admin")
         check_direct_tls(tmp, "sqlite:" + os.path.join(tmp, "direct.db"))
         check_nginx(tmp, "sqlite:" + os.path.join(tmp, "proxied.db"))
         print("OK: TLS refusals, HSTS, Secure cookie, redirect, SIGHUP reload; nginx example with forwarded address")
