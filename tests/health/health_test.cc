@@ -96,7 +96,7 @@ TEST_F(HealthTest, DatabaseModesMigrationsAndDemoAccounts) {
     EXPECT_EQ(CheckDatabase(d).status, Status::kOk);
     EXPECT_EQ(CheckDemoAccounts(d).status, Status::kOk);
     auto added = access::AddAccount(**db, {.username = "demo1", .display_name = "Demo", .password = "demo-password-1",
-                                           .role = access::Role::kAgencyStaff, .demo = true},
+                                           .role = access::Role::kBoardMember, .demo = true},
                                     nullptr);
     ASSERT_TRUE(added.ok()) << added.error().message;
     const auto enabled = CheckDemoAccounts(d);
