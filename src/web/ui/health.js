@@ -26,11 +26,11 @@ export async function healthPanel() {
   return h('section', { class: 'panel health', id: 'health', 'aria-labelledby': 'h-health' },
     h('h2', { id: 'h-health' }, `Deployment health: ${summary}`),
     h('p', { class: 'muted' }, 'The checks of esafe doctor, run now on this server.'),
-    h('table', { class: 'health__table' },
+    h('table', { class: 'data health__table' },
       h('caption', { class: 'visually-hidden' }, 'Deployment checks'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Check'),
         h('th', { scope: 'col' }, 'Found'), h('th', { scope: 'col' }, 'What to do'))),
       h('tbody', {}, r.checks.map((c) => h('tr', { class: `health__row health__row--${c.status.replace(' ', '-')}` },
-        h('td', {}, statusMark(c.status)), h('th', { scope: 'row' }, c.name), h('td', {}, c.detail),
-        h('td', {}, c.advice || '—'))))));
+        h('td', { 'data-label': 'Status' }, statusMark(c.status)), h('th', { scope: 'row' }, c.name),
+        h('td', { 'data-label': 'Found' }, c.detail), h('td', { 'data-label': 'What to do' }, c.advice || '—'))))));
 }
