@@ -1,7 +1,9 @@
 #include <sys/resource.h>
 
 #include <sodium.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -338,6 +340,8 @@ void RegisterServeCommands(CLI::App& app) {
     options.deployment.activity_postgres_schema = activity_postgres_schema;
     options.deployment.tls_cert = tls_cert;
     options.deployment.demo = demo;
+    // Run as root, the route checks that the files belong to the account serving them.
+    if (const passwd* self = ::getpwuid(::geteuid())) options.deployment.service_user = self->pw_name;
     if (live) {
       options.live_monitoring = [raw = live.get()] { return monitoring::StatusJson(raw->status()); };
       options.activity_writer = [raw = live.get()] { return raw->store(); };

@@ -73,9 +73,9 @@ std::string WhoMayRead(mode_t mode) {
   return "every user on the server has access to it";
 }
 
-// One path's mode and owner. `wanted` is the mode chmod should give it.
-std::optional<Check> PathModeProblem(const std::string& name, const std::string& path, mode_t wanted,
-                                     bool running_as_root, const std::string& service_user) {
+// One path's mode and, when `must_own`, its owner. `wanted` is the mode chmod should give it.
+std::optional<Check> PathModeProblem(const std::string& name, const std::string& path, mode_t wanted, bool must_own,
+                                     const std::string& service_user) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
   if (st.st_mode & S_IRWXO) {
@@ -83,19 +83,13 @@ std::optional<Check> PathModeProblem(const std::string& name, const std::string&
                                                     WhoMayRead(st.st_mode)),
                 fmt::format("chmod {:04o} {}: {}", wanted, path, WhoMayRead(st.st_mode)));
   }
-  if (running_as_root && !service_user.empty()) {
-    const passwd* pw = ::getpwnam(service_user.c_str());
-    if (pw != nullptr && st.st_uid != pw->pw_uid && st.st_uid != 0) {
-      return Make(name, Status::kProblem,
-                  fmt::format("{} belongs to user id {}, not the service user {}", path, st.st_uid, service_user),
-                  fmt::format("chown {} {}: esafe runs as {} and must own what it writes", service_user, path,
-                              service_user));
-    }
-    if (pw != nullptr && st.st_uid == 0 && S_ISDIR(st.st_mode)) {
-      return Make(name, Status::kProblem, fmt::format("{} belongs to root", path),
-                  fmt::format("chown -R {} {}: esafe runs as {} and cannot write there", service_user, path,
-                              service_user));
-    }
+  // No such account on this machine (doctor run where the package is not installed): nothing to compare.
+  const passwd* pw = must_own && !service_user.empty() ? ::getpwnam(service_user.c_str()) : nullptr;
+  if (pw != nullptr && st.st_uid != pw->pw_uid) {
+    return Make(name, Status::kProblem,
+                fmt::format("{} belongs to user id {}, not the service user {}", path, st.st_uid, service_user),
+                fmt::format("chown {}: {}: esafe runs as {} and must own what it writes", service_user, path,
+                            service_user));
   }
   return std::nullopt;
 }
@@ -211,13 +205,13 @@ Check CheckConfiguration(const Deployment& d) {
 std::vector<Check> CheckFileModes(const Deployment& d, bool running_as_root) {
   std::vector<Check> found;
   const auto add = [&](const std::string& name, const std::vector<std::pair<std::string, mode_t>>& paths,
-                       const std::string& what) {
+                       const std::string& what, bool must_own) {
     bool any = false;
     for (const auto& [path, wanted] : paths) {
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) continue;
       any = true;
-      if (auto problem = PathModeProblem(name, path, wanted, running_as_root, d.service_user)) {
+      if (auto problem = PathModeProblem(name, path, wanted, must_own && running_as_root, d.service_user)) {
         found.push_back(std::move(*problem));
         return;
       }
@@ -226,18 +220,19 @@ std::vector<Check> CheckFileModes(const Deployment& d, bool running_as_root) {
   };
   if (auto db = SqlitePath(d.db_url); !db.empty()) {
     add("database file modes", {{db, 0640}, {db + "-wal", 0640}, {db + "-shm", 0640}},
-        fmt::format("{} and its -wal and -shm files are readable by esafe only", db));
+        fmt::format("{} and its -wal and -shm files are readable by esafe only", db), true);
   }
   if (!d.activity_log_dir.empty()) {
     std::vector<std::pair<std::string, mode_t>> paths{{d.activity_log_dir, 0750}};
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(d.activity_log_dir, ec)) paths.push_back({entry.path(), 0640});
-    add("activity log modes", paths, fmt::format("{} and its files are readable by esafe only", d.activity_log_dir));
+    add("activity log modes", paths, fmt::format("{} and its files are readable by esafe only", d.activity_log_dir),
+        true);
   }
   if (!d.config_file.empty()) {
     // The owner may be root (the package installs it root:esafe 0640): only the mode matters.
     add("configuration file mode", {{d.config_file, 0640}},
-        fmt::format("{} is not readable by every user (it may hold or name secrets)", d.config_file));
+        fmt::format("{} is not readable by every user (it may hold or name secrets)", d.config_file), false);
   }
   return found;
 }

@@ -34,7 +34,7 @@ std::vector<Check> RunChecks(const Deployment& d) {
   // The slow ones (network, reading the whole log) start first and run side by side.
   auto smtp = std::async(std::launch::async, [&d] { return CheckSmtp(d); });
   auto mirror = std::async(std::launch::async, [&d] { return CheckMirror(d); });
-  auto log = std::async(std::launch::async, [&d, now] { return CheckActivityLog(d, now); });
+  auto log_check = std::async(std::launch::async, [&d, now] { return CheckActivityLog(d, now); });
   std::vector<Check> checks;
   const auto append = [&checks](std::vector<Check> more) {
     for (auto& c : more) checks.push_back(std::move(c));
@@ -45,7 +45,7 @@ std::vector<Check> RunChecks(const Deployment& d) {
   checks.push_back(CheckDemoAccounts(d));
   append(CheckListFiles(d, now));
   append(CheckNodes(d, now));
-  checks.push_back(log.get());
+  checks.push_back(log_check.get());
   checks.push_back(mirror.get());
   checks.push_back(smtp.get());
   checks.push_back(CheckTlsCertificate(d, now));

@@ -115,6 +115,14 @@ TEST_F(HealthTest, DatabaseModesMigrationsAndDemoAccounts) {
   ASSERT_FALSE(modes.empty());
   EXPECT_EQ(modes.front().status, Status::kProblem);
   EXPECT_EQ(modes.front().advice, "chmod 0640 " + path + ": it is readable by every user on the server");
+  // Run as root, doctor wants the database to belong to the account serve runs as.
+  ::chmod(path.c_str(), 0640);
+  d.service_user = "nobody";
+  modes = CheckFileModes(d, true);
+  ASSERT_FALSE(modes.empty());
+  EXPECT_EQ(modes.front().status, Status::kProblem);
+  EXPECT_EQ(modes.front().advice, "chown nobody: " + path + ": esafe runs as nobody and must own what it writes");
+  EXPECT_EQ(CheckFileModes(d, false).front().status, Status::kOk);  // not root: owners are not checked
   // A database esafe never opened has no schema.
   const auto empty = (dir_ / "other.db").string();
   std::ofstream(empty).flush();

@@ -108,6 +108,14 @@ def main():
         if text.returncode != 0 or "problem" in text.stdout or "ok             SMTP relay" not in text.stdout:
             fail(f"doctor's text on a healthy deployment: {text.returncode} {text.stdout} {text.stderr}")
 
+        # A misspelt key does not stop doctor: it is the configuration check's problem, with its line.
+        bad = os.path.join(etc, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write("serve:\n  dbb: sqlite:../lib/esafe.db\n")
+        code, bad_checks = doctor(bad)
+        if code != 1 or "bad.yaml:2" not in bad_checks.get("configuration", {}).get("detail", ""):
+            fail(f"a misspelt key: exit {code}, {bad_checks.get('configuration')}")
+
         # Broken on purpose.
         os.chmod(db_path, 0o644)
         sixty_days_ago = time.time() - 60 * 86400
