@@ -162,6 +162,14 @@ Result<void> ResetTotp(store::Database& db, const Principal* actor, int64_t user
 // account made by --demo; suspending ends their sessions. Answers how many changed.
 Result<int64_t> SetDemoAccountsActive(store::Database& db, bool demo_mode);
 
+// How many accounts --demo made, and how many of them can sign in now (neither
+// disabled nor suspended). Reads only, on `c` (a read-only connection will do).
+struct DemoAccountCounts {
+  int64_t present = 0;
+  int64_t can_sign_in = 0;
+};
+Result<DemoAccountCounts> CountDemoAccounts(store::Connection& c);
+
 // ---- Sessions and login ----
 
 struct Session {

@@ -233,4 +233,13 @@ Result<int64_t> SetDemoAccountsActive(store::Database& db, bool demo_mode) {
   });
 }
 
+Result<DemoAccountCounts> CountDemoAccounts(store::Connection& c) {
+  auto row = c.QueryOne(
+      "SELECT COUNT(*) AS present, COALESCE(SUM(CASE WHEN disabled = 0 AND demo_suspended = 0 THEN 1 ELSE 0 END), 0) "
+      "AS can_sign_in FROM users WHERE demo = ?",
+      {int64_t{1}}, "demo accounts");
+  if (!row.ok()) return row.error();
+  return DemoAccountCounts{.present = row->Int("present"), .can_sign_in = row->Int("can_sign_in")};
+}
+
 }  // namespace esafe::access

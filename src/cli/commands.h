@@ -9,19 +9,26 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/result.h"
 #include "store/database.h"
 
 namespace esafe::cli::config {
 struct ConfigFile;
+struct EffectiveValue;
 }
 
 namespace esafe::monitoring {
 struct RuleSettings;
 struct SmtpSettings;
+}
+
+namespace esafe::health {
+struct Deployment;
 }
 
 namespace esafe::activity {
@@ -71,6 +78,19 @@ const config::ConfigFile* ConfigurationFile();
 // ApplyConfiguration); nullopt when the file has no such section.
 std::optional<monitoring::SmtpSettings> InlineSmtpSettings();
 std::optional<monitoring::RuleSettings> InlineRuleSettings();
+// Under `esafe doctor` a wrong file does not stop esafe: its problems (FILE:LINE: reason)
+// are kept here for doctor to report; empty otherwise.
+std::vector<std::string> ConfigurationProblems();
+// The file's path when one is in force or was named and refused; "" when none.
+std::string ConfigurationPath();
+// A command section's effective settings ("serve", "icap", …; config_file.h, EffectiveValues).
+std::vector<config::EffectiveValue> EffectiveSectionSettings(CLI::App& app, std::string_view section);
+
+// `esafe doctor` (doctor_command.cc).
+void RegisterDoctorCommands(CLI::App& app);
+// What `esafe serve` would run with according to the configuration in force: its serve
+// section, the icap and squid-helper sections' lists, the smtp section (doctor_command.cc).
+health::Deployment ConfiguredDeployment(CLI::App& app, const std::string& service_user = "esafe");
 
 // `esafe retention run` (retention_command.cc).
 void RegisterRetentionCommands(CLI::App& app);

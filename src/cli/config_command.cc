@@ -38,7 +38,27 @@ struct InForce {
   config::FileChoice choice;
   std::optional<monitoring::SmtpSettings> smtp;
   std::optional<monitoring::RuleSettings> rules;
+  // `esafe doctor` reports a wrong file as one of its checks instead of exiting 2.
+  bool keep_going = false;
+  std::vector<std::string> problems;  // FILE:LINE: reason, when keep_going
 };
+
+// Under `esafe doctor`, remembers `text` (one problem a line) and carries on; otherwise
+// prints it and answers false (esafe exits 2).
+bool Refuse(InForce& state, const std::string& text) {
+  if (!state.keep_going) {
+    std::cerr << text;
+    return false;
+  }
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) state.problems.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return true;
+}
 
 InForce& State() {
   static InForce state;
@@ -78,23 +98,18 @@ bool LoadConfiguration(std::span<const std::string> args) {
   auto& state = State();
   const auto global = config::ScanGlobalArgs(args);
   state.choice = config::ChooseFile(global, std::getenv("ESAFE_CONFIG"));
+  state.keep_going = global.command == "doctor";
   std::error_code ec;
   if (!state.choice.path.empty() && (state.choice.required || std::filesystem::exists(state.choice.path, ec))) {
     auto loaded = config::Load(state.choice.path);
-    if (!loaded.ok()) {
-      std::cerr << "esafe: " << loaded.error().message << "\n";
-      return false;
-    }
+    if (!loaded.ok()) return Refuse(state, "esafe: " + loaded.error().message + "\n");
     state.file = std::move(*loaded);
   }
   std::optional<std::filesystem::path> data_dir;
   if (global.data_dir) data_dir = *global.data_dir;
   if (!data_dir && state.file) {
     auto from_file = config::DataDirOf(*state.file);
-    if (!from_file.ok()) {
-      std::cerr << "esafe: " << from_file.error().message << "\n";
-      return false;
-    }
+    if (!from_file.ok()) return Refuse(state, "esafe: " + from_file.error().message + "\n");
     data_dir = *from_file;
   }
   if (data_dir) core::SetDataDir(*data_dir);
@@ -110,20 +125,31 @@ bool ApplyConfiguration(CLI::App& app) {
   app.set_config("--config", state.file ? state.file->path.string() : "",
                                 "Configuration file (default: $ESAFE_CONFIG, else " +
                                     std::string(config::kDefaultConfigFile) + " when it exists)");
+  // Under doctor CLI11 must not read a refused file itself (its own formatter is not YAML's).
+  if (state.keep_going) app.config_formatter(std::make_shared<config::CheckedConfig>(std::vector<CLI::ConfigItem>{}));
   if (!state.file) return true;
   auto items = config::CheckedItems(*state.file, app, CommandSections(), OtherSections());
   std::string problems = items.ok() ? "" : items.error().message + "\n";
   problems += ParseInlineSections(state);
-  if (!problems.empty()) {
-    std::cerr << problems;
-    return false;
-  }
+  if (!problems.empty()) return Refuse(state, problems);
   app.config_formatter(std::make_shared<config::CheckedConfig>(std::move(*items)));
   return true;
 }
 
 const config::ConfigFile* ConfigurationFile() { return State().file ? &*State().file : nullptr; }
 std::optional<monitoring::SmtpSettings> InlineSmtpSettings() { return State().smtp; }
+std::vector<std::string> ConfigurationProblems() { return State().problems; }
+std::string ConfigurationPath() {
+  const auto& state = State();
+  if (state.file) return state.file->path.string();
+  return state.problems.empty() ? std::string() : state.choice.path.string();
+}
+std::vector<config::EffectiveValue> EffectiveSectionSettings(CLI::App& app, std::string_view section) {
+  for (const auto& s : CommandSections()) {
+    if (s.name == section) return config::EffectiveValues(ConfigurationFile(), app, s);
+  }
+  return {};
+}
 std::optional<monitoring::RuleSettings> InlineRuleSettings() { return State().rules; }
 
 void RegisterConfigCommands(CLI::App& app) {

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   esafe::cli::RegisterMonitorCommands(app);
   esafe::cli::RegisterBackupCommands(app);
   esafe::cli::RegisterConfigCommands(app);
+  esafe::cli::RegisterDoctorCommands(app);
   if (!esafe::cli::ApplyConfiguration(app)) return 2;
   CLI11_PARSE(app, argc, argv);
   return 0;

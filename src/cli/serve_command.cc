@@ -1,7 +1,9 @@
 #include <sys/resource.h>
 
 #include <sodium.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -23,6 +25,7 @@
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
 #include "filter/profile_set.h"
+#include "health/health.h"
 #include "monitoring/live_activity.h"
 #include "plan/plan.h"
 #include "standards/standards.h"
@@ -237,7 +240,7 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--smtp", live_options.smtp_file,
                     "SMTP settings YAML: the most severe alerts are e-mailed at once, the rest in an hourly digest")
       ->check(config::PathValue());
-  serve->callback([] {
+  serve->callback([&app] {
     auto db = OpenOrFail(db_url);
     EnsureShippedData(*db);
     std::string demo_login;
@@ -344,6 +347,19 @@ void RegisterServeCommands(CLI::App& app) {
     auto proxies = web::TrustedProxies::Parse(trusted_proxies);
     if (!proxies.ok()) FailServeCommand(proxies.error());
     options.activity_log_dir = activity_log;
+    // The health route checks what this server runs with: the file's view, then the flags.
+    options.deployment = ConfiguredDeployment(app);
+    options.deployment.db_url = db_url;
+    options.deployment.activity_log_dir = activity_log;
+    options.deployment.seal_interval = std::chrono::seconds(seal_interval);
+    options.deployment.ingest_tokens_file = live_options.ingest.tokens_file;
+    options.deployment.profiles_file = profiles;
+    options.deployment.activity_postgres = activity_postgres;
+    options.deployment.activity_postgres_schema = activity_postgres_schema;
+    options.deployment.tls_cert = tls_cert;
+    options.deployment.demo = demo;
+    // Run as root, the route checks that the files belong to the account serving them.
+    if (const passwd* self = ::getpwuid(::geteuid())) options.deployment.service_user = self->pw_name;
     if (live) {
       options.live_monitoring = [raw = live.get()] { return monitoring::StatusJson(raw->status()); };
       options.activity_writer = [raw = live.get()] { return raw->store(); };

@@ -189,5 +189,9 @@ Result<std::unique_ptr<Connection>> OpenPostgresReader(const std::string& connin
 
 // Applies pending migrations (see migrations.cc); returns the schema version.
 Result<int64_t> Migrate(Database& db);
+// The migrations this esafe knows that the database on `c` has not applied, as
+// "VERSION name", in order; applies nothing (a read-only connection will do). Fails when
+// the database has no schema_migrations table (esafe never opened it) or cannot be read.
+Result<std::vector<std::string>> PendingMigrations(Connection& c);
 
 }  // namespace esafe::store

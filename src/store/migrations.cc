@@ -1009,6 +1009,18 @@ Result<int64_t> Migrate(Database& db) {
   });
 }
 
+Result<std::vector<std::string>> PendingMigrations(Connection& c) {
+  auto rows = c.Query("SELECT version FROM schema_migrations");
+  if (!rows.ok()) return rows.error();
+  std::set<int64_t> applied;
+  for (const auto& r : *rows) applied.insert(r.Int("version"));
+  std::vector<std::string> pending;
+  for (const auto& m : kMigrations) {
+    if (!applied.count(m.version)) pending.push_back(fmt::format("{} {}", m.version, m.name));
+  }
+  return pending;
+}
+
 Result<std::unique_ptr<Database>> Open(std::string_view url, int max_readers) {
   Result<std::unique_ptr<Connection>> conn = Error::Invalid("unset");
   Database::Opener open_reader;

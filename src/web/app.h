@@ -19,6 +19,7 @@
 #include "access/access.h"
 #include "activity/activity.h"
 #include "core/record_schema.h"
+#include "health/health.h"
 #include "store/database.h"
 #include "web/http.h"
 
@@ -56,6 +57,8 @@ struct AppOptions {
   // retention in force, for the retention and legal-hold routes.
   std::function<activity::Store*()> activity_writer;
   activity::RetentionPolicy activity_retention;
+  // What `serve` runs with, for GET /api/v1/health/details (the checks of esafe doctor).
+  health::Deployment deployment;
 };
 
 // The filtering profiles in force: the names a site's profile may be set to and the

@@ -20,6 +20,7 @@ std::vector<Route> App::BuildRoutes() {
   AddMonitoringRoutes(table);
   AddActivityRoutes(table);
   AddSurveyRoutes(table);
+  AddHealthRoutes(table);
   return routes;
 }
 

@@ -237,6 +237,14 @@ describe('esafe browser UI', { timeout: 180000 }, () => {
     const label = await rings.first().evaluate((svg) => svg.querySelector('desc').textContent);
     assert.match(label, /\d+ of \d+ \(\d+%\)/);
     assert.ok(await page.locator('figure.chart').count() >= 2, 'the dashboard lacks its bar charts');
+    // The administrator's deployment health panel: each check with its status in words.
+    const health = page.getByRole('region', { name: /Deployment health/ });
+    await health.waitFor();
+    const database = health.getByRole('row', { name: /OK database reachable/ });
+    assert.equal(await database.count(), 1, 'the panel lacks the database check');
+    const demo = health.locator('tr', { has: page.getByRole('rowheader', { name: 'demo accounts', exact: true }) });
+    assert.match(await demo.locator('td').first().textContent(), /Warning/);
+    assert.match(await demo.textContent(), /--demo/);
     // The text equivalent of the sector chart gives the same figures as the API, including the new agency.
     const summary = await page.evaluate(() => fetch('/api/v1/summary', { credentials: 'same-origin' }).then((r) => r.json()));
     const shown = await page.locator('figure.chart', { hasText: 'Agencies by sector' }).locator('tbody tr').evaluateAll(

@@ -329,41 +329,49 @@ std::string MaskSecret(std::string_view key, std::string_view value) {
   return std::string(value.substr(0, colon + 1)) + "********" + std::string(value.substr(at));
 }
 
+std::vector<EffectiveValue> EffectiveValues(const ConfigFile* file, CLI::App& app, const CommandSection& section) {
+  std::vector<EffectiveValue> effective;
+  CLI::App* command = CommandAt(app, section.command);
+  if (command == nullptr) return effective;
+  const YAML::Node none;
+  const YAML::Node& root = file != nullptr && file->root.IsMap() ? file->root : none;
+  const YAML::Node given = root.IsMap() && root[section.name] ? root[section.name] : none;
+  for (CLI::Option* option : command->get_options()) {
+    auto key = KeyOf(*command, *option);
+    if (!key) continue;
+    EffectiveValue v{.key = *key, .repeatable = IsRepeatable(*option)};
+    if (given.IsMap() && given[*key]) {
+      v.from_file = true;
+      const YAML::Node node = given[*key];
+      if (node.IsSequence()) {
+        for (const auto& element : node) v.values.push_back(element.Scalar());
+      } else {
+        v.values.push_back(node.Scalar());
+      }
+      if (IsPathOption(*option)) {
+        for (auto& value : v.values) value = ResolvePath(value, file->dir);
+      }
+    } else if (IsFlag(*option)) {
+      v.values.push_back("false");
+    } else if (!option->get_default_str().empty()) {
+      v.values.push_back(option->get_default_str());
+    }
+    effective.push_back(std::move(v));
+  }
+  return effective;
+}
+
 std::string EffectiveSettings(const ConfigFile* file, CLI::App& app, std::span<const CommandSection> sections) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   for (const auto& section : sections) {
-    CLI::App* command = CommandAt(app, section.command);
-    if (command == nullptr) continue;
-    const YAML::Node none;
-    const YAML::Node& root = file != nullptr && file->root.IsMap() ? file->root : none;
-    const YAML::Node given = root.IsMap() && root[section.name] ? root[section.name] : none;
+    if (CommandAt(app, section.command) == nullptr) continue;
     out << YAML::Key << section.name << YAML::Value << YAML::BeginMap;
-    for (CLI::Option* option : command->get_options()) {
-      auto key = KeyOf(*command, *option);
-      if (!key) continue;
-      std::vector<std::string> values;
-      bool from_file = false;
-      if (given.IsMap() && given[*key]) {
-        from_file = true;
-        const YAML::Node node = given[*key];
-        if (node.IsSequence()) {
-          for (const auto& element : node) values.push_back(element.Scalar());
-        } else {
-          values.push_back(node.Scalar());
-        }
-        if (IsPathOption(*option)) {
-          for (auto& v : values) v = ResolvePath(v, file->dir);
-        }
-      } else if (IsFlag(*option)) {
-        values.push_back("false");
-      } else if (!option->get_default_str().empty()) {
-        values.push_back(option->get_default_str());
-      }
-      for (auto& v : values) v = MaskSecret(*key, v);
-      out << YAML::Key << *key << YAML::Value;
-      EmitValue(out, values, IsRepeatable(*option) && from_file);
-      if (!from_file) out << YAML::Comment("default");
+    for (auto& v : EffectiveValues(file, app, section)) {
+      for (auto& value : v.values) value = MaskSecret(v.key, value);
+      out << YAML::Key << v.key << YAML::Value;
+      EmitValue(out, v.values, v.repeatable && v.from_file);
+      if (!v.from_file) out << YAML::Comment("default");
     }
     out << YAML::EndMap;
   }
@@ -397,6 +405,7 @@ GlobalArgs ScanGlobalArgs(std::span<const std::string> args) {
     }
     if (!arg.starts_with("-")) break;
   }
+  if (i < args.size()) global.command = args[i];
   if (i + 2 < args.size() && args[i] == "config" && args[i + 1] == "check" && !args[i + 2].starts_with("-")) {
     global.check_file = args[i + 2];
   }

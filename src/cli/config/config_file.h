@@ -99,6 +99,16 @@ class CheckedConfig : public CLI::Config {
   std::vector<CLI::ConfigItem> checked_;
 };
 
+// One option of a command section and its effective value: the file's (paths resolved),
+// else the option's default ("false" for an unset flag); nothing masked.
+struct EffectiveValue {
+  std::string key;
+  std::vector<std::string> values;
+  bool from_file = false;
+  bool repeatable = false;
+};
+std::vector<EffectiveValue> EffectiveValues(const ConfigFile* file, CLI::App& app, const CommandSection& section);
+
 // Every option of every command section with its effective value (the file's, resolved,
 // else the option's default), as YAML with "# default" beside defaults. Passwords,
 // secrets and tokens, and the password in a URL's user part, print as ********.
@@ -115,6 +125,7 @@ struct GlobalArgs {
   std::optional<std::string> config;
   std::optional<std::string> data_dir;
   std::optional<std::string> check_file;
+  std::string command;  // the first word after the global options ("serve", "doctor"), "" when none
 };
 GlobalArgs ScanGlobalArgs(std::span<const std::string> args);
 

@@ -2,6 +2,7 @@
 import { api, query } from './api.js';
 import { registerFlags } from './entities.js';
 import { h, svg } from './dom.js';
+import { healthPanel } from './health.js';
 import { overduePanel } from './incidents.js';
 
 let uid = 0;
@@ -74,6 +75,8 @@ export async function renderDashboard(main, params, ctx) {
   if (overdue) main.append(overdue);
   const unfinished = await unfinishedContactsPanel(ctx);
   if (unfinished) main.append(unfinished);
+  const health = await healthPanel();
+  if (health) main.append(health);
   const ag = s.agencies || {}; const al = s.access_locations || {};
   const sites = Object.values(s.sites_by_type || {}).reduce((a, b) => a + b, 0);
   main.append(h('ul', { class: 'stats', 'aria-label': 'Key figures' },
