@@ -30,8 +30,8 @@ void AddIncidentRoutes(RouteTable& t);   // flowcharts, incidents, escalation, s
 void AddFilterRoutes(RouteTable& t);     // review requests (public /blocked pages), override versions
 void AddMonitoringRoutes(RouteTable& t); // early-warning alerts and their triage
 void AddActivityRoutes(RouteTable& t);   // activity log search, report jobs, blocked summary
-void AddSurveyRoutes(RouteTable& t);
-void AddHealthRoutes(RouteTable& t);     // the deployment's health checks (esafe doctor's), for the administrator     // young people's surveys: public survey pages, results, indicators
+void AddSurveyRoutes(RouteTable& t);     // young people's surveys: public survey pages, results, indicators
+void AddHealthRoutes(RouteTable& t);     // the deployment's health checks (esafe doctor's), for the administrator
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);
