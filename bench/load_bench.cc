@@ -367,7 +367,20 @@ struct ErrorCounts {
 struct ClientStats {
   std::vector<Sample> samples;
   ErrorCounts errors;
+  bool finished = false;
 };
+
+// A client's coroutine has ended, normally or by an exception (counted as an error).
+void Finished(ClientStats& stats, std::exception_ptr e) {
+  if (e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      stats.errors.Add(fmt::format("client: ended by an exception: {}", ex.what()));
+    }
+  }
+  stats.finished = true;
+}
 
 // Nearest-rank percentile of sorted micros.
 double Percentile(const std::vector<uint32_t>& sorted, double q) {
@@ -397,8 +410,10 @@ struct Run {
   std::vector<Account> accounts;
   Clock::time_point start, end;
 
-  std::unique_ptr<Connection> Connect(asio::ip::address local) {
-    auto c = std::make_unique<Connection>(io.get_executor(), server, local);
+  // A connection on `ex`, the strand its coroutine runs on: a Beast stream and its
+  // timeout timer are not safe to use from two threads at once.
+  std::unique_ptr<Connection> Connect(asio::any_io_executor ex, asio::ip::address local) {
+    auto c = std::make_unique<Connection>(ex, server, local);
     c->set_host(host);
     return c;
   }
@@ -461,7 +476,7 @@ std::string PeopleCsv(const std::vector<std::string>& agencies, int rows, int fi
 
 awaitable<void> Setup(Run& run, const std::string& password) {
   const Options& o = run.opt;
-  auto conn = run.Connect(asio::ip::make_address("127.0.0.1"));
+  auto conn = run.Connect(co_await asio::this_coro::executor, asio::ip::make_address("127.0.0.1"));
   Request req;
   Account admin(RoleKind::kAdmin, o.admin, std::nullopt);
   co_await SignIn(*conn, admin, password);
@@ -639,14 +654,14 @@ asio::ip::address ClientAddress(int i) {
 }
 
 awaitable<void> RunClient(Run& run, const Account& a, int index, ClientStats& stats) {
-  auto conn = run.Connect(ClientAddress(index));
+  auto conn = run.Connect(co_await asio::this_coro::executor, ClientAddress(index));
   const auto menu = Menu(a, run.world);
   std::vector<int> weights;
   for (const auto& op : menu) weights.push_back(op.weight);
   std::discrete_distribution<size_t> choose(weights.begin(), weights.end());
   std::mt19937_64 rng(static_cast<uint64_t>(index) * 7919 + 1);
   std::vector<int64_t> own_incidents;
-  asio::steady_timer think(run.io);
+  asio::steady_timer think(co_await asio::this_coro::executor);
   stats.samples.reserve(static_cast<size_t>(run.opt.seconds) * 200);
   while (Clock::now() < run.end) {
     const Op& op = menu[choose(rng)];
@@ -687,9 +702,9 @@ struct Probe {
 
 // /healthz at 20 per second on its own connection, from its own address, all through the run.
 awaitable<void> ProbeHealth(Run& run, std::vector<Probe>& probes, ErrorCounts& errors) {
-  auto conn = run.Connect(asio::ip::make_address("127.2.0.1"));
+  auto conn = run.Connect(co_await asio::this_coro::executor, asio::ip::make_address("127.2.0.1"));
   const Request health = Get("/healthz");
-  asio::steady_timer timer(run.io);
+  asio::steady_timer timer(co_await asio::this_coro::executor);
   auto next = Clock::now();
   while (Clock::now() < run.end) {
     auto t0 = Clock::now();
@@ -721,7 +736,7 @@ struct Event {
 
 // One long request on its own connection: the 100,000-row import or the board PDF.
 awaitable<void> RunEvent(Run& run, const Account& a, Request r, Event& e, const char* local) {
-  auto conn = run.Connect(asio::ip::make_address(local));
+  auto conn = run.Connect(co_await asio::this_coro::executor, asio::ip::make_address(local));
   e.started = Clock::now();
   try {
     Response res = co_await conn->Send(r, a.cookie, a.csrf, std::chrono::seconds(600));
@@ -808,12 +823,25 @@ int Main(const Options& opt) {
   ErrorCounts probe_errors;
   Event import("import"), pdf("report.pdf");
 
+  std::cout << fmt::format("run: {} clients for {} s; import and PDF at {:.0f} s", assignment.size(), opt.seconds,
+                           opt.event_at >= 0 ? opt.event_at : opt.seconds / 3.0)
+            << std::endl;
   run.start = Clock::now();
   run.end = run.start + std::chrono::seconds(opt.seconds);
+  ClientStats probe_end;
+  std::atomic<size_t> done{0};
   for (size_t i = 0; i < assignment.size(); ++i) {
-    asio::co_spawn(run.io, RunClient(run, *assignment[i], static_cast<int>(i), stats[i]), asio::detached);
+    asio::co_spawn(asio::make_strand(run.io), RunClient(run, *assignment[i], static_cast<int>(i), stats[i]),
+                   [&, i](std::exception_ptr e) {
+                     Finished(stats[i], e);
+                     ++done;
+                   });
   }
-  asio::co_spawn(run.io, ProbeHealth(run, probes, probe_errors), asio::detached);
+  asio::co_spawn(asio::make_strand(run.io), ProbeHealth(run, probes, probe_errors),
+                 [&](std::exception_ptr e) {
+                   Finished(probe_end, e);
+                   ++done;
+                 });
   // The import and PDF start together part-way through, once the clients are in full swing.
   const double event_at = opt.event_at >= 0 ? opt.event_at : opt.seconds / 3.0;
   // A fresh batch of people over every agency, built before the clock starts.
@@ -821,17 +849,34 @@ int Main(const Options& opt) {
   asio::steady_timer event_timer(run.io);
   event_timer.expires_at(run.start + std::chrono::milliseconds(static_cast<int64_t>(event_at * 1000)));
   event_timer.async_wait([&](beast::error_code) {
-    asio::co_spawn(run.io,
+    asio::co_spawn(asio::make_strand(run.io),
                    RunEvent(run, *admin, {http::verb::post, "/api/v1/people/import", import_csv, "text/csv"}, import,
                             "127.3.0.1"),
                    asio::detached);
-    asio::co_spawn(run.io,
+    asio::co_spawn(asio::make_strand(run.io),
                    RunEvent(run, *lead,
                             Get(fmt::format("/api/v1/audit-rounds/{}/report.pdf", run.world.closed_round)), pdf,
                             "127.3.0.2"),
                    asio::detached);
   });
 
+  // A client still waiting four minutes after the end is an error, not a hang of the
+  // benchmark: the run stops there and reports it.
+  asio::co_spawn(
+      asio::make_strand(run.io),
+      [&]() -> awaitable<void> {
+        asio::steady_timer tick(co_await asio::this_coro::executor);
+        for (;;) {
+          tick.expires_after(std::chrono::milliseconds(200));
+          co_await tick.async_wait(use_awaitable);
+          if (done.load() == stats.size() + 1 && (Clock::now() >= run.end)) co_return;
+          if (Clock::now() > run.end + std::chrono::seconds(240)) {
+            run.io.stop();
+            co_return;
+          }
+        }
+      },
+      asio::detached);
   std::vector<std::thread> threads;
   for (int i = 0; i < opt.threads; ++i) threads.emplace_back([&] { run.io.run(); });
   for (auto& t : threads) t.join();
@@ -839,6 +884,10 @@ int Main(const Options& opt) {
 
   // ---- report ----
   ErrorCounts errors;
+  for (auto& s : stats) {
+    if (!s.finished) s.errors.Add("client: still waiting for an answer 240 s after the end");
+  }
+  errors.Merge(probe_end.errors);
   std::vector<std::vector<uint32_t>> by_class(RouteClasses().size());
   std::vector<int64_t> class_errors(RouteClasses().size());
   std::vector<uint32_t> all;
@@ -849,7 +898,8 @@ int Main(const Options& opt) {
       all.push_back(sample.micros);
     }
     for (const auto& [reason, n] : s.errors.by_reason) {
-      class_errors[ClassIndex(reason.substr(0, reason.find(':')))] += n;
+      size_t cls = ClassIndex(reason.substr(0, reason.find(':')));
+      if (cls < class_errors.size()) class_errors[cls] += n;
     }
   }
   std::map<RoleKind, int> clients_per_role;
