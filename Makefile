@@ -69,11 +69,13 @@ BENCH_EVENTS ?= 10000000
 # Filter: in-process benchmark, then side by side with squidGuard 1.6.
 # Activity log: esafe's store against indexed SQLite and zstdcat | grep.
 # Monitoring: the alert pipeline's events/s, to set beside the activity ingest rate.
+# Load: 500 clients of every role for 60 s against serve on SQLite, then PostgreSQL.
 bench: deps-bench build
 	$(BUILD)/bench/filter_bench
 	bench/compare_squidguard.sh $(BUILD)
 	bench/activity_compare.sh $(BUILD) $(BENCH_EVENTS)
 	$(BUILD)/bench/monitoring_bench
+	bench/load_compare.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-deb

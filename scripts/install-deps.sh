@@ -9,7 +9,8 @@ packages=(
   libhyperscan-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(squidguard bc time util-linux python3 zstd)
+  # The load benchmark serves on PostgreSQL too and renders a board report PDF (Chromium).
+  packages+=(squidguard bc time util-linux python3 zstd postgresql-15 chromium)
 fi
 if [[ "${1:-}" == "--deb" || "${1:-}" == "--test" ]]; then
   # dpkg-shlibdeps (dpkg-dev) computes the package's Depends; systemd-analyze (systemd)
