@@ -338,6 +338,49 @@ TEST_F(Integration, SessionsAuthenticateAndEnd) {
   EXPECT_FALSE(access::Authenticate(db(), s->token, "127.0.0.1").ok());
 }
 
+// A signed-in request that only reads must not queue behind the writer: the load benchmark
+// found every request waiting on a long import because checking the session wrote
+// last_seen each time. It is now written at most once a minute; an ended session still ends.
+TEST_F(Integration, CheckingASessionDoesNotWaitForTheWriter) {
+  ASSERT_TRUE(access::AddAccount(db(), {.username = "reader", .display_name = "Reader", .password = "a long password 2",
+                                      .role = Role::kPartnershipLead},
+                                 nullptr)
+                  .ok());
+  auto s = access::Login(db(), "reader", "a long password 2", "127.0.0.1");
+  ASSERT_TRUE(s.ok());
+  std::promise<void> holding, release;
+  auto writer = std::async(std::launch::async, [&] {
+    return db().Transaction<void>([&](store::Connection& c) -> Result<void> {
+      ESAFE_TRY(c.Execute("UPDATE users SET display_name = 'Writer holds' WHERE username = 'nobody'"));
+      holding.set_value();
+      release.get_future().wait_for(std::chrono::seconds(30));
+      return {};
+    });
+  });
+  ASSERT_EQ(holding.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto checked = std::async(std::launch::async, [&] { return access::Authenticate(db(), s->token, "127.0.0.1"); });
+  const bool answered = checked.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  release.set_value();
+  ASSERT_TRUE(writer.get().ok());
+  ASSERT_TRUE(answered) << "checking a fresh session waited for the writer";
+  ASSERT_TRUE(checked.get().ok());
+
+  // A session last seen over a minute ago has its idle deadline moved on.
+  auto age = [&](const std::string& sql) {
+    auto done = db().Transaction<int64_t>([&](store::Connection& c) { return c.Execute(sql, {}); });
+    ASSERT_TRUE(done.ok()) << done.error().message;
+  };
+  age("UPDATE sessions SET last_seen = last_seen - 120, expires_at = expires_at - 120");
+  const int64_t stale = Count("SELECT MIN(last_seen) AS n FROM sessions");
+  auto touched = access::Authenticate(db(), s->token, "127.0.0.1");
+  ASSERT_TRUE(touched.ok());
+  EXPECT_GE(Count("SELECT MIN(last_seen) AS n FROM sessions"), stale + 119);
+  // One past its idle deadline ends, and is removed.
+  age("UPDATE sessions SET expires_at = 1");
+  EXPECT_FALSE(access::Authenticate(db(), s->token, "127.0.0.1").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) AS n FROM sessions"), 0);
+}
+
 // Issue 19, finding 3: one slow write must not stall everyone. While a transaction holds
 // the writer (an import, say), reads go on, in parallel with each other, and each sees the
 // database as it was before the transaction (a snapshot), never half of it. If reads
