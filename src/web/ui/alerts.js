@@ -1,7 +1,7 @@
 // Early-warning alerts: the list an e-safety officer (or the partnership) works
 // through, newest first, and one alert with its evidence and its triage — into an
 // incident, or closed as a false positive or dismissed with a reason.
-import { api, query } from './api.js';
+import { api, apiAll, apiPage, query } from './api.js';
 import { h, announce, formatDateTime } from './dom.js';
 
 export const ALERT_ROLES = ['agency_officer', 'partnership_lead', 'partnership_admin'];

@@ -4,7 +4,7 @@
 // pseudonymous references, referrals and escalation to another agency, evidence register, chronology,
 // close and withdraw), the list with what is shared with my agency, and the statistics with the
 // quarter-on-quarter trend drawn as SVG.
-import { api, query, ApiError } from './api.js';
+import { api, apiAll, apiPage, query, ApiError } from './api.js';
 import { h, svg, append, clear, announce, formatDate, formatDateTime } from './dom.js';
 
 const WRITERS = ['partnership_admin', 'partnership_lead', 'agency_officer'];
@@ -224,8 +224,8 @@ async function recordForm(main, ctx, words, chart, walk) {
   }
   const partnership = ['partnership_admin', 'partnership_lead'].includes(ctx.user.role);
   const [agencies, sites] = await Promise.all([
-    partnership ? api('GET', `/api/v1/agencies${query({ limit: 5000 })}`) : Promise.resolve([]),
-    api('GET', `/api/v1/sites${query({ limit: 5000 })}`).catch(() => []),
+    partnership ? apiAll('/api/v1/agencies') : Promise.resolve([]),
+    apiAll('/api/v1/sites').catch(() => []),
   ]);
   const chartCategory = chart ? (await api('GET', `/api/v1/flowcharts/${encodeURIComponent(chart.id)}`)).category : null;
   const now = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);

@@ -1,6 +1,6 @@
 // The plan pages: the strategy action plan with the board's RAG+blue summary drawn as SVG, the training
 // register (each person's status, recording attendance) and the register of disclosure requests.
-import { api, query } from './api.js';
+import { api, apiAll, apiPage, query } from './api.js';
 import { h, svg, clear, announce, formatDate } from './dom.js';
 import { remindersNotice } from './aup.js';
 
