@@ -1,5 +1,5 @@
 // The audit trail: who read or changed what, newest first, with filters by record type and action.
-import { api, apiAll, apiPage, query } from './api.js';
+import { api, query } from './api.js';
 import { h, clear, formatDateTime } from './dom.js';
 
 const ENTITIES = [['', 'All records'], ['agency', 'Agencies'], ['site', 'Sites'], ['access_location', 'Access locations'],

@@ -1,7 +1,7 @@
 // Young people's surveys: the indicators year on year (an SVG chart with a table as its text
 // alternative), the list of surveys, and one survey's dates, settings with their codes and
 // links, and results per setting and age band. Small numbers arrive suppressed from the server.
-import { api, apiAll, apiPage, query, ApiError } from './api.js';
+import { api, apiAll, query, ApiError } from './api.js';
 import { h, svg, clear, announce, formatDate } from './dom.js';
 
 const YEAR_COLOURS = ['#9db7d5', '#1d5fbf', '#0b3a75', '#6a8caf'];
