@@ -16,6 +16,7 @@
 #include "core/record_schema.h"
 #include "core/result.h"
 #include "store/database.h"
+#include "store/keyset.h"
 
 namespace esafe::access {
 
@@ -260,5 +261,9 @@ const RecordSchema& AuditEventSchema();
 
 // The newest matching events first. Partnership admins and auditors only.
 Result<Json> ListAudit(store::Database& db, const Principal& actor, const AuditQuery& query);
+// One page of the same, newest first (store/keyset.h); Invalid naming "cursor" when
+// page.after is not a key of it.
+Result<store::Page> ListAuditPage(store::Database& db, const Principal& actor, const AuditQuery& q,
+                                  const store::PageQuery& page);
 
 }  // namespace esafe::access

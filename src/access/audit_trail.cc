@@ -45,34 +45,40 @@ Result<void> RecordAudit(store::Connection& c, const Principal* actor, std::stri
 }
 
 Result<Json> ListAudit(store::Database& db, const Principal& actor, const AuditQuery& q) {
+  auto page = ListAuditPage(db, actor, q, {.limit = std::clamp<int64_t>(q.limit, 1, 1000), .after = nullptr});
+  if (!page.ok()) return page.error();
+  return std::move(page->items);
+}
+
+Result<store::Page> ListAuditPage(store::Database& db, const Principal& actor, const AuditQuery& q,
+                                  const store::PageQuery& page) {
   if (actor.role != Role::kPartnershipAdmin && !(actor.role == Role::kAuditor && actor.SeesAllAgencies())) {
     return Error::Forbidden("only partnership administrators and auditors may read the audit trail");
   }
-  std::string sql = "SELECT * FROM audit_events WHERE 1=1";
+  const store::Keyset order{{{"id", store::KeyType::kInt}}, true};
+  std::string sql = "SELECT *, " + order.SelectList() + " FROM audit_events WHERE 1=1";
   std::vector<store::Value> params;
   if (q.entity) { sql += " AND entity = ?"; params.emplace_back(*q.entity); }
   if (q.entity_id) { sql += " AND entity_id = ?"; params.emplace_back(*q.entity_id); }
   if (q.action) { sql += " AND action = ?"; params.emplace_back(*q.action); }
   if (q.user_id) { sql += " AND user_id = ?"; params.emplace_back(*q.user_id); }
   if (q.before_id > 0) { sql += " AND id < ?"; params.emplace_back(q.before_id); }
-  sql += " ORDER BY id DESC LIMIT ?";
-  params.emplace_back(std::clamp<int64_t>(q.limit, 1, 1000));
-  return db.Transaction<Json>([&](store::Connection& c) -> Result<Json> {
+  ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
+  return db.Transaction<store::Page>([&](store::Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
-    Json out = Json::array();
-    for (const auto& row : *rows) {
+    store::Page out = store::TakePage(*rows, order, page, [](const store::Row& row) {
       Json e = Json::object();
       for (const auto& f : AuditEventSchema().fields()) {
         if (row.IsNull(f.name)) e[f.name] = nullptr;
         else if (f.type == FieldType::kInteger) e[f.name] = row.Int(f.name);
         else e[f.name] = row.Text(f.name);
       }
-      out.push_back(std::move(e));
-    }
+      return e;
+    });
     // Reading the trail is itself recorded: it shows who looked at whom.
     ESAFE_TRY(RecordAudit(c, &actor, "list", "audit_event", std::nullopt,
-                          fmt::format("{} events", out.size())));
+                          fmt::format("{} events", out.items.size())));
     return out;
   });
 }

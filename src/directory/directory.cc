@@ -25,6 +25,9 @@ const char* TypeColumn(Kind k) {
   }
   return "name";
 }
+// Rows a page when a caller wants every row (exports, whole lists).
+constexpr int64_t kWholeListPage = 1000;
+
 const char* AgencyColumn(Kind k) { return k == Kind::kAgency ? "id" : "agency_id"; }
 
 Value ToValue(const FieldSpec& f, const Json& v) {
@@ -197,16 +200,38 @@ std::vector<std::string> CsvColumns(Kind k) {
 
 }  // namespace
 
+Result<store::Page> Directory::ListPage(Kind k, const Principal& who, const ListQuery& q,
+                                        const store::PageQuery& page) {
+  return ReadPage(k, who, q, page, true);
+}
+
 Result<Json> Directory::List(Kind k, const Principal& who, const ListQuery& q) {
+  Json all = Json::array();
+  auto read = store::ForEachPage(
+      kWholeListPage, [&](const store::PageQuery& page) { return ReadPage(k, who, q, page, true); },
+      [&](Json& items) -> Result<void> {
+        for (auto& item : items) all.push_back(std::move(item));
+        return Ok();
+      });
+  if (!read.ok()) return read.error();
+  return all;
+}
+
+Result<store::Page> Directory::ReadPage(Kind k, const Principal& who, const ListQuery& q,
+                                        const store::PageQuery& page, bool audit_listing) {
   const auto& info = Info(k);
   if (who.role == access::Role::kBoardMember && k != Kind::kAgency) {
     return Error::Forbidden("board members see aggregate figures only");
   }
   if (k == Kind::kPerson && !who.CanReadPeople()) return Error::Forbidden("you may not read people's records");
-  std::string sql = SelectSql(k) + " WHERE 1=1";
+  const store::Keyset order{{{fmt::format("lower(t.{})", NameColumn(k)), store::KeyType::kText},
+                             {"t.id", store::KeyType::kInt}}};
+  std::string sql = SelectSql(k);
+  sql.insert(sql.find(" FROM "), ", " + order.SelectList());
+  sql += " WHERE 1=1";
   std::vector<Value> params;
   if (!who.SeesAllAgencies()) {
-    if (!who.agency_id) return Json::array();
+    if (!who.agency_id) return store::Page{};
     sql += fmt::format(" AND t.{} = ?", AgencyColumn(k));
     params.emplace_back(*who.agency_id);
   }
@@ -217,24 +242,24 @@ Result<Json> Directory::List(Kind k, const Principal& who, const ListQuery& q) {
     sql += fmt::format(" AND lower(t.{}) LIKE ? ESCAPE '\\'", NameColumn(k));
     params.emplace_back("%" + EscapeLike(text::Lower(*q.search)) + "%");
   }
-  sql += fmt::format(" ORDER BY lower(t.{}), t.id LIMIT ? OFFSET ?", NameColumn(k));
-  params.emplace_back(std::clamp<int64_t>(q.limit, 1, 5000));
-  params.emplace_back(std::max<int64_t>(q.offset, 0));
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+  ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
+  auto read = [&](Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
-    Json out = Json::array();
     std::vector<int64_t> ids;
-    for (const auto& r : *rows) {
-      out.push_back(FromRow(info, r));
+    store::Page out = store::TakePage(*rows, order, page, [&](const store::Row& r) {
       ids.push_back(r.Int("id"));
-    }
-    if (k == Kind::kPerson && !ids.empty()) {
+      return FromRow(info, r);
+    });
+    if (audit_listing && k == Kind::kPerson && !ids.empty()) {
       ESAFE_TRY(access::RecordAudit(c, &who, "list", info.singular, std::nullopt,
                                     fmt::format("listed people {}", fmt::join(ids, ","))));
     }
     return out;
-  });
+  };
+  // Only a list of people writes (its audit record); the rest read beside the writer.
+  if (audit_listing && k == Kind::kPerson) return db_.Transaction<store::Page>(read);
+  return db_.Read<store::Page>(read);
 }
 
 Result<Json> Directory::Get(Kind k, const Principal& who, int64_t id) {
@@ -334,24 +359,30 @@ Result<void> Directory::Remove(Kind k, const Principal& who, int64_t id) {
 
 Result<std::string> Directory::ExportCsv(Kind k, const Principal& who) {
   const auto& info = Info(k);
-  ListQuery all;
-  all.limit = 5000;
-  auto records = List(k, who, all);
-  if (!records.ok()) return records.error();
   auto columns = CsvColumns(k);
   std::string out = csv::FormatRow(columns);
-  for (const auto& rec : *records) {
-    std::vector<std::string> cells;
-    for (const auto& col : columns) {
-      if (col == "agency") cells.push_back(rec.value("agency_name", ""));
-      else if (col == "site") cells.push_back(rec.value("site_name", ""));
-      else cells.push_back(RecordSchema::ToCell(*info.schema->Find(col), rec[col]));
-    }
-    out += csv::FormatRow(cells);
-  }
+  // Every record the person may see, a page at a time: the export is one audit
+  // record, not one listing per page.
+  int64_t exported = 0;
+  auto read = store::ForEachPage(
+      kWholeListPage, [&](const store::PageQuery& page) { return ReadPage(k, who, {}, page, false); },
+      [&](Json& records) -> Result<void> {
+        for (const auto& rec : records) {
+          std::vector<std::string> cells;
+          for (const auto& col : columns) {
+            if (col == "agency") cells.push_back(rec.value("agency_name", ""));
+            else if (col == "site") cells.push_back(rec.value("site_name", ""));
+            else cells.push_back(RecordSchema::ToCell(*info.schema->Find(col), rec[col]));
+          }
+          out += csv::FormatRow(cells);
+          ++exported;
+        }
+        return Ok();
+      });
+  if (!read.ok()) return read.error();
   auto audited = db_.Transaction<bool>([&](Connection& c) -> Result<bool> {
     ESAFE_TRY(access::RecordAudit(c, &who, "export", info.singular, std::nullopt,
-                                  fmt::format("{} records exported as CSV", records->size())));
+                                  fmt::format("{} records exported as CSV", exported)));
     return true;
   });
   if (!audited.ok()) return audited.error();

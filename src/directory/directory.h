@@ -23,6 +23,7 @@
 #include "core/record_schema.h"
 #include "core/result.h"
 #include "store/database.h"
+#include "store/keyset.h"
 
 namespace esafe::directory {
 
@@ -53,8 +54,6 @@ struct ListQuery {
   std::optional<int64_t> agency_id;
   std::optional<int64_t> site_id;
   std::optional<std::string> type;    // sector / site_type / access_type / esafety_role, by kind
-  int64_t limit = 500;
-  int64_t offset = 0;
 };
 
 // Result of a CSV import: all rows were imported, or none and the errors say
@@ -68,8 +67,12 @@ class Directory {
  public:
   explicit Directory(store::Database& db) : db_(db) {}
 
-  // Records the principal may see, ordered by name. Each record carries
-  // agency_name (and site_name) for display.
+  // One page of the records the principal may see, ordered by name (case-insensitive)
+  // then id. Each record carries agency_name (and site_name) for display. A listing
+  // of people is audited. Invalid naming "cursor" when page.after is not a key of it.
+  Result<store::Page> ListPage(Kind kind, const access::Principal& who, const ListQuery& query,
+                               const store::PageQuery& page);
+  // Every record the principal may see, in the same order (read page by page).
   Result<Json> List(Kind kind, const access::Principal& who, const ListQuery& query);
   Result<Json> Get(Kind kind, const access::Principal& who, int64_t id);
   // Validates `input` with the kind's schema and creates the record; returns it.
@@ -79,7 +82,7 @@ class Directory {
   // Deletes the record; Conflict while other records depend on it.
   Result<void> Remove(Kind kind, const access::Principal& who, int64_t id);
 
-  // The records the principal may see as CSV with a header row. Reference ids
+  // Every record the principal may see as CSV with a header row, built a page at a time. Reference ids
   // appear as names (agency, site) so the file reads well in a spreadsheet.
   Result<std::string> ExportCsv(Kind kind, const access::Principal& who);
   // Imports agencies, sites, people or access locations from CSV with the
@@ -93,6 +96,9 @@ class Directory {
   Result<Json> Summary(const access::Principal& who);
 
  private:
+  Result<store::Page> ReadPage(Kind kind, const access::Principal& who, const ListQuery& query,
+                               const store::PageQuery& page, bool audit_listing);
+
   store::Database& db_;
 };
 

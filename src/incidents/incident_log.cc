@@ -494,15 +494,23 @@ Result<Json> IncidentLog::Get(const Principal& who, int64_t id) {
 }
 
 Result<Json> IncidentLog::List(const Principal& who, const ListQuery& q) {
+  auto page = ListPage(who, q, {.limit = std::clamp<int64_t>(q.limit, 1, 5000), .after = nullptr});
+  if (!page.ok()) return page.error();
+  return std::move(page->items);
+}
+
+Result<store::Page> IncidentLog::ListPage(const Principal& who, const ListQuery& q, const store::PageQuery& page) {
   if (who.role == access::Role::kBoardMember || who.role == access::Role::kAuditor) {
     return Error::Forbidden("board members and auditors see statistics only");
   }
+  const store::Keyset order{{{"t.reported_at", store::KeyType::kText}, {"t.id", store::KeyType::kInt}}, true};
   std::string sql =
-      "SELECT t.*, t.flowchart_key AS flowchart_id, a.name AS agency_name, a.sector AS sector, s.name AS site_name "
-      "FROM incidents t JOIN agencies a ON a.id = t.agency_id LEFT JOIN sites s ON s.id = t.site_id WHERE 1=1";
+      "SELECT t.*, t.flowchart_key AS flowchart_id, a.name AS agency_name, a.sector AS sector, s.name AS site_name, " +
+      order.SelectList() +
+      " FROM incidents t JOIN agencies a ON a.id = t.agency_id LEFT JOIN sites s ON s.id = t.site_id WHERE 1=1";
   std::vector<Value> params;
   if (!who.IsPartnershipManager()) {
-    if (!who.agency_id) return Json::array();
+    if (!who.agency_id) return store::Page{};
     if (who.role == access::Role::kAgencyOfficer) {
       sql += " AND (t.agency_id = ? OR t.id IN (SELECT incident_id FROM incident_shares WHERE agency_id = ?))";
       params.insert(params.end(), {*who.agency_id, *who.agency_id});
@@ -515,16 +523,15 @@ Result<Json> IncidentLog::List(const Principal& who, const ListQuery& q) {
   if (q.status) { sql += " AND t.status = ?"; params.emplace_back(*q.status); }
   if (q.category) { sql += " AND t.category = ?"; params.emplace_back(*q.category); }
   if (q.serious) { sql += " AND t.serious = ?"; params.emplace_back(int64_t{*q.serious ? 1 : 0}); }
-  sql += " ORDER BY t.reported_at DESC, t.id DESC LIMIT ? OFFSET ?";
-  params.emplace_back(std::clamp<int64_t>(q.limit, 1, 5000));
-  params.emplace_back(std::max<int64_t>(q.offset, 0));
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+  ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
+  return db_.Transaction<store::Page>([&](Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
-    Json out = Json::array();
+    store::Page out = store::TakePage(*rows, order, page, [](const store::Row&) { return Json(); });
     std::vector<int64_t> ids;
     std::string now = internal::Now();
-    for (auto& r : *rows) {
+    for (size_t i = 0; i < out.items.size(); ++i) {
+      const auto& r = (*rows)[i];
       int64_t id = r.Int("id");
       bool own = who.IsPartnershipManager() || (who.agency_id && *who.agency_id == r.Int("agency_id"));
       Visible v{r, who.IsPartnershipManager() ? Reach::kPartnership : own ? Reach::kOwner : Reach::kShared};
@@ -537,7 +544,7 @@ Result<Json> IncidentLog::List(const Principal& who, const ListQuery& q) {
       if (!open.ok()) return open.error();
       (*j)["open_actions"] = (*open)[0].Int("n");
       (*j)["overdue_actions"] = (*open)[0].Int("late");
-      out.push_back(std::move(*j));
+      out.items[i] = std::move(*j);
       ids.push_back(id);
     }
     if (!ids.empty()) {

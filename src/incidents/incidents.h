@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "access/access.h"
+#include "store/keyset.h"
 #include "core/record_schema.h"
 #include "core/result.h"
 #include "incidents/flowchart/flowchart.h"
@@ -85,8 +86,7 @@ struct ListQuery {
   std::optional<std::string> status;    // open, closed, withdrawn
   std::optional<std::string> category;
   std::optional<bool> serious;
-  int64_t limit = 500;
-  int64_t offset = 0;
+  int64_t limit = 500;  // List only: the newest `limit`; ListPage pages instead
 };
 
 struct StatisticsQuery {
@@ -142,6 +142,9 @@ class IncidentLog {
   // Summaries (no people) of the incidents the principal may see, newest first,
   // including those shared with the principal's agency (marked "shared": true).
   Result<Json> List(const access::Principal& who, const ListQuery& query);
+  // One page of the same, newest first (store/keyset.h); Invalid naming "cursor"
+  // when page.after is not a key of it.
+  Result<store::Page> ListPage(const access::Principal& who, const ListQuery& query, const store::PageQuery& page);
   // Changes the incident's own fields (not status); recorded in the chronology
   // with the fields changed. Conflict once closed or withdrawn.
   Result<Json> Update(const access::Principal& who, int64_t id, const Json& input);

@@ -214,6 +214,13 @@ Result<std::optional<int64_t>> AlertLog::RecordOnce(const AlertDraft& d) {
 }
 
 Result<Json> AlertLog::List(const Principal& who, const AlertQuery& q) {
+  if (q.limit < 1 || q.limit > 1000) return Error::Invalid("limit must be from 1 to 1000", "limit");
+  auto page = ListPage(who, q, {.limit = q.limit, .after = nullptr});
+  if (!page.ok()) return page.error();
+  return std::move(page->items);
+}
+
+Result<store::Page> AlertLog::ListPage(const Principal& who, const AlertQuery& q, const store::PageQuery& page) {
   if (!SeesAlerts(who)) return Error::Forbidden("only e-safety officers and the partnership see monitoring alerts");
   if (q.state && !ParseAlertState(*q.state)) return Error::Invalid("unknown state", "state");
   if (q.rule && !ParseRule(*q.rule)) return Error::Invalid("unknown rule", "rule");
@@ -222,14 +229,14 @@ Result<Json> AlertLog::List(const Principal& who, const AlertQuery& q) {
     min_severity = ParseSeverity(*q.min_severity);
     if (!min_severity) return Error::Invalid("unknown severity", "min_severity");
   }
-  if (q.limit < 1 || q.limit > 1000) return Error::Invalid("limit must be from 1 to 1000", "limit");
-  if (q.offset < 0) return Error::Invalid("offset must not be negative", "offset");
   std::optional<int64_t> agency = q.agency_id;
   if (who.role == access::Role::kAgencyOfficer) {
     if (agency && agency != who.agency_id) return Error::Forbidden("you see your own agency's alerts only");
     agency = who.agency_id;
   }
+  const store::Keyset order{{{"id", store::KeyType::kInt}}, true};
   std::string sql = std::string(kSelectAlerts) + " WHERE 1 = 1";
+  sql.insert(sql.rfind(" FROM "), ", " + order.SelectList());
   std::vector<Value> params;
   if (agency) {
     sql += " AND agency_id = ?";
@@ -243,20 +250,23 @@ Result<Json> AlertLog::List(const Principal& who, const AlertQuery& q) {
     sql += " AND rule = ?";
     params.emplace_back(*q.rule);
   }
+  if (q.severity) {
+    auto exact = ParseSeverity(*q.severity);
+    if (!exact) return Error::Invalid("unknown severity", "severity");
+    sql += " AND severity_rank = ?";
+    params.emplace_back(Rank(*exact));
+  }
   if (min_severity) {
     sql += " AND severity_rank >= ?";
     params.emplace_back(Rank(*min_severity));
   }
-  sql += " ORDER BY id DESC LIMIT ? OFFSET ?";
-  params.emplace_back(q.limit);
-  params.emplace_back(q.offset);
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+  ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
+  return db_.Transaction<store::Page>([&](Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
-    Json out = Json::array();
-    for (const auto& r : *rows) out.push_back(AlertJson(r));
+    store::Page out = store::TakePage(*rows, order, page, [](const store::Row& r) { return AlertJson(r); });
     ESAFE_TRY(access::RecordAudit(c, &who, "monitoring.alert.list", "monitoring_alert", std::nullopt,
-                                  fmt::format("{} alerts listed", out.size())));
+                                  fmt::format("{} alerts listed", out.items.size())));
     return out;
   });
 }

@@ -51,6 +51,7 @@
 #include "activity/activity.h"
 #include "core/result.h"
 #include "store/database.h"
+#include "store/keyset.h"
 
 namespace esafe::monitoring {
 
@@ -327,8 +328,8 @@ struct AlertQuery {
   std::optional<std::string> state;
   std::optional<std::string> rule;
   std::optional<std::string> min_severity;
-  int64_t limit = 200;
-  int64_t offset = 0;
+  std::optional<std::string> severity;  // exactly this severity
+  int64_t limit = 200;  // List only: the newest `limit`; ListPage pages instead
 };
 
 // Alerts in the database, scoped like incidents: an alert belongs to the agency the
@@ -354,6 +355,9 @@ class AlertLog {
 
   // Summaries of the alerts the principal may see, newest first.
   Result<Json> List(const access::Principal& who, const AlertQuery& query);
+  // One page of the same, newest first (store/keyset.h); Invalid naming "cursor"
+  // when page.after is not a key of it.
+  Result<store::Page> ListPage(const access::Principal& who, const AlertQuery& query, const store::PageQuery& page);
   // One alert with its event references ("events": [{"time","client","position"}])
   // and its history ("history": [{"at","by","from","to","reason"}]).
   Result<Json> Get(const access::Principal& who, int64_t id);

@@ -22,6 +22,7 @@
 #include "core/record_schema.h"
 #include "core/result.h"
 #include "store/database.h"
+#include "store/keyset.h"
 
 namespace esafe::plan {
 
@@ -151,6 +152,10 @@ class TrainingRegister {
   // `today` YYYY-MM-DD, empty for the real date.
   Result<Json> PeopleStatus(const access::Principal& who, std::optional<int64_t> agency_id,
                             const std::string& today = "");
+  // One page of the same, ordered by name then id (store/keyset.h); Invalid naming
+  // "cursor" when page.after is not a key of it.
+  Result<store::Page> PeopleStatusPage(const access::Principal& who, std::optional<int64_t> agency_id,
+                                       const store::PageQuery& page, const std::string& today = "");
   // Counts of each status by agency and by audience (no names).
   Result<Json> Coverage(const access::Principal& who, const std::string& today = "");
   // Attendance list for one session: columns person (full name), agency. All or none.

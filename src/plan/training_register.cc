@@ -224,37 +224,61 @@ Result<Json> TrainingRegister::SetAudience(const Principal& who, int64_t person_
 }
 
 Result<Json> TrainingRegister::PeopleStatus(const Principal& who, std::optional<int64_t> agency_id,
-                                            const std::string& today_in) {
+                                            const std::string& today) {
+  Json all = Json::array();
+  auto read = store::ForEachPage(
+      1000, [&](const store::PageQuery& page) { return PeopleStatusPage(who, agency_id, page, today); },
+      [&](Json& items) -> Result<void> {
+        for (auto& item : items) all.push_back(std::move(item));
+        return Ok();
+      });
+  if (!read.ok()) return read.error();
+  return all;
+}
+
+Result<store::Page> TrainingRegister::PeopleStatusPage(const Principal& who, std::optional<int64_t> agency_id,
+                                                       const store::PageQuery& page, const std::string& today_in) {
   if (!who.CanReadPeople()) return Error::Forbidden("you may not read people's records");
   std::string today = internal::Today(today_in);
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
-    std::string sql =
-        "SELECT p.id, p.full_name, p.agency_id, p.esafety_role, a.name AS agency_name, ta.audience "
-        "FROM people p JOIN agencies a ON a.id = p.agency_id LEFT JOIN training_audience ta ON ta.person_id = p.id "
-        "WHERE 1=1";
-    std::vector<Value> params;
-    if (!who.SeesAllAgencies()) {
-      if (!who.agency_id) return Json::array();
-      sql += " AND p.agency_id = ?";
-      params.emplace_back(*who.agency_id);
-    }
-    if (agency_id) { sql += " AND p.agency_id = ?"; params.emplace_back(*agency_id); }
-    auto people = c.Query(sql + " ORDER BY lower(p.full_name), p.id", params);
+  const store::Keyset order{{{"lower(p.full_name)", store::KeyType::kText}, {"p.id", store::KeyType::kInt}}};
+  std::string sql =
+      "SELECT p.id, p.full_name, p.agency_id, p.esafety_role, a.name AS agency_name, ta.audience, " +
+      order.SelectList() +
+      " FROM people p JOIN agencies a ON a.id = p.agency_id LEFT JOIN training_audience ta ON ta.person_id = p.id "
+      "WHERE 1=1";
+  std::vector<Value> params;
+  if (!who.SeesAllAgencies()) {
+    if (!who.agency_id) return store::Page{};
+    sql += " AND p.agency_id = ?";
+    params.emplace_back(*who.agency_id);
+  }
+  if (agency_id) { sql += " AND p.agency_id = ?"; params.emplace_back(*agency_id); }
+  ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
+  return db_.Transaction<store::Page>([&](Connection& c) -> Result<store::Page> {
+    auto people = c.Query(sql, params);
     if (!people.ok()) return people.error();
     auto matrix = c.Query("SELECT audience, focus FROM training_matrix WHERE required = 1");
     if (!matrix.ok()) return matrix.error();
     std::map<std::string, std::vector<std::string>> required;
     for (const auto& r : *matrix) required[r.Text("audience")].push_back(r.Text("focus"));
+    // Only this page's people's attendance, so a page costs the same however many people there are.
+    std::vector<Value> page_people;
+    std::string marks;
+    for (size_t i = 0; i < people->size() && static_cast<int64_t>(i) < page.limit; ++i) {
+      page_people.emplace_back((*people)[i].Int("id"));
+      marks += i ? ", ?" : "?";
+    }
+    if (page_people.empty()) return store::Page{};
     auto attended = c.Query(
         "SELECT a.person_id, s.held_on, k.audiences, k.focuses, k.refresher_months FROM training_attendance a "
         "JOIN training_sessions s ON s.id = a.session_id JOIN training_courses k ON k.id = s.course_id "
-        "ORDER BY s.held_on");
+        "WHERE a.person_id IN (" + marks + ") ORDER BY s.held_on",
+        page_people);
     if (!attended.ok()) return attended.error();
     std::map<int64_t, std::vector<const store::Row*>> by_person;
     for (const auto& r : *attended) by_person[r.Int("person_id")].push_back(&r);
-    Json out = Json::array();
     std::vector<int64_t> ids;
-    for (const auto& p : *people) {
+    store::Page out = store::TakePage(*people, order, page, [&](const store::Row& p) -> Json {
       std::string audience = p.Text("audience");
       bool audience_set = !audience.empty();
       if (!audience_set) audience = DefaultAudience(p.Text("esafety_role"));
@@ -275,13 +299,13 @@ Result<Json> TrainingRegister::PeopleStatus(const Principal& who, std::optional<
       for (const auto& f : required[audience]) {
         if (f != "refresher" && !covered.count(f)) missing.push_back(f);
       }
-      out.push_back({{"person_id", p.Int("id")}, {"full_name", p.Text("full_name")}, {"agency_id", p.Int("agency_id")},
+      ids.push_back(p.Int("id"));
+      return Json{{"person_id", p.Int("id")}, {"full_name", p.Text("full_name")}, {"agency_id", p.Int("agency_id")},
                      {"agency_name", p.Text("agency_name")}, {"audience", audience}, {"audience_set", audience_set},
                      {"status", status}, {"last_trained", last.empty() ? Json(nullptr) : Json(last)},
                      {"refresher_due_on", due.empty() ? Json(nullptr) : Json(due)},
-                     {"required_focuses", required[audience]}, {"missing_focuses", missing}});
-      ids.push_back(p.Int("id"));
-    }
+                     {"required_focuses", required[audience]}, {"missing_focuses", missing}};
+    });
     if (!ids.empty()) {
       ESAFE_TRY(access::RecordAudit(c, &who, "list", "person", std::nullopt,
                                     fmt::format("training status of people {}", fmt::join(ids, ","))));

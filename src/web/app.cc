@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/text.h"
+#include "web/paging.h"
 #include "web/ui_assets.h"
 
 namespace esafe::web {
@@ -163,6 +164,13 @@ App::App(store::Database& db, AppOptions options)
       options_(std::move(options)),
       filtering_profiles_(FilteringProfiles{options_.profile_names, options_.mandatory_lists}) {
   routes_ = BuildRoutes();
+  for (auto& route : routes_) {
+    if (!route.IsList()) continue;
+    auto& q = route.query_params;
+    for (const char* name : {"limit", "cursor"}) {
+      if (std::find(q.begin(), q.end(), name) == q.end()) q.push_back(name);
+    }
+  }
   std::stable_sort(routes_.begin(), routes_.end(),
                    [](const Route& a, const Route& b) { return Specificity(a.pattern) > Specificity(b.pattern); });
   openapi_ = BuildOpenApi();
@@ -239,7 +247,13 @@ Response App::Dispatch(const Request& req) const {
                                                                         : options_.max_upload_body)) {
       return ErrorResponse(413, "the upload is too large");
     }
-    return route.handler(call);
+    if (!route.IsList()) return route.handler(call);
+    auto page = ReadPageQuery(req);
+    if (!page.ok()) return ErrorResponse(page.error());
+    call.page = *page;
+    if (route.pages_in_sql) return route.handler(call);
+    if (auto checked = CheckInMemoryCursor(call.page); !checked.ok()) return ErrorResponse(checked.error());
+    return PageInMemory(route.handler(call), req, call.page);
   }
   if (path_matched) return ErrorResponse(405, fmt::format("{} is not allowed here", req.method.substr(0, 16)));
   return ErrorResponse(404, "no such resource");
@@ -261,6 +275,10 @@ Json App::BuildOpenApi() const {
       }
     }
     for (const auto& q : route.query_params) {
+      if (route.IsList() && (q == "limit" || q == "cursor")) {
+        parameters.push_back({{"$ref", "#/components/parameters/" + q}});
+        continue;
+      }
       bool numeric = q == "limit" || q == "offset" || q.ends_with("_id");
       parameters.push_back({{"name", q}, {"in", "query"}, {"required", false},
                             {"schema", {{"type", numeric ? "integer" : "string"}}}});
@@ -286,6 +304,7 @@ Json App::BuildOpenApi() const {
       }
       ok["content"] = {{route.response_content, {{"schema", schema}}}};
     }
+    if (route.IsList()) ok["headers"] = {{"Link", {{"$ref", "#/components/headers/Link"}}}};
     int success = route.success_status ? route.success_status : (route.method == "DELETE" ? 204 : 200);
     Json responses = {{std::to_string(success), ok},
                       {"4XX", {{"description", "the request was refused; see error and field"},
@@ -303,10 +322,26 @@ Json App::BuildOpenApi() const {
   return {{"openapi", "3.0.3"},
           {"info", {{"title", "esafe API"}, {"version", "1"},
                     {"description", "The JSON API of esafe. State changes need the session cookie and the "
-                                    "X-CSRF-Token header returned at sign-in."}}},
+                                    "X-CSRF-Token header returned at sign-in. Every list (an array answer) "
+                                    "comes a page at a time: limit (1-1000, default 100) and cursor from the "
+                                    "Link rel=\"next\" header of the previous page, absent on the last."}}},
           {"paths", paths},
           {"components",
            {{"schemas", schemas},
+            {"parameters",
+             {{"limit", {{"name", "limit"}, {"in", "query"}, {"required", false},
+                         {"description", fmt::format("rows per page, 1 to {} (default {})", kMaxPageSize,
+                                                     kDefaultPageSize)},
+                         {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxPageSize},
+                                     {"default", kDefaultPageSize}}}}},
+              {"cursor", {{"name", "cursor"}, {"in", "query"}, {"required", false},
+                          {"description", "where the next page starts: copy it from the Link header of the "
+                                          "previous page, never build it"},
+                          {"schema", {{"type", "string"}}}}}}},
+            {"headers",
+             {{"Link", {{"description", "RFC 8288 Link to the next page (rel=\"next\"): the same path and query "
+                                         "with cursor set; absent on the last page"},
+                        {"schema", {{"type", "string"}}}}}}},
             {"securitySchemes", {{"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", kSessionCookie}}}}}}}};
 }
 

@@ -21,6 +21,7 @@
 #include "core/record_schema.h"
 #include "health/health.h"
 #include "store/database.h"
+#include "store/keyset.h"
 #include "web/http.h"
 
 namespace esafe::filter {
@@ -86,6 +87,8 @@ struct Call {
   const Request& request;
   std::map<std::string, std::string> params;
   const access::Session* session = nullptr;  // non-null on routes with auth
+  // On a list route (Route::IsList): the page asked for, limit and cursor checked (web/paging.h).
+  store::PageQuery page;
   const access::Principal& who() const { return session->principal; }
 };
 
@@ -106,6 +109,12 @@ struct Route {
   // Open to a session that must first change a reset password or set up two-step
   // sign-in (access::Principal::setup); every other route answers such a session 403.
   bool during_setup = false;
+  // On a list route: the handler pages in SQL through Call::page and answers with
+  // PagedReply; otherwise the app pages the handler's whole array in memory.
+  bool pages_in_sql = false;
+
+  // A GET whose answer is a JSON array: it takes limit and cursor (web/paging.h).
+  bool IsList() const { return method == "GET" && response_schema.starts_with("["); }
 };
 
 class App {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/text.h"
+#include "web/paging.h"
 #include "web/route_table.h"
 
 namespace esafe::web {
@@ -62,17 +63,17 @@ void AddAccessRoutes(RouteTable& t) {
                       access::AuditQuery q;
                       q.entity = QueryText(call.request, "entity");
                       q.action = QueryText(call.request, "action");
-                      std::optional<int64_t> limit, before;
+                      std::optional<int64_t> before;
                       auto read = QueryInts(call.request, {{"entity_id", &q.entity_id}, {"user_id", &q.user_id},
-                                                           {"limit", &limit}, {"before_id", &before}});
+                                                           {"before_id", &before}});
                       if (!read.ok()) return ErrorResponse(read.error());
-                      q.limit = limit.value_or(q.limit);
                       q.before_id = before.value_or(q.before_id);
-                      return Reply(access::ListAudit(*db, call.who(), q));
+                      return PagedReply(call, access::ListAuditPage(*db, call.who(), q, call.page));
                     },
                     .summary = "The audit trail, newest first (administrators and auditors)", .tag = "audit",
                     .response_schema = "[AuditEvent]",
-                    .query_params = {"entity", "entity_id", "action", "user_id", "limit", "before_id"}});
+                    .query_params = {"entity", "entity_id", "action", "user_id", "before_id"},
+                    .pages_in_sql = true});
   t.routes.push_back({.method = "POST", .pattern = "/api/v1/accounts/{id}/unlock",
                       .handler = [db](const Call& call) {
                         auto id = PathId(call);

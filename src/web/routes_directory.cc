@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/text.h"
+#include "web/paging.h"
 #include "web/route_table.h"
 
 namespace esafe::web {
@@ -42,18 +43,14 @@ void AddDirectoryRoutes(RouteTable& t) {
            directory::ListQuery q;
            q.search = QueryText(call.request, "q");
            q.type = QueryText(call.request, "type");
-           std::optional<int64_t> limit, offset;
-           auto read = QueryInts(call.request, {{"agency_id", &q.agency_id}, {"site_id", &q.site_id},
-                                                {"limit", &limit}, {"offset", &offset}});
+           auto read = QueryInts(call.request, {{"agency_id", &q.agency_id}, {"site_id", &q.site_id}});
            if (!read.ok()) return ErrorResponse(read.error());
-           q.limit = limit.value_or(q.limit);
-           q.offset = offset.value_or(q.offset);
-           return Reply(directory::Directory(*db).List(kind, call.who(), q));
+           return PagedReply(call, directory::Directory(*db).ListPage(kind, call.who(), q, call.page));
          },
          .summary = fmt::format("List {} you may see; q searches names, type filters by {}", info.plural,
                                 kind == Kind::kAgency ? "sector" : "type"),
          .tag = info.plural, .response_schema = "[" + component + "]",
-         .query_params = {"q", "type", "agency_id", "site_id", "limit", "offset"}});
+         .query_params = {"q", "type", "agency_id", "site_id"}, .pages_in_sql = true});
     t.routes.push_back({.method = "POST", .pattern = base,
                       .handler = [db, kind, opts](const Call& call) {
                         auto body = ParseJsonBody(call.request, opts->max_json_body);

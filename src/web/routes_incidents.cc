@@ -7,6 +7,7 @@
 
 #include "core/text.h"
 #include "incidents/incidents.h"
+#include "web/paging.h"
 #include "web/route_table.h"
 
 namespace esafe::web {
@@ -197,12 +198,8 @@ void AddIncidentRoutes(RouteTable& t) {
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/incidents",
                       .handler = [db](const Call& call) {
                         incidents::ListQuery q;
-                        std::optional<int64_t> limit, offset;
-                        auto read = QueryInts(call.request, {{"agency_id", &q.agency_id}, {"limit", &limit},
-                                                             {"offset", &offset}});
+                        auto read = QueryInts(call.request, {{"agency_id", &q.agency_id}});
                         if (!read.ok()) return ErrorResponse(read.error());
-                        if (limit) q.limit = *limit;
-                        if (offset) q.offset = *offset;
                         q.status = QueryText(call.request, "status");
                         if (q.status && *q.status != "open" && *q.status != "closed" && *q.status != "withdrawn") {
                           return ErrorResponse(400, "status must be open, closed or withdrawn", "status");
@@ -212,12 +209,12 @@ void AddIncidentRoutes(RouteTable& t) {
                           if (*s != "0" && *s != "1") return ErrorResponse(400, "serious must be 0 or 1", "serious");
                           q.serious = *s == "1";
                         }
-                        return Reply(IncidentLog(*db).List(call.who(), q));
+                        return PagedReply(call, IncidentLog(*db).ListPage(call.who(), q, call.page));
                       },
                       .summary = "Incidents you may see (your agency's, and those shared with it), newest first; "
                                  "no people; audited",
                       .tag = "incidents", .response_schema = "[Incident]",
-                      .query_params = {"agency_id", "status", "category", "serious", "limit", "offset"}});
+                      .query_params = {"agency_id", "status", "category", "serious"}, .pages_in_sql = true});
   t.routes.push_back({.method = "POST", .pattern = "/api/v1/incidents",
                       .handler = [db, body_of](const Call& call) {
                         auto body = body_of(call);

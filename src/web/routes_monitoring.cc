@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "monitoring/monitoring.h"
+#include "web/paging.h"
 #include "web/route_table.h"
 
 namespace esafe::web {
@@ -50,12 +51,8 @@ void AddMonitoringRoutes(RouteTable& t) {
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/alerts",
                       .handler = [db](const Call& call) {
                         monitoring::AlertQuery q;
-                        std::optional<int64_t> limit, offset;
-                        auto read = QueryInts(call.request, {{"agency_id", &q.agency_id}, {"limit", &limit},
-                                                             {"offset", &offset}});
+                        auto read = QueryInts(call.request, {{"agency_id", &q.agency_id}});
                         if (!read.ok()) return ErrorResponse(read.error());
-                        if (limit) q.limit = *limit;
-                        if (offset) q.offset = *offset;
                         q.state = QueryText(call.request, "state");
                         q.rule = QueryText(call.request, "rule");
                         q.min_severity = QueryText(call.request, "min_severity");
@@ -63,21 +60,15 @@ void AddMonitoringRoutes(RouteTable& t) {
                           if (!monitoring::ParseSeverity(*s)) {
                             return ErrorResponse(400, "severity must be low, medium, high or critical", "severity");
                           }
-                          auto listed = AlertLog(*db).List(call.who(), q);
-                          if (!listed.ok()) return ErrorResponse(listed.error());
-                          Json only = Json::array();
-                          for (auto& a : *listed) {
-                            if (a.value("severity", "") == *s) only.push_back(std::move(a));
-                          }
-                          return JsonResponse(200, only);
+                          q.severity = *s;
                         }
-                        return Reply(AlertLog(*db).List(call.who(), q));
+                        return PagedReply(call, AlertLog(*db).ListPage(call.who(), q, call.page));
                       },
                       .summary = "Early-warning alerts you may see (your agency's; the partnership sees all), "
                                  "newest first; filter by state, severity, min_severity, rule; audited",
                       .tag = "monitoring", .response_schema = "[AlertSummary]",
-                      .query_params = {"agency_id", "state", "severity", "min_severity", "rule", "limit",
-                                       "offset"}});
+                      .query_params = {"agency_id", "state", "severity", "min_severity", "rule"},
+                      .pages_in_sql = true});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/alerts/{id}",
                       .handler = [db](const Call& call) {
                         auto id = PathId(call);

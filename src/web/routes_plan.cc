@@ -7,6 +7,7 @@
 #include "core/text.h"
 #include "plan/plan.h"
 #include "plan/retention.h"
+#include "web/paging.h"
 #include "web/route_table.h"
 
 namespace esafe::web {
@@ -507,10 +508,11 @@ void AddPlanRoutes(RouteTable& t) {
                       .handler = [db](const Call& call) {
                         auto agency = QueryInt(call.request, "agency_id");
                         if (!agency.ok()) return ErrorResponse(agency.error());
-                        return Reply(plan::TrainingRegister(*db).PeopleStatus(call.who(), *agency));
+                        return PagedReply(call, plan::TrainingRegister(*db).PeopleStatusPage(call.who(), *agency,
+                                                                                             call.page));
                       },
                       .summary = "Each person's training status (the read is audited)", .tag = "training",
-                      .response_schema = "[TrainingStatus]", .query_params = {"agency_id"}});
+                      .response_schema = "[TrainingStatus]", .query_params = {"agency_id"}, .pages_in_sql = true});
   t.routes.push_back({.method = "PUT", .pattern = "/api/v1/training/people/{id}/audience",
                       .handler = [db, body_of](const Call& call) {
                         auto id = PathId(call);

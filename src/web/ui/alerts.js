@@ -1,8 +1,8 @@
 // Early-warning alerts: the list an e-safety officer (or the partnership) works
 // through, newest first, and one alert with its evidence and its triage — into an
 // incident, or closed as a false positive or dismissed with a reason.
-import { api, query } from './api.js';
-import { h, announce, formatDateTime } from './dom.js';
+import { api, apiPage, query } from './api.js';
+import { h, announce, formatDateTime, showMore } from './dom.js';
 
 export const ALERT_ROLES = ['agency_officer', 'partnership_lead', 'partnership_admin'];
 
@@ -136,26 +136,33 @@ export async function renderAlerts(main, params, ctx) {
     location.hash = `#/alerts?state=${state}${select.value ? `&severity=${select.value}` : ''}`;
   });
   main.append(form);
-  const [list, notice, recipients] = await Promise.all([api('GET', `/api/v1/alerts${query({ state, severity })}`), monitoringNotice(),
+  const [first, notice, recipients] = await Promise.all([apiPage(`/api/v1/alerts${query({ state, severity })}`), monitoringNotice(),
     ctx && ctx.user ? recipientsPanel(ctx.user) : Promise.resolve(null)]);
   if (notice) form.before(notice);
-  if (!list.length) {
+  if (!first.rows.length) {
     main.append(h('p', { class: 'muted', id: 'alert-none' }, 'No alerts here.'));
     if (recipients) main.append(recipients);
     return title;
   }
+  const body = h('tbody', {}, first.rows.map(alertRow));
   main.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'alert-list' },
     h('caption', { class: 'visually-hidden' }, 'Alerts'),
     h('thead', {}, h('tr', {}, ['Alert', 'Severity', 'What happened', 'Where', 'When', 'State'].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, list.map((a) => h('tr', { class: a.severity === 'critical' ? 'row--notable' : undefined },
-      h('th', { scope: 'row', 'data-label': 'Alert' }, h('a', { href: `#/alerts/${a.id}` }, `${RULES[a.rule] || a.rule} ${a.id}`)),
-      h('td', { 'data-label': 'Severity' }, severityBadge(a.severity)),
-      h('td', { 'data-label': 'What happened' }, a.summary),
-      h('td', { 'data-label': 'Where' }, [a.agency_name || a.agency, a.site].filter(Boolean).join(' — ')),
-      h('td', { 'data-label': 'When' }, formatDateTime(a.last_event_at)),
-      h('td', { 'data-label': 'State' }, STATES[a.state] || a.state)))))));
+    body)));
+  const more = showMore(first.next, 'Show more alerts', (rows) => body.append(...rows.map(alertRow)));
+  if (more) main.append(more);
   if (recipients) main.append(recipients);
   return title;
+}
+
+function alertRow(a) {
+  return h('tr', { class: a.severity === 'critical' ? 'row--notable' : undefined },
+    h('th', { scope: 'row', 'data-label': 'Alert' }, h('a', { href: `#/alerts/${a.id}` }, `${RULES[a.rule] || a.rule} ${a.id}`)),
+    h('td', { 'data-label': 'Severity' }, severityBadge(a.severity)),
+    h('td', { 'data-label': 'What happened' }, a.summary),
+    h('td', { 'data-label': 'Where' }, [a.agency_name || a.agency, a.site].filter(Boolean).join(' — ')),
+    h('td', { 'data-label': 'When' }, formatDateTime(a.last_event_at)),
+    h('td', { 'data-label': 'State' }, STATES[a.state] || a.state));
 }
 
 function fact(label, value) {

@@ -15,7 +15,37 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body, { contentType = 'application/json', quiet401 = false } = {}) {
+export async function api(method, path, body, options = {}) {
+  return (await request(method, path, body, options)).data;
+}
+
+// The URL of a response's Link rel="next" (the next page of a list), or null on the last page.
+function nextLink(res) {
+  const link = res.headers.get('Link') || '';
+  const m = /<([^>]+)>\s*;\s*rel="next"/.exec(link);
+  return m ? m[1] : null;
+}
+
+// One page of a list route: { rows, next } where next is the URL of the next page (null on the last).
+export async function apiPage(path) {
+  const { data, res } = await request('GET', path);
+  return { rows: data || [], next: nextLink(res) };
+}
+
+// Every row of a list route, following Link rel="next" page by page: for pickers that need the whole list.
+export async function apiAll(path) {
+  const sep = path.includes('?') ? '&' : '?';
+  let next = `${path}${sep}limit=1000`;
+  const rows = [];
+  while (next) {
+    const page = await apiPage(next);
+    rows.push(...page.rows);
+    next = page.next;
+  }
+  return rows;
+}
+
+async function request(method, path, body, { contentType = 'application/json', quiet401 = false } = {}) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
@@ -29,7 +59,7 @@ export async function api(method, path, body, { contentType = 'application/json'
   } catch {
     throw new ApiError(0, { error: 'cannot reach the esafe server; check your connection and try again' });
   }
-  if (res.status === 204) return null;
+  if (res.status === 204) return { data: null, res };
   let data = null;
   const text = await res.text();
   if (text) {
@@ -39,7 +69,7 @@ export async function api(method, path, body, { contentType = 'application/json'
     if (res.status === 401 && !quiet401) onSignedOut();
     throw new ApiError(res.status, data);
   }
-  return data;
+  return { data, res };
 }
 
 export function query(params) {

@@ -1,5 +1,5 @@
 // The board dashboard: the summary figures as simple SVG charts, each with a text equivalent.
-import { api, query } from './api.js';
+import { api, apiAll, apiPage, query } from './api.js';
 import { registerFlags } from './entities.js';
 import { h, svg } from './dom.js';
 import { healthPanel } from './health.js';
@@ -129,8 +129,8 @@ async function unfinishedContactsPanel(ctx) {
 
 async function agencySummary() {
   const [sites, locations] = await Promise.all([
-    api('GET', `/api/v1/sites${query({ limit: 5000 })}`),
-    api('GET', `/api/v1/access-locations${query({ limit: 5000 })}`),
+    apiAll('/api/v1/sites'),
+    apiAll('/api/v1/access-locations'),
   ]);
   const count = (list, key) => list.reduce((m, x) => { m[x[key]] = (m[x[key]] || 0) + 1; return m; }, {});
   return {

@@ -1,5 +1,5 @@
 // The directory pages: a searchable list for each kind of record, and the add / edit form.
-import { api, query, schema, ApiError } from './api.js';
+import { api, apiAll, apiPage, query, schema, ApiError } from './api.js';
 import { h, clear, announce, confirmDialog, formatDate } from './dom.js';
 import { buildForm } from './forms.js';
 import { registerFlags } from './entities.js';
@@ -18,7 +18,7 @@ function errorNotice(e) {
 }
 
 async function loadAgencies() {
-  try { return await api('GET', `/api/v1/agencies${query({ limit: 5000 })}`); } catch (e) {
+  try { return await apiAll('/api/v1/agencies'); } catch (e) {
     if (e instanceof ApiError && e.status === 403) return [];
     throw e;
   }
@@ -165,6 +165,7 @@ export async function renderList(main, cfg, params, ctx) {
   main.append(overview, count, tableWrap, more);
 
   let rows = [];
+  let nextPage = null;  // the Link rel="next" of the last page shown
   let seq = 0;
   async function refresh({ append = false } = {}) {
     state.q = qInput.value.trim();
@@ -176,10 +177,11 @@ export async function renderList(main, cfg, params, ctx) {
     const mine = ++seq;
     tableWrap.setAttribute('aria-busy', 'true');
     try {
-      const page = await api('GET', `${cfg.api}${query({ q: state.q, type: state.type, agency_id: state.agency_id, limit: PAGE, offset: append ? rows.length : 0 })}`);
+      const page = await apiPage(append && nextPage ? nextPage : `${cfg.api}${query({ q: state.q, type: state.type, agency_id: state.agency_id, limit: PAGE })}`);
       if (mine !== seq) return;
-      rows = append ? rows.concat(page) : page;
-      draw(page.length === PAGE);
+      rows = append ? rows.concat(page.rows) : page.rows;
+      nextPage = page.next;
+      draw(Boolean(nextPage));
     } catch (e) {
       if (mine !== seq) return;
       clear(tableWrap).append(errorNotice(e));
@@ -224,7 +226,7 @@ export async function renderEdit(main, cfg, id, params, ctx) {
   const props = inputSchema.properties || {};
   const [agencies, sites, record] = await Promise.all([
     'agency_id' in props ? loadAgencies() : [],
-    'site_id' in props ? api('GET', `/api/v1/sites${query({ limit: 5000 })}`) : [],
+    'site_id' in props ? apiAll('/api/v1/sites') : [],
     isNew ? null : api('GET', `${cfg.api}/${encodeURIComponent(id)}`),
   ]);
   const initial = record || {};

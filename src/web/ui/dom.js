@@ -1,4 +1,5 @@
 // Small helpers for building elements without innerHTML (so no markup injection from data).
+import { apiPage } from './api.js';
 
 export function h(tag, attrs = {}, ...children) {
   return build(document.createElement(tag), attrs, children);
@@ -82,4 +83,29 @@ export function formatDateTime(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+// A "Show more" button under a paged list (a native button, so keyboard users reach it):
+// fetches the page at `next` (the Link rel="next" URL of the last page shown), hands its
+// rows to onRows and moves on, and goes away after the last page. null when there is no next page.
+export function showMore(next, label, onRows) {
+  if (!next) return null;
+  let url = next;
+  const wrap = h('div', { class: 'more' });
+  const button = h('button', { type: 'button', class: 'button button--secondary' }, label);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const page = await apiPage(url);
+      onRows(page.rows);
+      url = page.next;
+      if (!url) wrap.remove();
+    } catch (e) {
+      wrap.append(h('p', { class: 'notice notice--error', role: 'alert' }, e.message));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  wrap.append(button);
+  return wrap;
 }

@@ -4,8 +4,8 @@
 // pseudonymous references, referrals and escalation to another agency, evidence register, chronology,
 // close and withdraw), the list with what is shared with my agency, and the statistics with the
 // quarter-on-quarter trend drawn as SVG.
-import { api, query, ApiError } from './api.js';
-import { h, svg, append, clear, announce, formatDate, formatDateTime } from './dom.js';
+import { api, apiAll, apiPage, query, ApiError } from './api.js';
+import { h, svg, append, clear, announce, formatDate, formatDateTime, showMore } from './dom.js';
 
 const WRITERS = ['partnership_admin', 'partnership_lead', 'agency_officer'];
 const RISK_CLASS = { little_or_no_danger: 'good', encourage_safe_behaviour: 'warn', significant_risk: 'bad' };
@@ -224,8 +224,8 @@ async function recordForm(main, ctx, words, chart, walk) {
   }
   const partnership = ['partnership_admin', 'partnership_lead'].includes(ctx.user.role);
   const [agencies, sites] = await Promise.all([
-    partnership ? api('GET', `/api/v1/agencies${query({ limit: 5000 })}`) : Promise.resolve([]),
-    api('GET', `/api/v1/sites${query({ limit: 5000 })}`).catch(() => []),
+    partnership ? apiAll('/api/v1/agencies') : Promise.resolve([]),
+    apiAll('/api/v1/sites').catch(() => []),
   ]);
   const chartCategory = chart ? (await api('GET', `/api/v1/flowcharts/${encodeURIComponent(chart.id)}`)).category : null;
   const now = new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
@@ -297,29 +297,36 @@ export async function renderIncidents(main, params, ctx) {
   h('p', { class: 'actions' }, h('a', { class: 'button', href: '#/report' }, 'Report an incident'),
     h('a', { class: 'button button--secondary', href: '#/statistics' }, 'Statistics')));
   const officer = ctx.user.role === 'agency_officer';
-  const [list, shared] = await Promise.all([
-    api('GET', `/api/v1/incidents${query({ status })}`),
+  const [first, shared] = await Promise.all([
+    apiPage(`/api/v1/incidents${query({ status })}`),
     officer ? api('GET', '/api/v1/incidents/shared') : Promise.resolve(null),
   ]);
   if (shared) main.append(sharedPanel(shared));
   main.append(h('nav', { class: 'view-switch', 'aria-label': 'Incidents by status' },
     [['', 'All'], ['open', 'Open'], ['closed', 'Closed'], ['withdrawn', 'Withdrawn']].map(([v, label]) =>
       h('a', { href: `#/incidents${v ? `?status=${v}` : ''}`, class: 'button button--secondary', 'aria-current': v === status ? 'page' : undefined }, label))));
-  const own = list.filter((i) => !i.shared);
-  if (!own.length) { main.append(h('p', { class: 'muted' }, 'No incidents recorded yet.')); return title; }
+  const own = first.rows.filter((i) => !i.shared);
+  if (!own.length && !first.next) { main.append(h('p', { class: 'muted' }, 'No incidents recorded yet.')); return title; }
+  const body = h('tbody', {}, own.map(incidentRow));
   main.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'incident-list' },
     h('caption', { class: 'visually-hidden' }, 'Incidents'),
     h('thead', {}, h('tr', {}, ['Incident', 'Category', 'Agency', 'Reported', 'Risk', 'Status', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, own.map((i) => h('tr', {},
-      h('th', { scope: 'row', 'data-label': 'Incident' }, h('a', { href: `#/incidents/${i.id}` }, `Incident ${i.id}`)),
-      h('td', { 'data-label': 'Category' }, sentence(i.category_label)),
-      h('td', { 'data-label': 'Agency' }, i.agency_name),
-      h('td', { 'data-label': 'Reported' }, formatDateTime(i.reported_at)),
-      h('td', { 'data-label': 'Risk' }, riskBadge(i.risk_level)),
-      h('td', { 'data-label': 'Status' }, STATUS_LABELS[i.status] || i.status, i.serious ? h('span', { class: 'badge badge--bad' }, 'Serious') : null),
-      h('td', { 'data-label': 'Actions' }, i.overdue_actions ? h('span', { class: 'badge badge--bad' }, `${i.overdue_actions} overdue`) : null,
-        i.open_actions ? h('span', { class: 'cell-sub' }, `${i.open_actions} open`) : null)))))));
+    body)));
+  const more = showMore(first.next, 'Show more incidents', (rows) => body.append(...rows.filter((i) => !i.shared).map(incidentRow)));
+  if (more) main.append(more);
   return title;
+}
+
+function incidentRow(i) {
+  return h('tr', {},
+    h('th', { scope: 'row', 'data-label': 'Incident' }, h('a', { href: `#/incidents/${i.id}` }, `Incident ${i.id}`)),
+    h('td', { 'data-label': 'Category' }, sentence(i.category_label)),
+    h('td', { 'data-label': 'Agency' }, i.agency_name),
+    h('td', { 'data-label': 'Reported' }, formatDateTime(i.reported_at)),
+    h('td', { 'data-label': 'Risk' }, riskBadge(i.risk_level)),
+    h('td', { 'data-label': 'Status' }, STATUS_LABELS[i.status] || i.status, i.serious ? h('span', { class: 'badge badge--bad' }, 'Serious') : null),
+    h('td', { 'data-label': 'Actions' }, i.overdue_actions ? h('span', { class: 'badge badge--bad' }, `${i.overdue_actions} overdue`) : null,
+      i.open_actions ? h('span', { class: 'cell-sub' }, `${i.open_actions} open`) : null));
 }
 
 function sharedPanel(shared) {

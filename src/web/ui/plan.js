@@ -1,7 +1,7 @@
 // The plan pages: the strategy action plan with the board's RAG+blue summary drawn as SVG, the training
 // register (each person's status, recording attendance) and the register of disclosure requests.
-import { api, query } from './api.js';
-import { h, svg, clear, announce, formatDate } from './dom.js';
+import { api, apiPage, query } from './api.js';
+import { h, svg, clear, announce, formatDate, showMore } from './dom.js';
 import { remindersNotice } from './aup.js';
 
 export const STATUS_LABELS = {
@@ -113,21 +113,37 @@ function actionRow(a, canChange) {
     h('td', { 'data-label': 'Status' }, statusCell));
 }
 
+function personOption(p) {
+  return h('option', { value: p.person_id }, `${p.full_name} — ${p.agency_name}`);
+}
+
+function personRow(p) {
+  return h('tr', { dataset: { person: String(p.person_id) } },
+    h('th', { scope: 'row', 'data-label': 'Name' }, p.full_name),
+    h('td', { 'data-label': 'Agency' }, p.agency_name),
+    h('td', { 'data-label': 'Audience' }, p.audience),
+    h('td', { 'data-label': 'Status', class: 'training-status' }, h('span', { class: `badge badge--${p.status === 'up_to_date' ? 'good' : p.status === 'refresher_due' ? 'warn' : 'bad'}` }, TRAINING_LABELS[p.status])),
+    h('td', { 'data-label': 'Last trained' }, p.last_trained ? formatDate(p.last_trained) : '—'),
+    h('td', { 'data-label': 'Refresher due' }, p.refresher_due_on ? formatDate(p.refresher_due_on) : '—'));
+}
+
 export async function renderTraining(main, params, ctx) {
   const title = heading('Training register');
   main.append(h('div', { class: 'page-head' }, title,
     h('p', { class: 'intro' }, 'Who has had e-safety training, from the needs matrix and the sessions they attended. A person’s audience comes from their e-safety role unless it is set.')));
-  const [people, sessions, coverage] = await Promise.all([
-    api('GET', '/api/v1/training/people'), api('GET', '/api/v1/training/sessions'), api('GET', '/api/v1/training/coverage'),
+  const [firstPeople, sessions, coverage] = await Promise.all([
+    apiPage('/api/v1/training/people'), api('GET', '/api/v1/training/sessions'), api('GET', '/api/v1/training/coverage'),
   ]);
+  const people = firstPeople.rows;
   const t = coverage.total;
   main.append(h('ul', { class: 'stats', 'aria-label': 'Training figures' },
     ['up_to_date', 'refresher_due', 'never_trained'].map((s) => h('li', { class: 'stat', dataset: { status: s } },
       h('span', { class: 'stat__n' }, String(t[s])), h('span', { class: 'stat__label' }, TRAINING_LABELS[s])))));
   const canRecord = ['partnership_admin', 'partnership_lead', 'agency_officer'].includes(ctx.user.role);
+  let personSel = null;
   if (canRecord && sessions.length) {
     const sessionSel = h('select', { id: 'attend-session' }, sessions.map((s) => h('option', { value: s.id }, `${s.course} — ${formatDate(s.held_on)}${s.agency_name ? ` (${s.agency_name})` : ''}`)));
-    const personSel = h('select', { id: 'attend-person' }, people.map((p) => h('option', { value: p.person_id }, `${p.full_name} — ${p.agency_name}`)));
+    personSel = h('select', { id: 'attend-person' }, people.map(personOption));
     const form = h('form', { class: 'panel attend-form', novalidate: true, 'aria-labelledby': 'h-attend' },
       h('h2', { id: 'h-attend' }, 'Record attendance'),
       h('div', { class: 'field' }, h('label', { for: 'attend-session' }, 'Session'), sessionSel),
@@ -145,16 +161,15 @@ export async function renderTraining(main, params, ctx) {
   } else if (canRecord) {
     main.append(h('p', { class: 'notice' }, 'No training sessions are recorded yet.'));
   }
+  const peopleBody = h('tbody', {}, people.map(personRow));
   main.append(h('section', { class: 'panel' }, h('h2', {}, 'People'),
     h('table', { class: 'data', id: 'training-people' },
       h('thead', {}, h('tr', {}, ['Name', 'Agency', 'Audience', 'Status', 'Last trained', 'Refresher due'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, people.map((p) => h('tr', { dataset: { person: String(p.person_id) } },
-        h('th', { scope: 'row', 'data-label': 'Name' }, p.full_name),
-        h('td', { 'data-label': 'Agency' }, p.agency_name),
-        h('td', { 'data-label': 'Audience' }, p.audience),
-        h('td', { 'data-label': 'Status', class: 'training-status' }, h('span', { class: `badge badge--${p.status === 'up_to_date' ? 'good' : p.status === 'refresher_due' ? 'warn' : 'bad'}` }, TRAINING_LABELS[p.status])),
-        h('td', { 'data-label': 'Last trained' }, p.last_trained ? formatDate(p.last_trained) : '—'),
-        h('td', { 'data-label': 'Refresher due' }, p.refresher_due_on ? formatDate(p.refresher_due_on) : '—')))))));
+      peopleBody),
+    showMore(firstPeople.next, 'Show more people', (rows) => {
+      peopleBody.append(...rows.map(personRow));
+      if (personSel) personSel.append(...rows.map(personOption));
+    })));
   main.append(h('section', { class: 'panel' }, h('h2', {}, 'Coverage by audience'),
     h('table', { class: 'data' },
       h('thead', {}, h('tr', {}, ['Audience', 'Up to date', 'Refresher due', 'Never trained'].map((c) => h('th', { scope: 'col' }, c)))),

@@ -1,7 +1,7 @@
 // Young people's surveys: the indicators year on year (an SVG chart with a table as its text
 // alternative), the list of surveys, and one survey's dates, settings with their codes and
 // links, and results per setting and age band. Small numbers arrive suppressed from the server.
-import { api, query, ApiError } from './api.js';
+import { api, apiAll, query, ApiError } from './api.js';
 import { h, svg, clear, announce, formatDate } from './dom.js';
 
 const YEAR_COLOURS = ['#9db7d5', '#1d5fbf', '#0b3a75', '#6a8caf'];
@@ -170,7 +170,7 @@ async function settingsPanel(survey, ctx, reload) {
   const canAdd = manages(ctx.user) || ctx.user.role === 'agency_officer';
   if (canAdd && survey.status !== 'closed') {
     let agencies = [];
-    try { agencies = await api('GET', `/api/v1/agencies${query({ limit: 5000 })}`); } catch (e) { if (!(e instanceof ApiError)) throw e; }
+    try { agencies = await apiAll('/api/v1/agencies'); } catch (e) { if (!(e instanceof ApiError)) throw e; }
     if (ctx.user.role === 'agency_officer') agencies = agencies.filter((a) => a.id === ctx.user.agency_id);
     const select = h('select', { id: 'setting-agency' }, agencies.map((a) => h('option', { value: String(a.id) }, a.name)));
     const problem = h('div', {});
