@@ -20,6 +20,7 @@
 #include "core/record_schema.h"
 #include "store/database.h"
 #include "web/http.h"
+#include "web/job_runner.h"
 
 namespace esafe::filter {
 class MandatoryLists;
@@ -43,9 +44,12 @@ struct AppOptions {
   // (then no site's profile can be set).
   std::vector<std::string> profile_names;
   // The activity log directory; "" when none is configured (the activity routes then
-  // answer 404 saying so). Report files go to activity_reports_dir ("" = DIR/reports).
+  // answer 404 saying so).
   std::string activity_log_dir;
-  std::string activity_reports_dir;
+  // Where background jobs (imports, exports, board PDFs, activity reports) keep their
+  // result files: "" for a fresh private directory under $TMPDIR (JobRunner::Create).
+  std::string jobs_dir;
+  JobRunner::Options jobs;
   // A search estimated to read more events than this is refused with 409: run it as a report.
   uint64_t activity_search_max_events = 2'000'000;
   // The live monitor's counters (monitoring::StatusJson), when `serve` runs one.
@@ -62,6 +66,7 @@ struct Call {
   const Request& request;
   std::map<std::string, std::string> params;
   const access::Session* session = nullptr;  // non-null on routes with auth
+  JobContext* job = nullptr;  // non-null when the route runs as a background job: report progress here
   const access::Principal& who() const { return session->principal; }
 };
 
@@ -82,11 +87,20 @@ struct Route {
   // Open to a session that must first change a reset password or set up two-step
   // sign-in (access::Principal::setup); every other route answers such a session 403.
   bool during_setup = false;
+  // The job form: non-empty (the job's kind, e.g. "people.import") when a request with
+  // `Prefer: respond-async` (RFC 7240) runs the handler as a background job and is
+  // answered 202 with the job and `Location: /api/v1/jobs/{id}`. Without the header
+  // the route answers as usual.
+  std::string background;
 };
 
 class App {
  public:
   App(store::Database& db, AppOptions options = {});
+  // Stops the background jobs first: their work calls the routes and the database.
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
 
   Response Handle(const Request& request) const;
   // Whether the request carries a live session cookie: the HTTP server asks before it
@@ -101,9 +115,12 @@ class App {
   std::vector<Route> BuildRoutes();
   Json BuildOpenApi() const;
   Response Dispatch(const Request& request) const;
+  Response StartInBackground(const Route& route, const Call& call) const;
 
   store::Database& db_;
   AppOptions options_;
+  std::unique_ptr<JobRunner> jobs_;  // null when it could not start (jobs_problem_ says why)
+  std::string jobs_problem_;
   std::vector<Route> routes_;
   std::map<std::string, Json> schemas_;  // OpenAPI components
   Json openapi_;
@@ -120,5 +137,13 @@ Response ErrorResponse(int status, const std::string& message, const std::string
 int StatusFor(ErrorKind kind);
 // Parses the body as a JSON object within the size cap; the Error names the problem.
 Result<Json> ParseJsonBody(const Request& request, size_t max_bytes);
+
+// Whether the request asks to run as a background job: `Prefer: respond-async`.
+bool WantsJob(const Request& request);
+// 202 with the job's JSON (JobJson), `Location: /api/v1/jobs/{id}` and
+// `Preference-Applied: respond-async`.
+Response JobAccepted(const Job& job);
+// A job as its owner reads it from /api/v1/jobs.
+Json JobJson(const Job& job);
 
 }  // namespace esafe::web

@@ -15,8 +15,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body, { contentType = 'application/json', quiet401 = false } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function api(method, path, body, { contentType = 'application/json', quiet401 = false, headers: extra = {} } = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   const init = { method, headers, credentials: 'same-origin' };
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) {
