@@ -402,12 +402,12 @@ Response SubmitReport(const ActivityContext& ctx, const AppOptions& opts, const 
   spec.kind = "activity.report";
   spec.description = fmt::format("activity report ({}) of {}", act::ExportExtension(*format), described);
   spec.details = {{"format", act::ExportExtension(*format)}, {"query", Json::parse(described, nullptr, false)}};
-  spec.work = [log_dir = ctx.log_dir, q, format = *format](JobContext& context) -> Result<JobOutcome> {
+  spec.work = [log_dir = ctx.log_dir, q, export_format = *format](JobContext& context) -> Result<JobOutcome> {
     // Each run reads a fresh snapshot of the log.
     auto reader = act::LogReader::Open(log_dir);
     Result<uint64_t> rows = reader.ok() ? Result<uint64_t>(0) : Result<uint64_t>(reader.error());
     if (reader.ok()) {
-      rows = act::Export(*reader, q, format, context.FilePath(), [&context](uint64_t done, uint64_t total) {
+      rows = act::Export(*reader, q, export_format, context.FilePath(), [&context](uint64_t done, uint64_t total) {
         context.Progress(done, total, "searching the log");
       });
     }
@@ -419,9 +419,9 @@ Response SubmitReport(const ActivityContext& ctx, const AppOptions& opts, const 
     JobOutcome out;
     out.result = {{"rows", *rows}};
     out.file = true;
-    out.media_type = std::string(act::ExportMediaType(format));
+    out.media_type = std::string(act::ExportMediaType(export_format));
     out.file_name = fmt::format("activity-{}.{}", clock::NowIso8601().substr(0, 10),
-                                act::ExportExtension(format));
+                                act::ExportExtension(export_format));
     return out;
   };
   spec.before_download = [db = ctx.db, who = call.who()](const Job& job) -> Result<void> {

@@ -17,9 +17,9 @@ namespace {
 
 std::string JobTime(int64_t us) { return us ? clock::Iso8601(us / 1000000) : std::string(); }
 
-Result<Job> OwnJob(const RouteTable& t, const Call& call) {
-  if (!t.jobs) return Error::NotFound("job not found");
-  auto job = t.jobs->Get(call.params.at("job"), call.who().user_id);
+Result<Job> OwnJob(JobRunner* jobs, const Call& call) {
+  if (!jobs) return Error::NotFound("job not found");
+  auto job = jobs->Get(call.params.at("job"), call.who().user_id);
   if (!job) return Error::NotFound("job not found");
   return *job;
 }
@@ -153,7 +153,7 @@ void ReportImportStarting(const Call& call, std::string_view csv) {
 }
 
 void AddJobRoutes(RouteTable& t) {
-  const RouteTable* table = &t;
+  JobRunner* jobs = t.jobs;  // owned by the App, which outlives its routes
   t.schemas["Job"] = {
       {"type", "object"},
       {"description",
@@ -162,35 +162,35 @@ void AddJobRoutes(RouteTable& t) {
        "an import's imported count, or its line-numbered errors when it failed), error and field (why it "
        "failed), created, finished, download (the file's address when done with one), file_name"}};
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/jobs",
-                      .handler = [table](const Call& call) {
+                      .handler = [jobs](const Call& call) {
                         Json out = Json::array();
-                        if (table->jobs) {
-                          for (const auto& job : table->jobs->List(call.who().user_id)) out.push_back(JobJson(job));
+                        if (jobs) {
+                          for (const auto& job : jobs->List(call.who().user_id)) out.push_back(JobJson(job));
                         }
                         return JsonResponse(200, out);
                       },
                       .summary = "Your background jobs, newest first (finished ones are kept for an hour)",
                       .tag = "jobs", .response_schema = "[Job]"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/jobs/{job}",
-                      .handler = [table](const Call& call) {
-                        auto job = OwnJob(*table, call);
+                      .handler = [jobs](const Call& call) {
+                        auto job = OwnJob(jobs, call);
                         if (!job.ok()) return ErrorResponse(job.error());
                         return JsonResponse(200, JobJson(*job));
                       },
                       .summary = "A job's state, progress and result (your own jobs only)", .tag = "jobs",
                       .response_schema = "Job"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/jobs/{job}/download",
-                      .handler = [table](const Call& call) {
-                        auto job = OwnJob(*table, call);
+                      .handler = [jobs](const Call& call) {
+                        auto job = OwnJob(jobs, call);
                         if (!job.ok()) return ErrorResponse(job.error());
-                        return JobDownload(*table->jobs, *job, job->file_name);
+                        return JobDownload(*jobs, *job, job->file_name);
                       },
                       .summary = "Download a finished job's file (your own jobs only); it is kept for five "
                                  "minutes after",
                       .tag = "jobs", .response_schema = "JobFile", .response_content = "application/octet-stream"});
   t.routes.push_back({.method = "DELETE", .pattern = "/api/v1/jobs/{job}",
-                      .handler = [table](const Call& call) {
-                        if (!table->jobs || !table->jobs->Remove(call.params.at("job"), call.who().user_id)) {
+                      .handler = [jobs](const Call& call) {
+                        if (!jobs || !jobs->Remove(call.params.at("job"), call.who().user_id)) {
                           return ErrorResponse(404, "job not found");
                         }
                         Response r;

@@ -4,6 +4,9 @@
 // discarded, and without the header the routes answer as before.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "directory/directory.h"
 #include "support/app_client.h"
 #include "support/test_database.h"
@@ -43,13 +46,6 @@ class JobRoutes : public ::testing::Test {
     return Json();
   }
 
-  static std::string HeaderOf(const Response& r, const std::string& name) {
-    for (const auto& [k, v] : r.headers) {
-      if (k == name) return v;
-    }
-    return "";
-  }
-
   static constexpr const char* kPassword = "job-routes-password-1";
   esafe::testing::TestDatabase tdb;
   std::unique_ptr<App> app;
@@ -63,8 +59,8 @@ TEST_F(JobRoutes, AnExportAsAJobDownloadsTheSameFileOnlyForItsOwner) {
   Response started = Async(admin, "GET", "/api/v1/people/export.csv");
   ASSERT_EQ(started.status, 202) << started.body;
   Json job = Json::parse(started.body);
-  EXPECT_EQ(HeaderOf(started, "Location"), "/api/v1/jobs/" + job["id"].get<std::string>());
-  EXPECT_EQ(HeaderOf(started, "Preference-Applied"), "respond-async");
+  EXPECT_EQ(AppClient::Header(started, "Location"), "/api/v1/jobs/" + job["id"].get<std::string>());
+  EXPECT_EQ(AppClient::Header(started, "Preference-Applied"), "respond-async");
   EXPECT_EQ(job["kind"], "people.export");
   Json done = Finished(job["id"]);
   ASSERT_EQ(done["state"], "done") << done.dump();
@@ -77,7 +73,7 @@ TEST_F(JobRoutes, AnExportAsAJobDownloadsTheSameFileOnlyForItsOwner) {
   ASSERT_EQ(file.status, 200);
   EXPECT_EQ(file.body, direct.body);
   EXPECT_EQ(file.content_type, direct.content_type);
-  EXPECT_NE(HeaderOf(file, "Content-Disposition").find("people.csv"), std::string::npos);
+  EXPECT_NE(AppClient::Header(file, "Content-Disposition").find("people.csv"), std::string::npos);
 
   Json mine = client->Expect(200, admin, "GET", "/api/v1/jobs");
   ASSERT_EQ(mine.size(), 1u);
