@@ -252,30 +252,56 @@ Result<Session> Authenticate(store::Database& db, std::string_view token, const 
                              const LoginPolicy& policy) {
   if (token.empty() || token.size() > 128) return Error::Unauthenticated("please sign in");
   int64_t now = clock::NowSeconds();
-  return db.Transaction<Session>([&](store::Connection& c) -> Result<Session> {
+  // Checked in a read snapshot, so that a signed-in request does not wait behind a long
+  // write (an import holds the one writer for its whole transaction); the session is
+  // written only when it has ended or its idle expiry is due to move on.
+  struct Checked {
+    Session session;
+    bool ended = false;
+    bool touch = false;
+  };
+  auto checked = db.Read<Checked>([&](store::Connection& c) -> Result<Checked> {
     auto rows = c.Query(fmt::format("SELECT u.*, {}, s.public_id, s.csrf_token, s.created_at AS session_created, "
-                                    "s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+                                    "s.expires_at, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id "
                                     "WHERE s.token_hash = ?",
                                     kHandlerColumn),
                         {TokenHash(token)});
     if (!rows.ok()) return rows.error();
     if (rows->empty()) return Error::Unauthenticated("please sign in");
     const auto& r = rows->front();
+    Checked out;
     if (r.Int("expires_at") < now || r.Int("session_created") + policy.session_max_seconds < now ||
         !MaySignIn(r)) {
-      ESAFE_TRY(c.Execute("DELETE FROM sessions WHERE token_hash = ?", {TokenHash(token)}));
-      return Error::Unauthenticated("your session has ended; please sign in again");
+      out.ended = true;
+      return out;
     }
-    Session s;
+    Session& s = out.session;
     s.id = r.Text("public_id");
     s.token = std::string(token);
     s.csrf_token = r.Text("csrf_token");
-    s.expires_at = now + policy.session_idle_seconds;
     s.principal = PrincipalFromRow(r, ip, policy);
-    ESAFE_TRY(c.Execute("UPDATE sessions SET last_seen = ?, expires_at = ? WHERE token_hash = ?",
-                        {now, s.expires_at, TokenHash(token)}));
-    return s;
+    // The idle expiry slides in steps of at most a minute (a tenth of the idle time when shorter).
+    const int64_t step = std::min<int64_t>(60, policy.session_idle_seconds / 10);
+    out.touch = now - r.Int("last_seen") >= step;
+    s.expires_at = out.touch ? now + policy.session_idle_seconds : r.Int("expires_at");
+    return out;
   });
+  if (!checked.ok()) return checked.error();
+  if (checked->ended) {
+    auto removed = db.Transaction<int64_t>([&](store::Connection& c) {
+      return c.Execute("DELETE FROM sessions WHERE token_hash = ?", {TokenHash(token)});
+    });
+    if (!removed.ok()) return removed.error();
+    return Error::Unauthenticated("your session has ended; please sign in again");
+  }
+  if (checked->touch) {
+    auto touched = db.Transaction<int64_t>([&](store::Connection& c) {
+      return c.Execute("UPDATE sessions SET last_seen = ?, expires_at = ? WHERE token_hash = ?",
+                       {now, checked->session.expires_at, TokenHash(token)});
+    });
+    if (!touched.ok()) return touched.error();
+  }
+  return std::move(checked->session);
 }
 
 Result<void> Logout(store::Database& db, std::string_view token) {

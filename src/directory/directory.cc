@@ -220,7 +220,9 @@ Result<Json> Directory::List(Kind k, const Principal& who, const ListQuery& q) {
   sql += fmt::format(" ORDER BY lower(t.{}), t.id LIMIT ? OFFSET ?", NameColumn(k));
   params.emplace_back(std::clamp<int64_t>(q.limit, 1, 5000));
   params.emplace_back(std::max<int64_t>(q.offset, 0));
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+  // Only a list of people is audited (a write); any other list reads a snapshot, so it
+  // does not wait behind a long write such as an import.
+  const std::function<Result<Json>(Connection&)> list = [&](Connection& c) -> Result<Json> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
     Json out = Json::array();
@@ -234,7 +236,8 @@ Result<Json> Directory::List(Kind k, const Principal& who, const ListQuery& q) {
                                     fmt::format("listed people {}", fmt::join(ids, ","))));
     }
     return out;
-  });
+  };
+  return k == Kind::kPerson ? db_.Transaction<Json>(list) : db_.Read<Json>(list);
 }
 
 Result<Json> Directory::Get(Kind k, const Principal& who, int64_t id) {

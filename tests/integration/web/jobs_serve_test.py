@@ -156,7 +156,22 @@ def main():
         started = time.monotonic()
         job = start_job(admin, "POST", "/api/v1/people/import", body, {"Content-Type": "text/csv"})
         answered = time.monotonic() - started
-        slowest, during = 0.0, 0
+        slowest, slowest_path, during = 0.0, "", 0
+        # Each round reads first and then asks the job's state: a round that still finds the
+        # job queued or running made its reads while the import was under way.
+        while True:
+            for path in ("/healthz", "/api/v1/agencies"):
+                status, took = timed(admin, path)
+                if status != 200:
+                    fail(f"{path} answered {status} during the import")
+                if took > slowest:
+                    slowest, slowest_path = took, path
+            _, after = admin.call("GET", f"/api/v1/jobs/{job['id']}")
+            if after["state"] not in ("queued", "running"):
+                break
+            during += 1
+        if during == 0:
+            fail("the import ended before a read could be made while it ran")
         for method, path in (("GET", f"/api/v1/jobs/{job['id']}"), ("GET", f"/api/v1/jobs/{job['id']}/download"),
                              ("DELETE", f"/api/v1/jobs/{job['id']}")):
             status, _, _ = raw(other, method, path)
@@ -165,20 +180,8 @@ def main():
         status, listed = other.call("GET", "/api/v1/jobs")
         if status != 200 or any(j["id"] == job["id"] for j in listed):
             fail(f"another account's job list shows the import: {status} {listed}")
-        while True:
-            _, before = admin.call("GET", f"/api/v1/jobs/{job['id']}")
-            if before["state"] not in ("queued", "running"):
-                break
-            for path in ("/healthz", "/api/v1/agencies"):
-                status, took = timed(admin, path)
-                if status != 200:
-                    fail(f"{path} answered {status} during the import")
-                slowest = max(slowest, took)
-            during += 1
-        if during == 0:
-            fail("the import ended before a read could be made while it ran")
         if slowest >= 1.0:
-            fail(f"a read took {slowest:.2f} s while the import ran")
+            fail(f"{slowest_path} took {slowest:.2f} s while the import ran")
         finished, seen = wait_job(admin, job["id"])
         if finished["state"] != "done" or finished["result"].get("imported") != 20000:
             fail(f"the import job ended {finished}")
