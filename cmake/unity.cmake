@@ -45,7 +45,7 @@ esafe_unity_groups(esafe_filter
 # several files).
 if(TARGET esafe_activity)
   esafe_unity_groups(esafe_activity
-    "blocked_summary.cc export.cc" "store.cc event.cc" "demo_log.cc report_jobs.cc" "pg_mirror.cc" "verify.cc")
+    "blocked_summary.cc export.cc" "store.cc event.cc" "demo_log.cc" "pg_mirror.cc" "verify.cc")
 endif()
 
 # src/monitoring/monitor.cc keeps a struct from its anonymous namespace in a member of

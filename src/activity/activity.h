@@ -448,64 +448,6 @@ struct DemoSite {
 Result<uint64_t> WriteDemoLog(Store& store, const std::vector<DemoSite>& sites, int64_t now_us, int days,
                               uint64_t events, uint64_t seed);
 
-// ---- Report jobs ----
-
-enum class JobState : uint8_t { kQueued, kRunning, kDone, kFailed };
-std::string_view JobStateName(JobState state);  // "queued", "running", "done", "failed"
-
-// One export run in the background, as its owner sees it.
-struct ReportJob {
-  std::string id;           // 32 random hex digits: unguessable, so a link cannot be enumerated
-  int64_t owner = 0;        // the account that asked; nobody else may see the job
-  std::string description;  // DescribeQuery of the query
-  ExportFormat format = ExportFormat::kCsv;
-  JobState state = JobState::kQueued;
-  double progress = 0;      // 0..1: parts of the log searched so far (ProgressFn)
-  uint64_t rows = 0;        // events written (when done)
-  std::string error;        // why it failed
-  std::string path;         // the file written (when done)
-  int64_t created_us = 0;
-};
-
-// Runs exports of a log one after another on a background thread of its own, so that
-// a long export never holds an HTTP worker, writing "report-<id>.<ext>" files into a
-// directory it owns. Each run opens a fresh LogReader snapshot. Jobs live in memory:
-// on Create, report files left by an earlier process are removed; a finished job and
-// its file are forgotten `keep_seconds` after it was submitted.
-//
-// Thread-safety: every member function may be called from any thread at once.
-class ReportJobs {
- public:
-  struct Options {
-    int64_t keep_seconds = 24 * 3600;
-    size_t max_pending_per_owner = 3;  // queued or running
-  };
-  // Creates `out_dir` when missing and starts the worker. Fails when it cannot.
-  static Result<std::unique_ptr<ReportJobs>> Create(const std::string& log_dir, const std::string& out_dir,
-                                                    Options options);
-  static Result<std::unique_ptr<ReportJobs>> Create(const std::string& log_dir, const std::string& out_dir) {
-    return Create(log_dir, out_dir, Options{});
-  }
-  // Finishes the running job, abandons queued ones, and joins the worker.
-  ~ReportJobs();
-  ReportJobs(const ReportJobs&) = delete;
-  ReportJobs& operator=(const ReportJobs&) = delete;
-
-  // Queues an export of `query` for `owner`; returns the job as queued. kThrottled
-  // when the owner already has max_pending_per_owner jobs waiting or running.
-  Result<ReportJob> Submit(int64_t owner, const Query& query, ExportFormat format);
-  // The job, or nullopt when there is none with this id owned by `owner` (the same
-  // answer for someone else's job, so ids cannot be probed).
-  std::optional<ReportJob> Get(const std::string& id, int64_t owner) const;
-  // Get, after waiting up to `timeout_ms` for the job to finish (tests, scripts).
-  std::optional<ReportJob> Wait(const std::string& id, int64_t owner, int64_t timeout_ms) const;
-
-  struct Impl;
- private:
-  explicit ReportJobs(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
-
 // ---- Evidence extract ----
 
 struct ExtractRequest {

@@ -5,6 +5,7 @@
 
 #include "core/text.h"
 #include "web/paging.h"
+#include "web/route_table.h"
 #include "web/ui_assets.h"
 
 namespace esafe::web {
@@ -163,6 +164,13 @@ App::App(store::Database& db, AppOptions options)
     : db_(db),
       options_(std::move(options)),
       filtering_profiles_(FilteringProfiles{options_.profile_names, options_.mandatory_lists}) {
+  auto jobs = JobRunner::Create(options_.jobs_dir, options_.jobs);
+  if (jobs.ok()) {
+    jobs_ = std::move(*jobs);
+  } else {
+    jobs_problem_ = jobs.error().message;
+    spdlog::error("background jobs cannot run: {}", jobs_problem_);
+  }
   routes_ = BuildRoutes();
   for (auto& route : routes_) {
     if (!route.IsList()) continue;
@@ -174,6 +182,28 @@ App::App(store::Database& db, AppOptions options)
   std::stable_sort(routes_.begin(), routes_.end(),
                    [](const Route& a, const Route& b) { return Specificity(a.pattern) > Specificity(b.pattern); });
   openapi_ = BuildOpenApi();
+}
+
+App::~App() { jobs_.reset(); }
+
+Response App::StartInBackground(const Route& route, const Call& call) const {
+  if (!jobs_) return ErrorResponse(503, "background jobs cannot run on this server; send the request without "
+                                        "Prefer: respond-async");
+  // The job outlives this request: it keeps its own copies of the request and session.
+  auto request = std::make_shared<const Request>(call.request);
+  auto session = std::make_shared<const access::Session>(*call.session);
+  JobSpec spec;
+  spec.kind = route.background;
+  spec.description = route.summary;
+  spec.details = {{"method", route.method}, {"path", call.request.path}, {"query", call.request.query}};
+  spec.work = [handler = route.handler, request, session, params = call.params](JobContext& context) {
+    context.Progress(0, 0, "working");
+    Call inner{*request, params, session.get(), &context};
+    return JobOutcomeOf(handler(inner), context);
+  };
+  auto job = jobs_->Submit(call.who().user_id, std::move(spec));
+  if (!job.ok()) return ErrorResponse(job.error());
+  return JobAccepted(*job);
 }
 
 Response App::Handle(const Request& req) const {
@@ -209,7 +239,15 @@ Response App::Dispatch(const Request& req) const {
     path_matched = true;
     if (route.method != req.method) continue;
 
-    Call call{req, std::move(params), nullptr};
+    // Only the CSV imports read a streamed upload from its file; any other route
+    // gets it in memory, as it would have arrived.
+    std::optional<Request> loaded;
+    if (req.body_file && route.request_content != "text/csv") {
+      loaded = req;
+      loaded->body = std::string(req.body_file->view());
+      loaded->body_file.reset();
+    }
+    Call call{loaded ? *loaded : req, std::move(params), nullptr};
     std::optional<access::Session> session;
     bool changes_state = req.method != "GET" && req.method != "HEAD";
     if (changes_state) {
@@ -243,10 +281,11 @@ Response App::Dispatch(const Request& req) const {
         return ErrorResponse(400, fmt::format("unknown query parameter '{}'", key.substr(0, 64)), key.substr(0, 64));
       }
     }
-    if (req.body.size() > (route.request_content == "application/json" ? options_.max_json_body
+    if (req.Body().size() > (route.request_content == "application/json" ? options_.max_json_body
                                                                         : options_.max_upload_body)) {
       return ErrorResponse(413, "the upload is too large");
     }
+    if (!route.background.empty() && WantsJob(req)) return StartInBackground(route, call);
     if (!route.IsList()) return route.handler(call);
     auto page = ReadPageQuery(req);
     if (!page.ok()) return ErrorResponse(page.error());
@@ -309,6 +348,15 @@ Json App::BuildOpenApi() const {
     Json responses = {{std::to_string(success), ok},
                       {"4XX", {{"description", "the request was refused; see error and field"},
                                {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}};
+    if (!route.background.empty()) {
+      parameters = op.value("parameters", Json::array());
+      parameters.push_back({{"name", "Prefer"}, {"in", "header"}, {"required", false},
+                            {"description", "respond-async: run as a background job (202, Location: the job)"},
+                            {"schema", {{"type", "string"}, {"enum", {"respond-async"}}}}});
+      op["parameters"] = parameters;
+      responses["202"] = {{"description", "started as a background job (Prefer: respond-async); poll Location"},
+                          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Job"}}}}}}}};
+    }
     op["responses"] = responses;
     if (route.needs_session) op["security"] = Json::array({{{"session", Json::array()}}});
     std::string path = route.pattern;

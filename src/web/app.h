@@ -23,6 +23,7 @@
 #include "store/database.h"
 #include "store/keyset.h"
 #include "web/http.h"
+#include "web/job_runner.h"
 
 namespace esafe::filter {
 class MandatoryLists;
@@ -47,9 +48,12 @@ struct AppOptions {
   // (then no site's profile can be set).
   std::vector<std::string> profile_names;
   // The activity log directory; "" when none is configured (the activity routes then
-  // answer 404 saying so). Report files go to activity_reports_dir ("" = DIR/reports).
+  // answer 404 saying so).
   std::string activity_log_dir;
-  std::string activity_reports_dir;
+  // Where background jobs (imports, exports, board PDFs, activity reports) keep their
+  // result files: "" for a fresh private directory under $TMPDIR (JobRunner::Create).
+  std::string jobs_dir;
+  JobRunner::Options jobs;
   // A search estimated to read more events than this is refused with 409: run it as a report.
   uint64_t activity_search_max_events = 2'000'000;
   // The live monitor's counters (monitoring::StatusJson), when `serve` runs one.
@@ -89,6 +93,7 @@ struct Call {
   const access::Session* session = nullptr;  // non-null on routes with auth
   // On a list route (Route::IsList): the page asked for, limit and cursor checked (web/paging.h).
   store::PageQuery page;
+  JobContext* job = nullptr;  // non-null when the route runs as a background job: report progress here
   const access::Principal& who() const { return session->principal; }
 };
 
@@ -115,11 +120,20 @@ struct Route {
 
   // A GET whose answer is a JSON array: it takes limit and cursor (web/paging.h).
   bool IsList() const { return method == "GET" && response_schema.starts_with("["); }
+  // The job form: non-empty (the job's kind, e.g. "people.import") when a request with
+  // `Prefer: respond-async` (RFC 7240) runs the handler as a background job and is
+  // answered 202 with the job and `Location: /api/v1/jobs/{id}`. Without the header
+  // the route answers as usual.
+  std::string background;
 };
 
 class App {
  public:
   App(store::Database& db, AppOptions options = {});
+  // Stops the background jobs first: their work calls the routes and the database.
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
 
   Response Handle(const Request& request) const;
   // Whether the request carries a live session cookie: the HTTP server asks before it
@@ -136,10 +150,13 @@ class App {
   std::vector<Route> BuildRoutes();
   Json BuildOpenApi() const;
   Response Dispatch(const Request& request) const;
+  Response StartInBackground(const Route& route, const Call& call) const;
 
   store::Database& db_;
   AppOptions options_;
   FilteringProfilesInForce filtering_profiles_;  // before routes_: the routes hold a reference
+  std::unique_ptr<JobRunner> jobs_;  // null when it could not start (jobs_problem_ says why)
+  std::string jobs_problem_;
   std::vector<Route> routes_;
   std::map<std::string, Json> schemas_;  // OpenAPI components
   Json openapi_;
@@ -156,5 +173,13 @@ Response ErrorResponse(int status, const std::string& message, const std::string
 int StatusFor(ErrorKind kind);
 // Parses the body as a JSON object within the size cap; the Error names the problem.
 Result<Json> ParseJsonBody(const Request& request, size_t max_bytes);
+
+// Whether the request asks to run as a background job: `Prefer: respond-async`.
+bool WantsJob(const Request& request);
+// 202 with the job's JSON (JobJson), `Location: /api/v1/jobs/{id}` and
+// `Preference-Applied: respond-async`.
+Response JobAccepted(const Job& job);
+// A job as its owner reads it from /api/v1/jobs.
+Json JobJson(const Job& job);
 
 }  // namespace esafe::web

@@ -1,8 +1,41 @@
 #include "web/http.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "core/text.h"
 
 namespace esafe::web {
+
+std::optional<std::shared_ptr<const BodyFile>> BodyFile::Map(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* data = nullptr;
+  if (size > 0) {
+    // Mapped, not read: the pages are the file's, which the kernel may drop and read again.
+    data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED) {
+      ::close(fd);
+      return std::nullopt;
+    }
+  }
+  ::close(fd);
+  return std::shared_ptr<const BodyFile>(new BodyFile(path, static_cast<const char*>(data), size));
+}
+
+BodyFile::~BodyFile() {
+  if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+  ::unlink(path_.c_str());
+}
+
 namespace {
 
 std::optional<std::string> PercentDecode(std::string_view s, bool plus_is_space) {

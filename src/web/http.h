@@ -5,21 +5,46 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace esafe::web {
+
+// A request body the server wrote to a private temporary file as it arrived (a large
+// signed-in upload), mapped read-only; the file is removed when the last holder lets
+// go, so a background import keeps it for as long as it runs.
+class BodyFile {
+ public:
+  // Maps `path` (which this object then owns and removes). Fails when it cannot be read.
+  static std::optional<std::shared_ptr<const BodyFile>> Map(const std::string& path);
+  ~BodyFile();
+  BodyFile(const BodyFile&) = delete;
+  BodyFile& operator=(const BodyFile&) = delete;
+  std::string_view view() const { return {data_, size_}; }
+
+ private:
+  BodyFile(std::string path, const char* data, size_t size) : path_(std::move(path)), data_(data), size_(size) {}
+  std::string path_;
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 struct Request {
   std::string method;                          // "GET", "POST", …
   std::string path;                            // percent-decoded path, no query
   std::map<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
+  std::string body;                              // the body, unless it is in body_file
+  std::shared_ptr<const BodyFile> body_file;     // a large upload, streamed to disk
   std::string remote_ip;
   bool tls = false;
+
+  // The body, wherever it is kept.
+  std::string_view Body() const { return body_file ? body_file->view() : std::string_view(body); }
 
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

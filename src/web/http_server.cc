@@ -13,6 +13,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -168,7 +172,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         shared_(shared),
         address_(std::move(address)),
         redirect_(redirect) {}
-  ~Connection() { shared_.counts.Release(address_); }
+  ~Connection() {
+    DiscardUpload();
+    shared_.counts.Release(address_);
+  }
 
   void Start() {
     auto self = this->shared_from_this();
@@ -227,9 +234,32 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
                                                     shared_.limits.max_anonymous_body_bytes / 1024)),
                              11, false, https_));
       }
+      // A large signed-in upload goes to a private file as it arrives, not into memory.
+      std::error_code temp_error;
+      std::string path = (std::filesystem::temp_directory_path(temp_error) / "esafe-upload-XXXXXX").string();
+      const int fd = temp_error ? -1 : ::mkstemp(path.data());  // 0600
+      if (fd < 0) return Write(ToBeast(Plain(503, "the server cannot store the upload now"), 11, false, https_));
+      ::close(fd);
+      upload_path_ = path;
+      file_parser_.emplace(std::move(*parser_));
+      parser_.reset();
+      file_parser_->body_limit(shared_.limits.max_body_bytes);
+      file_parser_->get().body().open(path.c_str(), beast::file_mode::write, ec);
+      if (ec) {
+        DiscardUpload();
+        return Write(ToBeast(Plain(503, "the server cannot store the upload now"), 11, false, https_));
+      }
+      return http::async_read(stream_, buffer_, *file_parser_,
+                              beast::bind_front_handler(&Connection::OnRead, this->shared_from_this()));
     }
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Connection::OnRead, this->shared_from_this()));
+  }
+
+  void DiscardUpload() {
+    file_parser_.reset();
+    if (!upload_path_.empty()) ::unlink(upload_path_.c_str());
+    upload_path_.clear();
   }
 
   // Who the request is from and whether it came over HTTPS: this connection's peer,
@@ -251,17 +281,34 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     // A TLS client may hang up without close_notify (stream_truncated): that is a close too.
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
         ec == ssl::error::stream_truncated) {
+      DiscardUpload();
       return Close();
     }
     if (ec) {
+      DiscardUpload();
       int status = ec == http::error::body_limit ? 413 : 400;
       std::string what = ec == http::error::body_limit ? "the request body is too large"
                          : ec == http::error::header_limit ? "the request headers are too large"
                                                           : "malformed HTTP request";
       return Write(ToBeast(Plain(status, what), 11, false, https_));
     }
-    auto req = parser_->release();
+    std::shared_ptr<const BodyFile> body_file;
+    http::request<http::string_body> req;
+    if (file_parser_) {
+      auto streamed = file_parser_->release();
+      streamed.body().close();
+      auto mapped = BodyFile::Map(upload_path_);  // owns the file from here: removed when released
+      if (!mapped) ::unlink(upload_path_.c_str());
+      file_parser_.reset();
+      upload_path_.clear();
+      if (!mapped) return Write(ToBeast(Plain(503, "the server cannot read the upload back"), 11, false, https_));
+      body_file = std::move(*mapped);
+      req = http::request<http::string_body>(std::move(streamed.base()));
+    } else {
+      req = parser_->release();
+    }
     Request r;
+    r.body_file = std::move(body_file);
     r.method = std::string(req.method_string());
     auto target = ParseTarget(std::string_view(req.target().data(), req.target().size()));
     Identify(req, r);
@@ -310,6 +357,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;  // a large signed-in upload
+  std::string upload_path_;                                          // where file_parser_ writes
   HttpServerShared& shared_;
   std::string address_;
   bool redirect_ = false;

@@ -19,6 +19,8 @@ struct RouteTable {
   const FilteringProfilesInForce& filtering_profiles;
   std::vector<Route>& routes;
   std::map<std::string, Json>& schemas;  // OpenAPI components by name
+  JobRunner* jobs = nullptr;             // null when background jobs could not start
+  std::string jobs_problem;              // why not
 };
 
 void AddSessionRoutes(RouteTable& t);    // health, sign-in, sign-out
@@ -32,6 +34,7 @@ void AddMonitoringRoutes(RouteTable& t); // early-warning alerts and their triag
 void AddActivityRoutes(RouteTable& t);   // activity log search, report jobs, blocked summary
 void AddSurveyRoutes(RouteTable& t);     // young people's surveys: public survey pages, results, indicators
 void AddHealthRoutes(RouteTable& t);     // the deployment's health checks (esafe doctor's), for the administrator
+void AddJobRoutes(RouteTable& t);        // background jobs: list, state, download, cancel
 
 // The {id} path parameter as a positive integer; Invalid naming "id" otherwise.
 Result<int64_t> PathId(const Call& call);
@@ -47,6 +50,17 @@ Result<void> QueryInts(const Request& req,
 Result<std::string> TextField(const Json& body, const std::string& name);
 // A text query parameter (at most 200 characters); nullopt when absent or empty.
 std::optional<std::string> QueryText(const Request& req, const std::string& name);
+
+// What a route's answer becomes when the route runs as a job (Route::background): an
+// error answer fails the job with its message (an import's line errors kept as the
+// result), a JSON answer is the result, anything else is written to the job's file.
+Result<JobOutcome> JobOutcomeOf(const Response& response, JobContext& context);
+// The job's file as an attachment named `file_name` (409 until it is done, 404 when
+// the file is gone); calls the job's before_download first and marks it downloaded.
+Response JobDownload(JobRunner& jobs, const Job& job, const std::string& file_name);
+
+// For an import running as a job: tells its owner how many rows it is importing.
+void ReportImportStarting(const Call& call, std::string_view csv);
 
 // The value as JSON with `status`, or the error as an error response.
 template <typename T>

@@ -5,7 +5,7 @@ namespace esafe::web {
 
 std::vector<Route> App::BuildRoutes() {
   std::vector<Route> routes;
-  RouteTable table{db_, options_, filtering_profiles_, routes, schemas_};
+  RouteTable table{db_, options_, filtering_profiles_, routes, schemas_, jobs_.get(), jobs_problem_};
   AddSessionRoutes(table);
   routes.push_back({.method = "GET", .pattern = "/api/v1/openapi.json", .needs_session = false,
                     .handler = [this](const Call&) { return JsonResponse(200, openapi_); },
@@ -21,6 +21,7 @@ std::vector<Route> App::BuildRoutes() {
   AddActivityRoutes(table);
   AddSurveyRoutes(table);
   AddHealthRoutes(table);
+  AddJobRoutes(table);
   return routes;
 }
 

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "activity/activity.h"
+#include "core/clock.h"
 #include "core/text.h"
 #include "web/route_table.h"
 
@@ -248,16 +249,22 @@ Json StatsJson(const act::SearchStats& s) {
           {"events_scanned", s.events_scanned}, {"events_matched", s.events_matched}};
 }
 
-Json JobJson(const act::ReportJob& job) {
+// A report as /api/v1/activity/reports shows it (the shape it had before reports
+// ran on the shared JobRunner; /api/v1/jobs shows the same job in the common shape).
+Json ReportJson(const Job& job) {
+  const double progress = job.state == JobState::kDone ? 1.0
+                          : job.progress.total ? static_cast<double>(job.progress.done) /
+                                                     static_cast<double>(job.progress.total)
+                                               : 0.0;
   Json out = {{"id", job.id},
-              {"state", act::JobStateName(job.state)},
-              {"progress", job.progress},
-              {"rows", job.rows},
+              {"state", JobStateName(job.state)},
+              {"progress", progress},
+              {"rows", job.result.is_object() ? job.result.value("rows", uint64_t{0}) : uint64_t{0}},
               {"error", job.error.empty() ? Json(nullptr) : Json(job.error)},
-              {"format", act::ExportExtension(job.format)},
-              {"query", Json::parse(job.description, nullptr, false)},
+              {"format", job.details.value("format", "")},
+              {"query", job.details.value("query", Json(nullptr))},
               {"created", act::FormatTime(job.created_us)}};
-  out["download"] = job.state == act::JobState::kDone
+  out["download"] = job.state == JobState::kDone
                         ? Json("/api/v1/activity/reports/" + job.id + "/download")
                         : Json(nullptr);
   return out;
@@ -284,7 +291,7 @@ struct ActivityContext {
   store::Database* db = nullptr;
   std::string log_dir;
   uint64_t max_search_events = 0;
-  std::shared_ptr<act::ReportJobs> jobs;  // null when no log is configured or jobs could not start
+  JobRunner* jobs = nullptr;  // null when background jobs could not start
   std::string jobs_problem;
 };
 
@@ -386,49 +393,64 @@ Response SubmitReport(const ActivityContext& ctx, const AppOptions& opts, const 
   auto scoped = ApplyScope(call.who(), asked->agency, *names, q);
   if (!scoped.ok()) return ErrorResponse(scoped.error());
   if (ctx.log_dir.empty()) return NoLog();
-  if (!ctx.jobs) return ErrorResponse(500, "reports cannot run: " + ctx.jobs_problem);
+  if (!ctx.jobs) return ErrorResponse(503, "reports cannot run: " + ctx.jobs_problem);
+  const std::string described = act::DescribeQuery(q);
   auto audited = Audit(*ctx.db, call.who(), "activity.report",
-                       fmt::format("{} report of {}", act::ExportExtension(*format), act::DescribeQuery(q)));
+                       fmt::format("{} report of {}", act::ExportExtension(*format), described));
   if (!audited.ok()) return ErrorResponse(audited.error());
-  auto job = ctx.jobs->Submit(call.who().user_id, q, *format);
+  JobSpec spec;
+  spec.kind = "activity.report";
+  spec.description = fmt::format("activity report ({}) of {}", act::ExportExtension(*format), described);
+  spec.details = {{"format", act::ExportExtension(*format)}, {"query", Json::parse(described, nullptr, false)}};
+  spec.work = [log_dir = ctx.log_dir, q, export_format = *format](JobContext& context) -> Result<JobOutcome> {
+    // Each run reads a fresh snapshot of the log.
+    auto reader = act::LogReader::Open(log_dir);
+    Result<uint64_t> rows = reader.ok() ? Result<uint64_t>(0) : Result<uint64_t>(reader.error());
+    if (reader.ok()) {
+      rows = act::Export(*reader, q, export_format, context.FilePath(), [&context](uint64_t done, uint64_t total) {
+        context.Progress(done, total, "searching the log");
+      });
+    }
+    if (!rows.ok() && rows.error().kind == ErrorKind::kInternal) {
+      spdlog::error("activity report failed: {}", rows.error().message);
+      return Error::Invalid("the activity log could not be read; the administrator can run esafe log verify");
+    }
+    if (!rows.ok()) return rows.error();
+    JobOutcome out;
+    out.result = {{"rows", *rows}};
+    out.file = true;
+    out.media_type = std::string(act::ExportMediaType(export_format));
+    out.file_name = fmt::format("activity-{}.{}", clock::NowIso8601().substr(0, 10),
+                                act::ExportExtension(export_format));
+    return out;
+  };
+  spec.before_download = [db = ctx.db, who = call.who()](const Job& job) -> Result<void> {
+    return Audit(*db, who, "activity.download",
+                 fmt::format("report {} ({} rows, {}) of {}", job.id, job.result.value("rows", uint64_t{0}),
+                             job.details.value("format", ""), job.details.value("query", Json()).dump()));
+  };
+  auto job = ctx.jobs->Submit(call.who().user_id, std::move(spec));
   if (!job.ok()) return ErrorResponse(job.error());
-  Response r = JsonResponse(202, JobJson(*job));
+  Response r = JsonResponse(202, ReportJson(*job));
   r.headers.emplace_back("Location", "/api/v1/activity/reports/" + job->id);
   return r;
 }
 
-// The caller's own job, or 404 (also for someone else's, so ids cannot be probed).
-Result<act::ReportJob> OwnJob(const ActivityContext& ctx, const Call& call) {
+// The caller's own report, or 404 (also for someone else's, so ids cannot be probed).
+Result<Job> OwnReport(const ActivityContext& ctx, const Call& call) {
   if (ctx.log_dir.empty()) return Error::NotFound("no activity log is configured");
   if (!ctx.jobs) return Error::NotFound("report not found");
   auto job = ctx.jobs->Get(call.params.at("report"), call.who().user_id);
-  if (!job) return Error::NotFound("report not found");
+  if (!job || job->kind != "activity.report") return Error::NotFound("report not found");
   return *job;
 }
 
 Response DownloadReport(const ActivityContext& ctx, const Call& call) {
-  auto job = OwnJob(ctx, call);
+  auto job = OwnReport(ctx, call);
   if (!job.ok()) return ErrorResponse(job.error());
-  if (job->state != act::JobState::kDone) {
-    return ErrorResponse(409, fmt::format("the report is {}; download it when it is done",
-                                          act::JobStateName(job->state)));
-  }
-  std::ifstream in(job->path, std::ios::binary);
-  if (!in) return ErrorResponse(404, "the report file is gone; run the report again");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  auto audited = Audit(*ctx.db, call.who(), "activity.download",
-                       fmt::format("report {} ({} rows, {}) of {}", job->id, job->rows,
-                                   act::ExportExtension(job->format), job->description));
-  if (!audited.ok()) return ErrorResponse(audited.error());
-  Response r;
-  r.content_type = std::string(act::ExportMediaType(job->format));
-  r.body = bytes.str();
   const std::string day = act::FormatTime(job->created_us).substr(0, 10);
-  r.headers.emplace_back("Content-Disposition",
-                         fmt::format("attachment; filename=\"activity-{}-{}.{}\"", day, job->id.substr(0, 8),
-                                     act::ExportExtension(job->format)));
-  return r;
+  return JobDownload(*ctx.jobs, *job,
+                     fmt::format("activity-{}-{}.{}", day, job->id.substr(0, 8), job->details.value("format", "")));
 }
 
 Response Summary(const ActivityContext& ctx, const Call& call) {
@@ -608,17 +630,8 @@ void AddActivityRoutes(RouteTable& t) {
   ctx->db = &t.db;
   ctx->log_dir = t.options.activity_log_dir;
   ctx->max_search_events = t.options.activity_search_max_events;
-  if (!ctx->log_dir.empty()) {
-    const std::string out = t.options.activity_reports_dir.empty() ? ctx->log_dir + "/reports"
-                                                                   : t.options.activity_reports_dir;
-    auto jobs = act::ReportJobs::Create(ctx->log_dir, out);
-    if (jobs.ok()) {
-      ctx->jobs = std::move(*jobs);
-    } else {
-      ctx->jobs_problem = jobs.error().message;
-      spdlog::error("activity reports cannot run: {}", jobs.error().message);
-    }
-  }
+  ctx->jobs = t.jobs;
+  ctx->jobs_problem = t.jobs_problem;
   const AppOptions* opts = &t.options;
 
   t.schemas["ActivitySearch"] = {
@@ -669,9 +682,9 @@ void AddActivityRoutes(RouteTable& t) {
                       .response_schema = "ActivityReport", .success_status = 202});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/activity/reports/{report}",
                       .handler = [ctx](const Call& call) {
-                        auto job = OwnJob(*ctx, call);
+                        auto job = OwnReport(*ctx, call);
                         if (!job.ok()) return ErrorResponse(job.error());
-                        return JsonResponse(200, JobJson(*job));
+                        return JsonResponse(200, ReportJson(*job));
                       },
                       .summary = "A report's state and progress (your own reports only)", .tag = "activity",
                       .response_schema = "ActivityReport"});

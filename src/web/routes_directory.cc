@@ -100,12 +100,13 @@ void AddDirectoryRoutes(RouteTable& t) {
                         return r;
                       },
                       .summary = "Export as CSV", .tag = info.plural, .response_schema = "csv",
-                      .response_content = "text/csv"});
+                      .response_content = "text/csv", .background = info.plural + ".export"});
     t.routes.push_back({.method = "POST", .pattern = base + "/import",
                       .handler = [db, kind](const Call& call) {
                         std::string type = text::Lower(call.request.Header("content-type"));
                         if (!type.starts_with("text/csv")) return ErrorResponse(400, "send the file as text/csv");
-                        auto report = directory::Directory(*db).ImportCsv(kind, call.who(), call.request.body);
+                        ReportImportStarting(call, call.request.Body());
+                        auto report = directory::Directory(*db).ImportCsv(kind, call.who(), call.request.Body());
                         if (!report.ok()) return ErrorResponse(report.error());
                         Json body = {{"imported", report->imported}, {"errors", report->errors}};
                         if (!report->errors.empty()) {
@@ -118,7 +119,7 @@ void AddDirectoryRoutes(RouteTable& t) {
                       },
                       .summary = "Import from CSV (the columns of the export); all rows or none",
                       .tag = info.plural, .request_schema = "csv", .request_content = "text/csv",
-                      .response_schema = "ImportReport"});
+                      .response_schema = "ImportReport", .background = info.plural + ".import"});
   }
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/summary",
                     .handler = [db](const Call& call) { return Reply(directory::Directory(*db).Summary(call.who())); },

@@ -423,7 +423,8 @@ void AddIncidentRoutes(RouteTable& t) {
                                         "serious-incidents.csv");
                       },
                       .summary = "Serious incidents as CSV, for the sub-group's standing agenda item",
-                      .tag = "incidents", .response_schema = "csv", .response_content = "text/csv"});
+                      .tag = "incidents", .response_schema = "csv", .response_content = "text/csv",
+                      .background = "incidents.serious.export"});
 
   // ---- statistics ----
   const std::vector<std::string> stats_params = {"from", "to", "agency_id", "per"};
@@ -445,7 +446,8 @@ void AddIncidentRoutes(RouteTable& t) {
                                         "incident-statistics.csv");
                       },
                       .summary = "The statistics as CSV (period, dimension, key, label, count)", .tag = "incidents",
-                      .response_schema = "csv", .response_content = "text/csv", .query_params = stats_params});
+                      .response_schema = "csv", .response_content = "text/csv", .query_params = stats_params,
+                      .background = "incidents.statistics.export"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/incidents/statistics/export.xlsx",
                       .handler = [db](const Call& call) {
                         auto q = StatisticsQueryOf(call.request);
@@ -457,7 +459,7 @@ void AddIncidentRoutes(RouteTable& t) {
                       .summary = "The statistics as an XLSX workbook, one sheet per dimension", .tag = "incidents",
                       .response_schema = "xlsx",
                       .response_content = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                      .query_params = stats_params});
+                      .query_params = stats_params, .background = "incidents.statistics.export"});
 }
 
 }  // namespace esafe::web

@@ -434,15 +434,16 @@ void AddPlanRoutes(RouteTable& t) {
                         return Csv(plan::ActionPlan(*db).ExportCsv(call.who()), "action-plan.csv");
                       },
                       .summary = "Export the action plan as CSV", .tag = "plan", .response_schema = "csv",
-                      .response_content = "text/csv"});
+                      .response_content = "text/csv", .background = "plan.export"});
   t.routes.push_back({.method = "POST", .pattern = "/api/v1/plan/actions/import",
                       .handler = [db](const Call& call) {
                         if (!IsCsv(call)) return ErrorResponse(400, "send the file as text/csv");
-                        return Imported(plan::ActionPlan(*db).ImportCsv(call.who(), call.request.body));
+                        ReportImportStarting(call, call.request.Body());
+                        return Imported(plan::ActionPlan(*db).ImportCsv(call.who(), call.request.Body()));
                       },
                       .summary = "Import an action plan from CSV (the columns of the export); all rows or none",
                       .tag = "plan", .request_schema = "csv", .request_content = "text/csv",
-                      .response_schema = "ImportReport"});
+                      .response_schema = "ImportReport", .background = "plan.import"});
 
   // ---- training register ----
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/training/matrix",
@@ -499,11 +500,12 @@ void AddPlanRoutes(RouteTable& t) {
                         auto id = PathId(call);
                         if (!id.ok()) return ErrorResponse(id.error());
                         if (!IsCsv(call)) return ErrorResponse(400, "send the file as text/csv");
-                        return Imported(plan::TrainingRegister(*db).ImportAttendance(call.who(), *id, call.request.body));
+                        ReportImportStarting(call, call.request.Body());
+                        return Imported(plan::TrainingRegister(*db).ImportAttendance(call.who(), *id, call.request.Body()));
                       },
                       .summary = "Import an attendance list (columns person, agency); all rows or none",
                       .tag = "training", .request_schema = "csv", .request_content = "text/csv",
-                      .response_schema = "ImportReport"});
+                      .response_schema = "ImportReport", .background = "training.attendance.import"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/training/people",
                       .handler = [db](const Call& call) {
                         auto agency = QueryInt(call.request, "agency_id");

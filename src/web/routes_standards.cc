@@ -240,6 +240,7 @@ void AddStandardsRoutes(RouteTable& t) {
                         auto r = Report(*db, call);
                         if (!r.ok()) return ErrorResponse(r.error());
                         int64_t id = (*r)["round"]["id"].get<int64_t>();
+                        if (call.job) call.job->Progress(1, 2, "printing the report with Chromium");
                         auto pdf = RenderPdf(RenderBoardReportPage(
                             *r, {.round_id = id, .standalone = true, .inline_css = ReportCss()}));
                         if (!pdf.ok()) return ErrorResponse(pdf.error());
@@ -247,7 +248,8 @@ void AddStandardsRoutes(RouteTable& t) {
                                         fmt::format("board-report-{}.pdf", (*r)["round"]["year"].get<int64_t>()));
                       },
                       .summary = "The board report as PDF (headless Chromium on the server)", .tag = tag,
-                      .response_schema = "pdf", .response_content = "application/pdf", .query_params = {"agency_id"}});
+                      .response_schema = "pdf", .response_content = "application/pdf", .query_params = {"agency_id"},
+                      .background = "board-report.pdf"});
   t.routes.push_back({.method = "GET", .pattern = report + ".csv",
                       .handler = [db](const Call& call) {
                         auto r = Report(*db, call);

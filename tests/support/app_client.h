@@ -39,6 +39,14 @@ class AppClient {
     return app_.Handle(r);
   }
 
+  // The value of response header `name` as the App set it ("" when absent).
+  static std::string Header(const web::Response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+
   // Signs in; a failed sign-in fails the test and returns an empty session.
   Session SignIn(const std::string& user, const std::string& password) {
     auto r = Send("POST", "/api/v1/session", Json{{"username", user}, {"password", password}}.dump(), {});

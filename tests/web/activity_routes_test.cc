@@ -52,7 +52,7 @@ class ActivityRoutes : public ::testing::Test {
   std::unique_ptr<App> MakeApp(uint64_t max_search_events) {
     AppOptions options;
     options.activity_log_dir = dir.sub("log");
-    options.activity_reports_dir = dir.sub("reports");
+    options.jobs_dir = dir.sub("jobs");
     options.activity_search_max_events = max_search_events;
     return std::make_unique<App>(tdb.db(), options);
   }

@@ -10,6 +10,7 @@
 
 #include "directory/directory.h"
 #include "filter/mandatory_lists.h"
+#include "support/app_client.h"
 #include "support/test_database.h"
 #include "web/app.h"
 
@@ -57,12 +58,7 @@ class FilterRoutes : public ::testing::Test {
                 {{"content-type", "application/x-www-form-urlencoded"}, {"origin", origin}});
   }
 
-  static std::string Header(const Response& r, const std::string& name) {
-    for (const auto& [k, v] : r.headers) {
-      if (k == name) return v;
-    }
-    return "";
-  }
+  static std::string Header(const Response& r, const std::string& name) { return esafe::testing::AppClient::Header(r, name); }
 
   static constexpr const char* kPassword = "filter-routes-password-1";
   esafe::testing::TestDatabase tdb;

@@ -4,6 +4,7 @@
 // the server; an agency officer's searches are held to their own agency there too.
 import { api, query, ApiError } from './api.js';
 import { h, svg, clear, announce, formatDateTime } from './dom.js';
+import { jobPanel } from './jobs.js';
 
 export const ACTIVITY_ROLES = ['partnership_admin', 'partnership_lead', 'auditor', 'agency_officer'];
 
@@ -146,11 +147,8 @@ function wizard(ctx, agencies) {
   const next = h('button', { type: 'button', class: 'button', id: 'wizard-next' }, 'Next');
   const run = h('button', { type: 'submit', class: 'button', id: 'wizard-run' }, 'Run report');
   const errorBox = h('div', { class: 'notice notice--error', role: 'alert', id: 'wizard-error', hidden: true });
-  const progressLabel = h('label', { for: 'report-progress', id: 'report-progress-label' }, 'Report progress');
-  const bar = h('progress', { id: 'report-progress', max: '100', value: '0' });
-  const state = h('p', { id: 'report-state', 'aria-live': 'polite' });
-  const result = h('div', { id: 'report-result' });
-  const progressPanel = h('div', { class: 'report-progress', id: 'report-panel', hidden: true }, progressLabel, bar, state, result);
+  const progress = jobPanel('report', 'Report progress');
+  const { state, result, panel: progressPanel } = progress;
   const form = h('form', { class: 'panel wizard', id: 'report-wizard', novalidate: true, 'aria-labelledby': 'wizard-title' },
     h('h2', { id: 'wizard-title' }, 'Make a report'),
     h('ol', { class: 'wizard-steps', 'aria-label': 'Steps' }, STEPS.map((s, i) => h('li', { dataset: { step: String(i) } }, s))),
@@ -249,16 +247,12 @@ function wizard(ctx, agencies) {
     if (e.key === 'Enter' && e.target.tagName === 'INPUT' && step < STEPS.length - 1) { e.preventDefault(); next.click(); }
   });
 
-  let polling = null;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors();
-    if (polling) return;
+    if (progress.busy()) return;
     run.disabled = true;
-    clear(result);
-    progressPanel.hidden = false;
-    bar.value = 0;
-    state.textContent = 'Starting the report…';
+    progress.begin('Starting the report…');
     let job;
     try {
       job = await api('POST', '/api/v1/activity/reports', values());
@@ -268,40 +262,30 @@ function wizard(ctx, agencies) {
       showError(ex.message, ex.field);
       return;
     }
-    const finish = (j) => {
-      polling = null;
-      run.disabled = false;
-      bar.value = j.state === 'done' ? 100 : bar.value;
-      progressPanel.dataset.state = j.state;
-      if (j.state === 'done') {
-        state.textContent = `Done: ${j.rows} ${j.rows === 1 ? 'request' : 'requests'} found.`;
-        const name = `activity-report.${j.format}`;
-        result.append(h('a', { href: j.download, class: 'button', id: 'report-download', download: name },
-          `Download the report (${j.format.toUpperCase()}, ${j.rows} rows)`));
-        announce('Your report is ready to download.', 'good');
-        result.querySelector('a').focus();
-      } else {
-        state.textContent = `The report failed: ${j.error || 'unknown reason'}`;
-        announce('The report failed.', 'bad');
-      }
-    };
-    const poll = async () => {
-      try {
-        const j = await api('GET', `/api/v1/activity/reports/${encodeURIComponent(job.id)}`);
-        bar.value = Math.round(j.progress * 100);
-        bar.textContent = `${bar.value}%`;
-        progressPanel.dataset.state = j.state;
-        if (j.state === 'done' || j.state === 'failed') return finish(j);
-        state.textContent = j.state === 'queued' ? 'Waiting for other reports to finish…' : `Searching the log: ${bar.value}% done.`;
-        polling = setTimeout(poll, 400);
-      } catch (ex) {
-        polling = null;
-        run.disabled = false;
-        state.textContent = `Cannot follow the report: ${ex.message}`;
-      }
-    };
     state.textContent = 'Searching the log…';
-    polling = setTimeout(poll, 150);
+    let j;
+    try {
+      j = await progress.follow(job, { waiting: 'Waiting for other reports to finish…' });
+    } catch (ex) {
+      run.disabled = false;
+      state.textContent = `Cannot follow the report: ${ex.message}`;
+      return;
+    }
+    run.disabled = false;
+    const rows = (j.result && j.result.rows) || 0;
+    const format = job.format;
+    if (j.state === 'done') {
+      state.textContent = `Done: ${rows} ${rows === 1 ? 'request' : 'requests'} found.`;
+      const name = `activity-report.${format}`;
+      result.append(h('a', { href: `/api/v1/activity/reports/${encodeURIComponent(j.id)}/download`, class: 'button', id: 'report-download', download: name },
+        `Download the report (${format.toUpperCase()}, ${rows} rows)`));
+      announce('Your report is ready to download.', 'good');
+    } else {
+      state.textContent = `The report failed: ${j.error || j.state}`;
+      announce('The report failed.', 'bad');
+    }
+    progress.end(j);
+    if (j.state === 'done') result.querySelector('a').focus();
   });
 
   show(0, false);

@@ -45,8 +45,8 @@ export async function apiAll(path) {
   return rows;
 }
 
-async function request(method, path, body, { contentType = 'application/json', quiet401 = false } = {}) {
-  const headers = { Accept: 'application/json' };
+async function request(method, path, body, { contentType = 'application/json', quiet401 = false, headers: extra = {} } = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   const init = { method, headers, credentials: 'same-origin' };
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) {

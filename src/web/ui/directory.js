@@ -2,6 +2,7 @@
 import { api, apiAll, apiPage, query, schema, ApiError } from './api.js';
 import { h, clear, announce, confirmDialog, formatDate } from './dom.js';
 import { buildForm } from './forms.js';
+import { exportButton, jobPanel, runImport } from './jobs.js';
 import { registerFlags } from './entities.js';
 
 const PAGE = 500;
@@ -71,6 +72,7 @@ function renderTable(cfg, rows, canOpen) {
 function importPanel(cfg, onImported) {
   const fileId = `import-${cfg.route}`;
   const result = h('div', { class: 'import-result' });
+  const progress = jobPanel(fileId, 'Import progress');
   const input = h('input', { type: 'file', id: fileId, accept: '.csv,text/csv', 'aria-describedby': `${fileId}-hint` });
   const button = h('button', { type: 'submit', class: 'button button--secondary' }, 'Import');
   const form = h('form', { class: 'import-form', novalidate: true },
@@ -92,7 +94,7 @@ function importPanel(cfg, onImported) {
     button.disabled = true;
     try {
       const text = await file.text();
-      const report = await api('POST', `${cfg.api}/import`, text, { contentType: 'text/csv' });
+      const report = await runImport(progress, `${cfg.api}/import`, text);
       const n = report && typeof report.imported === 'number' ? report.imported : 0;
       const msg = `Imported ${n} ${n === 1 ? cfg.singular : cfg.plural} from ${file.name}.`;
       result.append(h('p', { class: 'notice notice--good' }, msg));
@@ -118,7 +120,7 @@ function importPanel(cfg, onImported) {
   });
   return h('details', { class: 'import' },
     h('summary', {}, 'Import CSV'),
-    h('div', { class: 'import__body' }, form, result));
+    h('div', { class: 'import__body' }, form, progress.panel, result));
 }
 
 export async function renderList(main, cfg, params, ctx) {
@@ -154,7 +156,7 @@ export async function renderList(main, cfg, params, ctx) {
     actions.append(h('button', { type: 'button', class: 'button', id: 'add-record', onclick: () => { location.hash = `#/${cfg.route}/new`; } },
       `Add ${cfg.singular}`));
   }
-  actions.append(h('a', { class: 'button button--secondary', href: `${cfg.api}/export.csv`, download: `${cfg.route}.csv` }, 'Export CSV'));
+  actions.append(exportButton({ id: `export-${cfg.route}`, label: 'Export CSV', path: `${cfg.api}/export.csv` }));
   main.append(h('div', { class: 'toolbar' }, filters, actions));
   if (canWrite(ctx.user, cfg)) main.append(importPanel(cfg, () => refresh()));
 

@@ -6,6 +6,7 @@
 // quarter-on-quarter trend drawn as SVG.
 import { api, apiAll, apiPage, query, ApiError } from './api.js';
 import { h, svg, append, clear, announce, formatDate, formatDateTime, showMore } from './dom.js';
+import { exportButton } from './jobs.js';
 
 const WRITERS = ['partnership_admin', 'partnership_lead', 'agency_officer'];
 const RISK_CLASS = { little_or_no_danger: 'good', encourage_safe_behaviour: 'warn', significant_risk: 'bad' };
@@ -745,8 +746,8 @@ export async function renderStatistics(main, params, ctx) {
       field('stats-to', 'Reported before', h('input', { type: 'date', id: 'stats-to', value: to, class: 'input--date' })),
       field('stats-per', 'Periods', select('stats-per', [{ key: 'quarter', label: 'Quarters' }, { key: 'year', label: 'Years' }], { value: per }))),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, 'Show'),
-      h('a', { class: 'button button--secondary', href: `/api/v1/incidents/statistics/export.csv${q}`, download: 'incident-statistics.csv' }, 'Export CSV'),
-      h('a', { class: 'button button--secondary', href: `/api/v1/incidents/statistics/export.xlsx${q}`, download: 'incident-statistics.xlsx' }, 'Export XLSX')));
+      exportButton({ id: 'export-statistics-csv', label: 'Export CSV', path: `/api/v1/incidents/statistics/export.csv${q}` }),
+      exportButton({ id: 'export-statistics-xlsx', label: 'Export XLSX', path: `/api/v1/incidents/statistics/export.xlsx${q}` })));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     location.hash = `#/statistics${query({ per: form.querySelector('#stats-per').value, from: form.querySelector('#stats-from').value, to: form.querySelector('#stats-to').value })}`;
@@ -779,7 +780,7 @@ async function seriousList() {
       : h('ul', { class: 'record-list' }, list.map((r) => h('li', {},
         h('a', { href: `#/incidents/${r.incident_id}` }, `Incident ${r.incident_id}`), ` — ${r.agency_name} — ${sentence(r.category_label)} — `,
         r.review_complete ? h('span', { class: 'badge badge--good' }, 'Review complete') : h('span', { class: 'badge badge--warn' }, 'Review open')))),
-    h('p', {}, h('a', { class: 'button button--secondary', href: '/api/v1/incidents/serious/export.csv', download: 'serious-incidents.csv' }, 'Export for the sub-group (CSV)')));
+    h('p', {}, exportButton({ id: 'export-serious', label: 'Export for the sub-group (CSV)', path: '/api/v1/incidents/serious/export.csv' })));
 }
 
 // ---------------------------------------------------------------- flowcharts (partnership)

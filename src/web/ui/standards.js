@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { h, clear, announce, formatDate, formatDateTime } from './dom.js';
 import { sentence } from './forms.js';
+import { exportButton } from './jobs.js';
 
 const STATUS_LABELS = { not_started: 'Not started', draft: 'Draft', submitted: 'Submitted', returned: 'Returned for correction' };
 const STATUS_BADGE = { not_started: 'bad', draft: 'warn', submitted: 'good', returned: 'warn' };
@@ -136,7 +137,7 @@ async function renderRound(main, roundId, ctx) {
   if (seesReport(ctx.user)) {
     main.append(h('div', { class: 'actions' },
       h('a', { href: reportHref(roundId), class: 'button', id: 'board-report-link' }, 'Board report'),
-      h('a', { href: `/api/v1/audit-rounds/${roundId}/report.pdf`, class: 'button button--secondary' }, 'Board report as PDF'),
+      exportButton({ id: 'board-report-pdf', label: 'Board report as PDF', path: `/api/v1/audit-rounds/${roundId}/report.pdf` }),
       h('a', { href: `/api/v1/audit-rounds/${roundId}/report.xlsx`, class: 'button button--secondary', download: true }, 'All tables as XLSX')));
   }
   const cols = ['Agency', 'Status', 'Submitted', 'Action'];
