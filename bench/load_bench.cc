@@ -238,8 +238,8 @@ Request NewIncident(std::mt19937_64& rng, const Account&) {
 
 std::string PeopleListTarget(std::mt19937_64& rng, const Account& a, const World& w) {
   int64_t agency = a.agency_id ? *a.agency_id : Pick(rng, w.agency_ids);
-  int64_t offset = std::uniform_int_distribution<int64_t>(0, 6)(rng) * 50;
-  return fmt::format("/api/v1/people?agency_id={}&limit=50&offset={}", agency, offset);
+  int64_t limit = std::uniform_int_distribution<int64_t>(1, 6)(rng) * 50;
+  return fmt::format("/api/v1/people?agency_id={}&limit={}", agency, limit);
 }
 
 std::vector<Op> RoleMenu(RoleKind role, const World& w) {
@@ -482,7 +482,7 @@ awaitable<void> Setup(Run& run, const std::string& password) {
   co_await SignIn(*conn, admin, password);
 
   auto t0 = Clock::now();
-  req = Get("/api/v1/agencies?limit=5000");
+  req = Get("/api/v1/agencies?limit=1000");
   Json agencies = co_await Call(*conn, &admin, req);
   int have = static_cast<int>(agencies.size());
   if (have < o.agencies) {
@@ -500,7 +500,7 @@ awaitable<void> Setup(Run& run, const std::string& password) {
     co_await Call(*conn, &admin, req);
     req = Request{http::verb::post, "/api/v1/sites/import", sites, "text/csv"};
     co_await Call(*conn, &admin, req);
-    req = Get("/api/v1/agencies?limit=5000");
+    req = Get("/api/v1/agencies?limit=1000");
     agencies = co_await Call(*conn, &admin, req);
   }
   std::vector<std::string>& names = run.world.agency_names;
@@ -557,10 +557,10 @@ awaitable<void> Setup(Run& run, const std::string& password) {
   }
   // Partnership-wide samples for the roles that see every agency.
   std::vector<int64_t> sample_people, sample_sites;
-  req = Get("/api/v1/people?limit=2000");
+  req = Get("/api/v1/people?limit=1000");
   Json some_people = co_await Call(*conn, &admin, req);
   for (const auto& p : some_people) sample_people.push_back(p.at("id").get<int64_t>());
-  req = Get("/api/v1/sites?limit=2000");
+  req = Get("/api/v1/sites?limit=1000");
   Json some_sites = co_await Call(*conn, &admin, req);
   for (const auto& s : some_sites) sample_sites.push_back(s.at("id").get<int64_t>());
 

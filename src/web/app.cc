@@ -198,7 +198,7 @@ Response App::StartInBackground(const Route& route, const Call& call) const {
   spec.details = {{"method", route.method}, {"path", call.request.path}, {"query", call.request.query}};
   spec.work = [handler = route.handler, request, session, params = call.params](JobContext& context) {
     context.Progress(0, 0, "working");
-    Call inner{*request, params, session.get(), &context};
+    Call inner{.request = *request, .params = params, .session = session.get(), .job = &context};
     return JobOutcomeOf(handler(inner), context);
   };
   auto job = jobs_->Submit(call.who().user_id, std::move(spec));
