@@ -201,7 +201,7 @@ void RegisterServeCommands(CLI::App& app) {
   serve->add_option("--trusted-proxy", trusted_proxies,
                     "A reverse proxy's address or CIDR (repeatable): from these peers only, the client address is "
                     "taken from X-Forwarded-For and HTTPS from X-Forwarded-Proto");
-  serve->add_option("--threads", threads, "Worker threads")->check(CLI::Range(1, 64))->capture_default_str();
+  serve->add_option("--threads", threads, "Request handler threads (reading and writing the network has two of its own)")->check(CLI::Range(1, 64))->capture_default_str();
   serve->add_option("--profiles", profiles,
                     "Filtering profiles YAML: the profiles a site may be given, and the mandatory lists review "
                     "requests are checked against")

@@ -3,10 +3,12 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -77,6 +79,7 @@ struct HttpServerShared {
   unsigned short tls_port = 0;
   mutable std::mutex tls_mutex;
   std::shared_ptr<boost::asio::ssl::context> tls_context;  // null: plain HTTP
+  boost::asio::thread_pool* handlers = nullptr;  // where App::Handle runs (HttpServer::Run's pool)
 };
 
 namespace {
@@ -307,26 +310,38 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     } else {
       req = parser_->release();
     }
-    Request r;
-    r.body_file = std::move(body_file);
-    r.method = std::string(req.method_string());
+    auto r = std::make_shared<Request>();
+    r->body_file = std::move(body_file);
+    r->method = std::string(req.method_string());
     auto target = ParseTarget(std::string_view(req.target().data(), req.target().size()));
-    Identify(req, r);
-    Response response;
-    if (!target) {
-      response = Plain(400, "malformed request target");
-    } else {
-      r.path = std::move(target->path);
-      r.query = std::move(target->query);
-      for (const auto& field : req) {
-        r.headers[text::Lower(std::string_view(field.name_string().data(), field.name_string().size()))] =
-            std::string(field.value());
-      }
-      r.body = std::move(req.body());
-      response = shared_.app.Handle(r);
+    Identify(req, *r);
+    if (!target) return Write(ToBeast(Plain(400, "malformed request target"), req.version(), req.keep_alive(), https_));
+    r->path = std::move(target->path);
+    r->query = std::move(target->query);
+    for (const auto& field : req) {
+      r->headers[text::Lower(std::string_view(field.name_string().data(), field.name_string().size()))] =
+          std::string(field.value());
     }
+    r->body = std::move(req.body());
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive();
+    // The liveness check answers on this I/O thread: it must answer while every handler
+    // thread is busy (a long import, a board PDF), which is what it is asked to show.
+    if (r->method == "GET" && r->path == "/healthz") return Answer(*r, shared_.app.Handle(*r), version, keep_alive);
+    // Handlers block (the database, PDF rendering), so they run on the handler pool and the
+    // I/O threads stay free to accept, read and write for everyone else.
+    asio::post(*shared_.handlers, [self = this->shared_from_this(), r, version, keep_alive] {
+      Response response = self->shared_.app.Handle(*r);
+      asio::post(self->stream_.get_executor(),
+                 [self, r, response = std::move(response), version, keep_alive]() mutable {
+                   self->Answer(*r, std::move(response), version, keep_alive);
+                 });
+    });
+  }
+
+  void Answer(const Request& r, Response response, unsigned version, bool keep_alive) {
     if (response.status >= 500) spdlog::warn("{} {} -> {}", r.method, r.path, response.status);
-    Write(ToBeast(response, req.version(), req.keep_alive(), https_));
+    Write(ToBeast(response, version, keep_alive, https_));
   }
 
   void Write(http::response<http::string_body>&& res) {
@@ -501,10 +516,17 @@ void HttpServer::Run(int threads) {
   }
   impl_->Accept(impl_->acceptor, false);
   if (impl_->redirect_acceptor.is_open()) impl_->Accept(impl_->redirect_acceptor, true);
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->io.run(); });
+  // `threads` handler threads run the App; two I/O threads read, write and accept.
+  asio::thread_pool handlers(static_cast<size_t>(threads));
+  impl_->shared.handlers = &handlers;
+  std::vector<std::thread> io_threads;
+  io_threads.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
-  for (auto& t : pool) t.join();
+  for (auto& t : io_threads) t.join();
+  // Requests still queued are dropped; those running finish before the App can go away.
+  handlers.stop();
+  handlers.join();
+  impl_->shared.handlers = nullptr;
 }
 
 void HttpServer::Stop() { impl_->io.stop(); }
