@@ -154,8 +154,8 @@ Result<std::optional<OverrideOrigin>> FindOverrideOrigin(store::Database& db, in
   });
 }
 
-Result<Json> ListOverrideVersions(store::Database& db, const access::Principal& actor, std::optional<int64_t> agency_id,
-                                  int64_t limit) {
+Result<store::Page> ListOverrideVersionsPage(store::Database& db, const access::Principal& actor,
+                                             std::optional<int64_t> agency_id, const store::PageQuery& page) {
   if (!actor.IsPartnershipManager()) {
     if (actor.role != access::Role::kAgencyOfficer || !actor.agency_id) {
       return Error::Forbidden("only e-safety officers and partnership managers see filtering overrides");
@@ -163,29 +163,34 @@ Result<Json> ListOverrideVersions(store::Database& db, const access::Principal& 
     if (agency_id && *agency_id != *actor.agency_id) return Error::Forbidden("you can see only your agency's overrides");
     agency_id = actor.agency_id;
   }
-  limit = std::clamp<int64_t>(limit, 1, 500);
-  return db.Read<Json>([&](store::Connection& c) -> Result<Json> {
-    const std::string sql =
-        "SELECT v.version AS version, v.agency_id AS agency_id, a.name AS agency, v.request_id AS request_id, "
-        "v.change AS change, v.reason AS reason, v.created_at AS created_at, u.username AS created_by "
-        "FROM filter_override_versions v JOIN agencies a ON a.id = v.agency_id "
-        "LEFT JOIN users u ON u.id = v.created_by WHERE (? = 0 OR v.agency_id = ?) ORDER BY v.version DESC LIMIT ?";
-    const int64_t only = agency_id.value_or(0);
-    auto rows = c.Query(sql, {only, only, limit});
+  const store::Keyset order{.columns = {{"v.version", store::KeyType::kInt}}, .descending = true};
+  std::string sql = "SELECT " + order.SelectList() +
+                    ", v.version AS version, v.agency_id AS agency_id, a.name AS agency, v.request_id AS request_id, "
+                    "v.change AS change, v.reason AS reason, v.created_at AS created_at, u.username AS created_by "
+                    "FROM filter_override_versions v JOIN agencies a ON a.id = v.agency_id "
+                    "LEFT JOIN users u ON u.id = v.created_by WHERE (? = 0 OR v.agency_id = ?)";
+  const int64_t only = agency_id.value_or(0);
+  std::vector<store::Value> params{only, only};
+  ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
+  return db.Read<store::Page>([&](store::Connection& c) -> Result<store::Page> {
+    auto rows = c.Query(sql, params);
     if (!rows) return rows.error();
-    Json out = Json::array();
-    for (const auto& row : *rows) {
-      out.push_back({{"version", row.Int("version")},
-                     {"agency_id", row.Int("agency_id")},
-                     {"agency", row.Text("agency")},
-                     {"request_id", row.IsNull("request_id") ? Json(nullptr) : Json(row.Int("request_id"))},
-                     {"change", row.Text("change")},
-                     {"reason", row.Text("reason")},
-                     {"created_at", row.Text("created_at")},
-                     {"created_by", row.Text("created_by")}});
-    }
-    return out;
+    return store::TakePage(*rows, order, page, [](const store::Row& row) -> Json {
+      return {{"version", row.Int("version")},
+              {"agency_id", row.Int("agency_id")},
+              {"agency", row.Text("agency")},
+              {"request_id", row.IsNull("request_id") ? Json(nullptr) : Json(row.Int("request_id"))},
+              {"change", row.Text("change")},
+              {"reason", row.Text("reason")},
+              {"created_at", row.Text("created_at")},
+              {"created_by", row.Text("created_by")}};
+    });
   });
+}
+
+Result<Json> ListOverrideVersions(store::Database& db, const access::Principal& actor,
+                                  std::optional<int64_t> agency_id) {
+  return store::AllItems(500, [&](const store::PageQuery& page) { return ListOverrideVersionsPage(db, actor, agency_id, page); });
 }
 
 }  // namespace esafe::enforce

@@ -22,6 +22,7 @@
 #include "filter/category_policy.h"
 #include "filter/profile_set.h"
 #include "store/database.h"
+#include "store/keyset.h"
 
 namespace esafe::enforce {
 
@@ -73,8 +74,11 @@ Result<std::optional<OverrideOrigin>> FindOverrideOrigin(store::Database& db, in
                                                          const std::string& entry);
 
 // The versions `actor` may see, newest first (an agency officer: their agency's; a
-// partnership manager: all, or one agency's), with their changes. At most `limit`.
+// partnership manager: all, or one agency's), with their changes: one page of them
+// (keyset by version), or every one.
+Result<store::Page> ListOverrideVersionsPage(store::Database& db, const access::Principal& actor,
+                                             std::optional<int64_t> agency_id, const store::PageQuery& page);
 Result<Json> ListOverrideVersions(store::Database& db, const access::Principal& actor,
-                                  std::optional<int64_t> agency_id, int64_t limit = 100);
+                                  std::optional<int64_t> agency_id);
 
 }  // namespace esafe::enforce

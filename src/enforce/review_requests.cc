@@ -262,7 +262,8 @@ Result<Json> ReviewRequests::Status(std::string_view reference) {
   });
 }
 
-Result<Json> ReviewRequests::List(const access::Principal& actor, const std::optional<std::string>& status) {
+Result<store::Page> ReviewRequests::ListPage(const access::Principal& actor, const std::optional<std::string>& status,
+                                             const store::PageQuery& page) {
   if (status && *status != "pending" && *status != "approved" && *status != "declined") {
     return Error::Invalid("status is pending, approved or declined", "status");
   }
@@ -277,20 +278,25 @@ Result<Json> ReviewRequests::List(const access::Principal& actor, const std::opt
   } else {
     only_requester = actor.user_id;
   }
-  const std::string sql = std::string(kSelect) +
-                          " WHERE (? = 0 OR r.agency_id = ?) AND (? = 0 OR r.requested_by = ?) AND (? = '' OR "
-                          "r.status = ?) ORDER BY r.id DESC LIMIT 500";
+  const store::Keyset order{.columns = {{"r.id", store::KeyType::kInt}}, .descending = true};
+  std::string sql = std::string(kSelect).insert(std::string_view("SELECT ").size(), order.SelectList() + ", ") +
+                    " WHERE (? = 0 OR r.agency_id = ?) AND (? = 0 OR r.requested_by = ?) AND (? = '' OR r.status = ?)";
   const std::string only_status = status.value_or("");
-  return db_.Transaction<Json>([&](store::Connection& c) -> Result<Json> {
-    auto rows = c.Query(sql, {only_agency, only_agency, only_requester, only_requester, only_status, only_status});
+  std::vector<store::Value> params{only_agency, only_agency, only_requester, only_requester, only_status, only_status};
+  ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
+  return db_.Transaction<store::Page>([&](store::Connection& c) -> Result<store::Page> {
+    auto rows = c.Query(sql, params);
     if (!rows) return rows.error();
-    Json out = Json::array();
-    for (const auto& row : *rows) out.push_back(OfficerJson(row));
+    store::Page out = store::TakePage(*rows, order, page, [](const store::Row& row) { return OfficerJson(row); });
     // Requests carry notes and contacts people typed: reading them is audited.
     ESAFE_TRY(access::RecordAudit(c, &actor, "list", "filter_review_request", std::nullopt,
-                                  fmt::format("{} review request(s)", out.size())));
+                                  fmt::format("{} review request(s)", out.items.size())));
     return out;
   });
+}
+
+Result<Json> ReviewRequests::List(const access::Principal& actor, const std::optional<std::string>& status) {
+  return store::AllItems(500, [&](const store::PageQuery& page) { return ListPage(actor, status, page); });
 }
 
 Result<Json> ReviewRequests::Approve(const access::Principal& actor, int64_t id, const Json& body) {

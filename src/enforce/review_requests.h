@@ -22,6 +22,7 @@
 #include "core/result.h"
 #include "filter/mandatory_lists.h"
 #include "store/database.h"
+#include "store/keyset.h"
 
 namespace esafe::enforce {
 
@@ -57,6 +58,9 @@ class ReviewRequests {
   // The requests `actor` may see, newest first: a partnership manager all, an agency
   // officer their agency's, other staff those they made. `status` filters
   // ("pending", "approved", "declined").
+  // ListPage reads one page of them (keyset by id); List every page.
+  Result<store::Page> ListPage(const access::Principal& actor, const std::optional<std::string>& status,
+                               const store::PageQuery& page);
   Result<Json> List(const access::Principal& actor, const std::optional<std::string>& status);
 
   // Approves a pending request: body {reason (required), scope: "url" | "domain"

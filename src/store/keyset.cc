@@ -67,4 +67,13 @@ Result<void> ForEachPage(int64_t page_size, const std::function<Result<Page>(con
   }
 }
 
+Result<Json> AllItems(int64_t page_size, const std::function<Result<Page>(const PageQuery&)>& read) {
+  Json all = Json::array();
+  ESAFE_TRY(ForEachPage(page_size, read, [&](Json& items) -> Result<void> {
+    for (auto& item : items) all.push_back(std::move(item));
+    return Ok();
+  }));
+  return all;
+}
+
 }  // namespace esafe::store

@@ -72,4 +72,7 @@ Page TakePage(const Rows& rows, const Keyset& order, const PageQuery& page,
 Result<void> ForEachPage(int64_t page_size, const std::function<Result<Page>(const PageQuery&)>& read,
                          const std::function<Result<void>(Json& items)>& each);
 
+// Every row of a list as one array, read page by page (for callers that need them all).
+Result<Json> AllItems(int64_t page_size, const std::function<Result<Page>(const PageQuery&)>& read);
+
 }  // namespace esafe::store

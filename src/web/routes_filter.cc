@@ -14,6 +14,7 @@
 #include "enforce/review_requests.h"
 #include "enforce/site_profiles.h"
 #include "incidents/contacts.h"
+#include "web/paging.h"
 #include "web/route_table.h"
 
 namespace esafe::web {
@@ -444,11 +445,13 @@ void AddFilterRoutes(RouteTable& t) {
   // ---- officers ----
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/filter/review-requests",
                       .handler = [requests](const Call& call) {
-                        return Reply(requests().List(call.who(), QueryText(call.request, "status")));
+                        return PagedReply(call, requests().ListPage(call.who(), QueryText(call.request, "status"),
+                                                                    call.page));
                       },
                       .summary = "Review requests you may see, newest first (officers: their agency's; other staff: "
                                  "their own); audited",
-                      .tag = "filtering", .response_schema = "[ReviewRequest]", .query_params = {"status"}});
+                      .tag = "filtering", .response_schema = "[ReviewRequest]", .query_params = {"status"},
+                      .pages_in_sql = true});
   t.routes.push_back({.method = "POST", .pattern = "/api/v1/filter/review-requests",
                       .handler = [requests, body_of](const Call& call) {
                         auto body = body_of(call);
@@ -484,10 +487,10 @@ void AddFilterRoutes(RouteTable& t) {
                       .handler = [db](const Call& call) {
                         auto agency = QueryInt(call.request, "agency_id");
                         if (!agency.ok()) return ErrorResponse(agency.error());
-                        return Reply(enforce::ListOverrideVersions(*db, call.who(), *agency));
+                        return PagedReply(call, enforce::ListOverrideVersionsPage(*db, call.who(), *agency, call.page));
                       },
                       .summary = "Override versions, newest first, with who changed what and why", .tag = "filtering",
-                      .response_schema = "[OverrideVersion]", .query_params = {"agency_id"}});
+                      .response_schema = "[OverrideVersion]", .query_params = {"agency_id"}, .pages_in_sql = true});
 
   // ---- each directory site's filtering profile ----
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/filtering-profiles",
