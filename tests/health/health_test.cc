@@ -11,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -223,6 +225,52 @@ TEST_F(HealthTest, NodesAndLogVerification) {
   }
   const auto tampered = CheckActivityLog(d, now);
   EXPECT_EQ(tampered.status, Status::kProblem) << tampered.detail;
+}
+
+// The mirror check against a real PostgreSQL (ctest -L postgres gives ESAFE_TEST_DB): a
+// log of four sealed segments, and a mirror's segments table holding all, then one, of them.
+TEST_F(HealthTest, PostgresMirrorLag) {
+  const char* url = std::getenv("ESAFE_TEST_DB");
+  if (url == nullptr || !std::string_view(url).starts_with("postgresql://")) {
+    GTEST_SKIP() << "needs ESAFE_TEST_DB=postgresql://… (ctest -L postgres)";
+  }
+  Deployment d;
+  d.activity_log_dir = (dir_ / "log").string();
+  d.activity_postgres = url;
+  d.activity_postgres_schema = "health_mirror_" + std::to_string(::getpid());
+  EXPECT_EQ(CheckMirror(Deployment{}).status, Status::kNotConfigured);
+  {
+    auto store = activity::Store::Open(d.activity_log_dir);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    for (int i = 0; i < 4; ++i) {
+      std::vector<activity::ActivityEvent> batch{
+          {.time_us = 1'800'000'000'000'000 + i, .url = "http://a.example/", .host = "a.example", .node = "proxy-1"}};
+      ASSERT_TRUE((*store)->Append(batch).ok());
+      ASSERT_TRUE((*store)->Seal().ok());
+    }
+  }
+  auto db = store::Open(url);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  auto sql = [&](const std::string& script) {
+    auto done = (*db)->Transaction<void>([&](store::Connection& c) { return c.ExecuteScript(script); });
+    ASSERT_TRUE(done.ok()) << script << ": " << done.error().message;
+  };
+  const std::string schema = d.activity_postgres_schema;
+  sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  const auto missing = CheckMirror(d);
+  EXPECT_EQ(missing.status, Status::kProblem) << missing.detail;  // esafe serve never made the schema
+  sql("CREATE SCHEMA " + schema + "; CREATE TABLE " + schema + ".segments (seq BIGINT PRIMARY KEY); INSERT INTO " +
+      schema + ".segments VALUES (1), (2), (3), (4)");
+  const auto caught_up = CheckMirror(d);
+  EXPECT_EQ(caught_up.status, Status::kOk) << caught_up.detail;
+  sql("DELETE FROM " + schema + ".segments WHERE seq > 1");
+  const auto behind = CheckMirror(d);
+  EXPECT_EQ(behind.status, Status::kProblem) << behind.detail;
+  EXPECT_NE(behind.detail.find("3 sealed segments not yet copied"), std::string::npos) << behind.detail;
+  sql("DROP SCHEMA " + schema + " CASCADE");
+  Deployment unreachable = d;
+  unreachable.activity_postgres = "postgresql://esafe@127.0.0.1:1/esafe";
+  EXPECT_EQ(CheckMirror(unreachable).status, Status::kProblem);
 }
 
 TEST_F(HealthTest, JsonTextAndWorst) {
