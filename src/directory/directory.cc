@@ -206,15 +206,7 @@ Result<store::Page> Directory::ListPage(Kind k, const Principal& who, const List
 }
 
 Result<Json> Directory::List(Kind k, const Principal& who, const ListQuery& q) {
-  Json all = Json::array();
-  auto read = store::ForEachPage(
-      kWholeListPage, [&](const store::PageQuery& page) { return ReadPage(k, who, q, page, true); },
-      [&](Json& items) -> Result<void> {
-        for (auto& item : items) all.push_back(std::move(item));
-        return Ok();
-      });
-  if (!read.ok()) return read.error();
-  return all;
+  return store::AllItems(kWholeListPage, [&](const store::PageQuery& page) { return ReadPage(k, who, q, page, true); });
 }
 
 Result<store::Page> Directory::ReadPage(Kind k, const Principal& who, const ListQuery& q,

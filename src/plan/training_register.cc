@@ -225,15 +225,7 @@ Result<Json> TrainingRegister::SetAudience(const Principal& who, int64_t person_
 
 Result<Json> TrainingRegister::PeopleStatus(const Principal& who, std::optional<int64_t> agency_id,
                                             const std::string& today) {
-  Json all = Json::array();
-  auto read = store::ForEachPage(
-      1000, [&](const store::PageQuery& page) { return PeopleStatusPage(who, agency_id, page, today); },
-      [&](Json& items) -> Result<void> {
-        for (auto& item : items) all.push_back(std::move(item));
-        return Ok();
-      });
-  if (!read.ok()) return read.error();
-  return all;
+  return store::AllItems(1000, [&](const store::PageQuery& page) { return PeopleStatusPage(who, agency_id, page, today); });
 }
 
 Result<store::Page> TrainingRegister::PeopleStatusPage(const Principal& who, std::optional<int64_t> agency_id,
