@@ -381,7 +381,9 @@ void RegisterServeCommands(CLI::App& app) {
       std::cerr << "esafe serve: " << mandatory_problem << "; unblock requests cannot be approved until they are\n";
     }
     web::App web_app(*db, options);
-    hangup::OnHangup([&web_app, file = profiles] {
+    // The registration lives as long as the process, the App only as long as this scope:
+    // it holds a weak reference, so a SIGHUP during shutdown finds nothing to reload.
+    auto reload_profiles = std::make_shared<std::function<void()>>([&web_app, file = profiles] {
       std::string problem;
       auto reloaded = LoadFilteringProfiles(file, problem);
       if (!reloaded.ok() || !problem.empty()) {
@@ -391,6 +393,9 @@ void RegisterServeCommands(CLI::App& app) {
       }
       spdlog::info("SIGHUP: reloaded the filtering profiles from {}", file);
       web_app.ReplaceFilteringProfiles(std::move(*reloaded));
+    });
+    hangup::OnHangup([weak = std::weak_ptr<std::function<void()>>(reload_profiles)] {
+      if (auto reload = weak.lock()) (*reload)();
     });
     web::HttpServer server(web_app, options.max_upload_body);
     server.TrustProxies(std::move(*proxies));
