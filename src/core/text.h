@@ -35,6 +35,9 @@ bool IsIsoDate(std::string_view s);
 // True for a plausible e-mail address: one @, a dot in the domain, no spaces.
 bool IsEmailAddress(std::string_view s);
 
+// `text` safe inside HTML element content and quoted attribute values.
+std::string HtmlEscape(std::string_view text);
+
 // True for an IPv4 or IPv6 CIDR range ("192.0.2.0/24", "2001:db8::/32") or a bare address.
 bool IsCidr(std::string_view s);
 

@@ -7,12 +7,14 @@
 #include "core/clock.h"
 #include "core/csv.h"
 #include "core/text.h"
+#include "store/record_row.h"
 
 namespace esafe::directory {
 namespace {
 
 using access::Principal;
 using store::Connection;
+using store::ToValue;
 using store::Value;
 
 const char* NameColumn(Kind k) { return k == Kind::kPerson ? "full_name" : "name"; }
@@ -30,50 +32,8 @@ constexpr int64_t kWholeListPage = 1000;
 
 const char* AgencyColumn(Kind k) { return k == Kind::kAgency ? "id" : "agency_id"; }
 
-Value ToValue(const FieldSpec& f, const Json& v) {
-  if (v.is_null()) return Value();
-  switch (f.type) {
-    case FieldType::kBoolean: return Value(static_cast<int64_t>(v.get<bool>()));
-    case FieldType::kInteger:
-    case FieldType::kReference: return Value(v.get<int64_t>());
-    case FieldType::kChoiceSet:
-    case FieldType::kCidrList: {
-      std::string joined;
-      for (const auto& e : v) {
-        if (!joined.empty()) joined += ',';
-        joined += e.get<std::string>();
-      }
-      return Value(joined);
-    }
-    default: return Value(v.get<std::string>());
-  }
-}
-
 Json FromRow(const KindInfo& info, const store::Row& row) {
-  Json out = Json::object();
-  for (const auto& f : info.schema->fields()) {
-    if (row.IsNull(f.name)) { out[f.name] = nullptr; continue; }
-    switch (f.type) {
-      case FieldType::kBoolean: out[f.name] = row.Int(f.name) != 0; break;
-      case FieldType::kInteger:
-      case FieldType::kReference: out[f.name] = row.Int(f.name); break;
-      case FieldType::kChoiceSet:
-      case FieldType::kCidrList: {
-        Json list = Json::array();
-        std::string s = row.Text(f.name);
-        size_t start = 0;
-        while (start < s.size()) {
-          size_t end = s.find(',', start);
-          if (end == std::string::npos) end = s.size();
-          if (end > start) list.push_back(s.substr(start, end - start));
-          start = end + 1;
-        }
-        out[f.name] = list;
-        break;
-      }
-      default: out[f.name] = row.Text(f.name);
-    }
-  }
+  Json out = store::FromRow(*info.schema, row);
   if (info.kind != Kind::kAgency) out["agency_name"] = row.Text("agency_name");
   if (info.kind == Kind::kAccessLocation) out["site_name"] = row.Text("site_name");
   return out;

@@ -1,6 +1,10 @@
 #include "enforce/block_page.h"
 
+#include "core/text.h"
+
 namespace esafe::enforce {
+
+using text::HtmlEscape;
 
 std::string ExplainBlock(const BlockPageInfo& info) {
   if (info.mandatory) {
@@ -36,22 +40,6 @@ std::string PercentEncode(std::string_view text) {
       out += '%';
       out += kHex[c >> 4];
       out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
     }
   }
   return out;

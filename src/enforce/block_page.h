@@ -40,7 +40,5 @@ std::string ReviewLink(std::string_view base, const BlockPageInfo& info);
 // Percent-encodes everything but unreserved characters (RFC 3986).
 std::string PercentEncode(std::string_view text);
 
-// Escapes &, <, >, " and ' for HTML text and attribute values.
-std::string HtmlEscape(std::string_view text);
 
 }  // namespace esafe::enforce

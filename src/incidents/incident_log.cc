@@ -26,34 +26,6 @@ int64_t ToUnix(std::string_view iso) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
-Value ToValue(const FieldSpec& f, const Json& v) {
-  if (v.is_null()) return Value();
-  switch (f.type) {
-    case FieldType::kBoolean: return Value(static_cast<int64_t>(v.get<bool>()));
-    case FieldType::kInteger:
-    case FieldType::kReference: return Value(v.get<int64_t>());
-    default: return Value(v.get<std::string>());
-  }
-}
-
-Json FromRow(const RecordSchema& schema, const store::Row& row) {
-  Json out = Json::object();
-  const auto& columns = row.columns();
-  for (const auto& f : schema.fields()) {
-    if (std::find(columns.begin(), columns.end(), f.name) == columns.end() || row.IsNull(f.name)) {
-      out[f.name] = nullptr;
-      continue;
-    }
-    switch (f.type) {
-      case FieldType::kBoolean: out[f.name] = row.Int(f.name) != 0; break;
-      case FieldType::kInteger:
-      case FieldType::kReference: out[f.name] = row.Int(f.name); break;
-      default: out[f.name] = row.Text(f.name);
-    }
-  }
-  return out;
-}
-
 namespace {
 const char* kSelectIncident =
     "SELECT t.*, t.flowchart_key AS flowchart_id, a.name AS agency_name, a.sector AS sector, s.name AS site_name "

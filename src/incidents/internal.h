@@ -7,6 +7,7 @@
 #include <string>
 
 #include "incidents/incidents.h"
+#include "store/record_row.h"
 
 namespace esafe::incidents::internal {
 
@@ -45,9 +46,8 @@ Result<void> AppendEvent(Connection& c, const Principal* who, int64_t incident_i
 // Touches updated_at.
 Result<void> Touch(Connection& c, int64_t incident_id);
 
-// Schema field <-> stored value.
-Value ToValue(const FieldSpec& f, const Json& v);
-Json FromRow(const RecordSchema& schema, const store::Row& row);
+using store::FromRow;
+using store::ToValue;
 
 // Seconds since the epoch for a normalised time; 0 when it does not parse.
 int64_t ToUnix(std::string_view iso);

@@ -4,17 +4,14 @@
 // show counts only and suppress small counts, so that no child can be picked
 // out of a table.
 #include <fmt/format.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "core/clock.h"
 #include "core/csv.h"
+#include "core/scratch_file.h"
 #include "incidents/incidents.h"
 #include "incidents/internal.h"
 
@@ -191,17 +188,10 @@ Result<std::string> IncidentLog::StatisticsXlsx(const Principal& who, const Stat
   if (!t.ok()) return t.error();
   Json j = ToJson(*t);
 
-  // libxlsxwriter writes to a file; use a private temporary one and read it back.
-  std::string path = (std::filesystem::temp_directory_path() / "esafe-statistics-XXXXXX").string();
-  int fd = mkstemp(path.data());
-  if (fd < 0) return Error::Internal("cannot create a temporary file for the workbook");
-  close(fd);
-  struct Remove {
-    std::string p;
-    ~Remove() { std::filesystem::remove(p); }
-  } remove_after{path};
+  auto file = ScratchFile::Create("esafe-statistics");
+  if (!file.ok()) return file.error();
 
-  lxw_workbook* wb = workbook_new(path.c_str());
+  lxw_workbook* wb = workbook_new(file->path().c_str());
   if (!wb) return Error::Internal("cannot create the workbook");
   lxw_format* bold = workbook_add_format(wb);
   format_set_bold(bold);
@@ -241,11 +231,10 @@ Result<std::string> IncidentLog::StatisticsXlsx(const Principal& who, const Stat
   }
   if (workbook_close(wb) != LXW_NO_ERROR) return Error::Internal("cannot write the workbook");
 
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  auto bytes = file->ReadAll();
+  if (!bytes.ok()) return bytes.error();
   ESAFE_TRY(Audit(db_, who, fmt::format("{} statistics exported as XLSX", t->scope)));
-  return bytes.str();
+  return *bytes;
 }
 
 }  // namespace esafe::incidents

@@ -4,24 +4,12 @@
 
 #include <charconv>
 
+#include "core/text.h"
+
 namespace esafe::monitoring::internal {
 namespace {
 
 constexpr size_t kMaxProblems = 50;
-
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    }
-    i += n;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -76,7 +64,7 @@ std::optional<std::string> YamlReader::Text(const YAML::Node& map, std::string_v
     return std::nullopt;
   }
   const std::string& s = v.Scalar();
-  if (!ValidUtf8(s)) {
+  if (!text::IsValidUtf8(s)) {
     Fail(v.Mark(), fmt::format("'{}' is not valid UTF-8", key));
     return std::nullopt;
   }
@@ -166,7 +154,7 @@ std::optional<std::vector<std::string>> YamlReader::TextList(const YAML::Node& m
   std::vector<std::string> out;
   for (const auto& item : v) {
     if (!item.IsScalar() || item.Scalar().empty() || item.Scalar().size() > max_length ||
-        !ValidUtf8(item.Scalar())) {
+        !text::IsValidUtf8(item.Scalar())) {
       Fail(item.Mark(), fmt::format("'{}': each item must be text of 1 to {} characters", key, max_length));
       continue;
     }

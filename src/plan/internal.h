@@ -8,13 +8,12 @@
 #include "core/record_schema.h"
 #include "core/result.h"
 #include "store/database.h"
+#include "store/record_row.h"
 
 namespace esafe::plan::internal {
 
-// A validated JSON value as the column value the schema stores it as.
-store::Value ToValue(const FieldSpec& field, const Json& value);
-// The schema's fields read from `row` (choice sets as arrays, booleans as bools).
-Json FromRow(const RecordSchema& schema, const store::Row& row);
+using store::FromRow;
+using store::ToValue;
 // INSERTs the writable fields of `valid` plus `extra` columns (and created_at,
 // updated_at when `stamped`) into `table`; returns the new id.
 Result<int64_t> Insert(store::Connection& c, const std::string& table, const RecordSchema& schema,

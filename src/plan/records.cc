@@ -8,53 +8,6 @@ namespace esafe::plan::internal {
 
 using store::Value;
 
-Value ToValue(const FieldSpec& f, const Json& v) {
-  if (v.is_null()) return Value();
-  switch (f.type) {
-    case FieldType::kBoolean: return Value(static_cast<int64_t>(v.get<bool>()));
-    case FieldType::kInteger:
-    case FieldType::kReference: return Value(v.get<int64_t>());
-    case FieldType::kChoiceSet:
-    case FieldType::kCidrList: {
-      std::string joined;
-      for (const auto& e : v) {
-        if (!joined.empty()) joined += ',';
-        joined += e.get<std::string>();
-      }
-      return Value(joined);
-    }
-    default: return Value(v.get<std::string>());
-  }
-}
-
-Json FromRow(const RecordSchema& schema, const store::Row& row) {
-  Json out = Json::object();
-  for (const auto& f : schema.fields()) {
-    if (row.IsNull(f.name)) { out[f.name] = nullptr; continue; }
-    switch (f.type) {
-      case FieldType::kBoolean: out[f.name] = row.Int(f.name) != 0; break;
-      case FieldType::kInteger:
-      case FieldType::kReference: out[f.name] = row.Int(f.name); break;
-      case FieldType::kChoiceSet:
-      case FieldType::kCidrList: {
-        Json list = Json::array();
-        std::string s = row.Text(f.name);
-        size_t start = 0;
-        while (start < s.size()) {
-          size_t end = s.find(',', start);
-          if (end == std::string::npos) end = s.size();
-          if (end > start) list.push_back(s.substr(start, end - start));
-          start = end + 1;
-        }
-        out[f.name] = list;
-        break;
-      }
-      default: out[f.name] = row.Text(f.name);
-    }
-  }
-  return out;
-}
-
 Result<int64_t> Insert(store::Connection& c, const std::string& table, const RecordSchema& schema,
                        const Json& valid, std::vector<std::pair<std::string, Value>> extra, bool stamped) {
   std::vector<std::string> columns;

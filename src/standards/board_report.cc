@@ -2,20 +2,17 @@
 // trend, level profiles and incident figures, as JSON for the report page and
 // as tables for the CSV and XLSX exports (seeds 003 'collated annual audit
 // report to the board'; 004 Section 6 'Monitoring the impact').
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/clock.h"
 #include "core/csv.h"
+#include "core/scratch_file.h"
 #include "incidents/incidents.h"
 #include "standards/standards.h"
 
@@ -224,17 +221,10 @@ std::string ReportTableCsv(const ReportTable& table) {
 }
 
 Result<std::string> ReportXlsx(const Json& report) {
-  // libxlsxwriter writes to a file; use a private temporary one and read it back.
-  std::string path = (std::filesystem::temp_directory_path() / "esafe-board-report-XXXXXX").string();
-  int fd = mkstemp(path.data());
-  if (fd < 0) return Error::Internal("cannot create a temporary file for the workbook");
-  close(fd);
-  struct Remove {
-    std::string p;
-    ~Remove() { std::filesystem::remove(p); }
-  } remove_after{path};
+  auto file = ScratchFile::Create("esafe-board-report");
+  if (!file.ok()) return file.error();
 
-  lxw_workbook* wb = workbook_new(path.c_str());
+  lxw_workbook* wb = workbook_new(file->path().c_str());
   if (!wb) return Error::Internal("cannot create the workbook");
   lxw_format* bold = workbook_add_format(wb);
   format_set_bold(bold);
@@ -275,10 +265,9 @@ Result<std::string> ReportXlsx(const Json& report) {
     if (t.columns.size() > 1) worksheet_set_column(ws, 1, static_cast<lxw_col_t>(t.columns.size() - 1), 18, nullptr);
   }
   if (workbook_close(wb) != LXW_NO_ERROR) return Error::Internal("cannot write the workbook");
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
+  auto bytes = file->ReadAll();
+  if (!bytes.ok()) return bytes.error();
+  return *bytes;
 }
 
 }  // namespace esafe::standards

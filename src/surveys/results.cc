@@ -3,22 +3,19 @@
 // respondents than the survey's threshold shows only that it is suppressed, and
 // free text appears only in cells at or above it (a few children's own words
 // could identify them).
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <variant>
 
 #include "core/clock.h"
 #include "core/csv.h"
+#include "core/scratch_file.h"
 #include "surveys/internal.h"
 #include "surveys/surveys.h"
 
@@ -125,16 +122,9 @@ std::string ToCsv(const Table& t) {
 
 Result<std::string> ToXlsx(const std::string& title, const std::vector<std::pair<std::string, std::string>>& about,
                            const Table& t) {
-  // libxlsxwriter writes to a file; use a private temporary one and read it back.
-  std::string path = (std::filesystem::temp_directory_path() / "esafe-surveys-XXXXXX").string();
-  int fd = mkstemp(path.data());
-  if (fd < 0) return Error::Internal("cannot create a temporary file for the workbook");
-  close(fd);
-  struct Remove {
-    std::string p;
-    ~Remove() { std::filesystem::remove(p); }
-  } remove_after{path};
-  lxw_workbook* wb = workbook_new(path.c_str());
+  auto file = ScratchFile::Create("esafe-surveys");
+  if (!file.ok()) return file.error();
+  lxw_workbook* wb = workbook_new(file->path().c_str());
   if (!wb) return Error::Internal("cannot create the workbook");
   lxw_format* bold = workbook_add_format(wb);
   format_set_bold(bold);
@@ -165,10 +155,9 @@ Result<std::string> ToXlsx(const std::string& title, const std::vector<std::pair
   }
   worksheet_set_column(ws, 0, static_cast<lxw_col_t>(t.header.size() - 1), 22, nullptr);
   if (workbook_close(wb) != LXW_NO_ERROR) return Error::Internal("cannot write the workbook");
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
+  auto bytes = file->ReadAll();
+  if (!bytes.ok()) return bytes.error();
+  return *bytes;
 }
 
 Table ResultsTable(const Json& results) {

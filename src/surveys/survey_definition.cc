@@ -12,6 +12,7 @@
 #include <charconv>
 #include <set>
 
+#include "core/text.h"
 #include "surveys/surveys.h"
 
 namespace esafe::surveys {
@@ -21,20 +22,6 @@ constexpr size_t kMaxFileBytes = 256 * 1024;
 constexpr size_t kMaxQuestions = 60;
 constexpr size_t kMaxOptions = 30;
 constexpr size_t kMaxProblems = 50;
-
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    }
-    i += n;
-  }
-  return true;
-}
 
 bool IsSlug(std::string_view s, bool hyphen) {
   if (s.empty() || s.size() > 60) return false;
@@ -80,7 +67,7 @@ class Reader {
       return std::nullopt;
     }
     const std::string& s = v.Scalar();
-    if (!ValidUtf8(s)) {
+    if (!text::IsValidUtf8(s)) {
       Fail(v, fmt::format("'{}' is not valid UTF-8", key));
       return std::nullopt;
     }
@@ -571,7 +558,7 @@ Result<Json> ValidateAnswers(const SurveyDefinition& s, const Json& answers) {
       case QuestionType::kFreeText: {
         if (!v.is_string()) return out_of_range("write your answer as text");
         const std::string& text = v.get_ref<const std::string&>();
-        if (!ValidUtf8(text)) return out_of_range("the text could not be read");
+        if (!text::IsValidUtf8(text)) return out_of_range("the text could not be read");
         for (unsigned char c : text) {
           if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f) return out_of_range("the text has odd characters in it");
         }

@@ -6,24 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
+
 namespace esafe::web {
 namespace {
-
-std::string Escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string Text(const Json& j) { return j.is_string() ? j.get<std::string>() : j.is_number() ? j.dump() : ""; }
 
@@ -46,12 +32,12 @@ std::string CoverageBars(const Json& measures) {
       "aria-labelledby=\"coverage-title coverage-desc\">"
       "<title id=\"coverage-title\">Share of agencies meeting each measure of success</title>"
       "<desc id=\"coverage-desc\">{}</desc>",
-      width, height, Escape(desc));
+      width, height, text::HtmlEscape(desc));
   int y = 0;
   for (const auto& m : measures) {
     int pct = Pct(m["share"]);
     double w = bar_w * pct / 100.0;
-    s += fmt::format("<text class=\"bar-label\" x=\"{}\" y=\"{}\">{}</text>", label_w, y + 15, Escape(Text(m["label"])));
+    s += fmt::format("<text class=\"bar-label\" x=\"{}\" y=\"{}\">{}</text>", label_w, y + 15, text::HtmlEscape(Text(m["label"])));
     s += fmt::format("<rect class=\"bar-track\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"18\" rx=\"2\"/>", label_w, y + 22, bar_w);
     s += fmt::format("<rect class=\"bar-fill\" x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"18\" rx=\"2\" data-share=\"{}\"/>",
                      label_w, y + 22, w, pct);
@@ -86,7 +72,7 @@ std::string TrendChart(const Json& trend) {
       "<svg class=\"chart chart--trend\" id=\"trend-chart\" viewBox=\"0 0 {} {}\" role=\"img\" "
       "aria-labelledby=\"trend-title trend-desc\"><title id=\"trend-title\">Measures of success year on year</title>"
       "<desc id=\"trend-desc\">{}</desc>",
-      width, height, Escape(desc));
+      width, height, text::HtmlEscape(desc));
   for (int g = 0; g <= 100; g += 25) {
     double y = top + plot_h * (1 - g / 100.0);
     s += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>", left, width - right, y, y);
@@ -109,13 +95,13 @@ std::string TrendChart(const Json& trend) {
       markers += Marker(k, x, y);
     }
     s += fmt::format("<g class=\"series {}\" data-measure=\"{}\"><polyline points=\"{}\"/>{}</g>", kSeriesClass[k % 5],
-                     Escape(Text(trend[k]["measure"])), points, markers);
+                     text::HtmlEscape(Text(trend[k]["measure"])), points, markers);
   }
   s += "</svg><ul class=\"legend\">";
   for (size_t k = 0; k < trend.size(); ++k) {
     s += fmt::format("<li><svg class=\"legend-key series {}\" viewBox=\"0 0 28 14\" aria-hidden=\"true\">"
                      "<line x1=\"0\" x2=\"28\" y1=\"7\" y2=\"7\"/>{}</svg>{}</li>",
-                     kSeriesClass[k % 5], Marker(k, 14, 7), Escape(Text(trend[k]["label"])));
+                     kSeriesClass[k % 5], Marker(k, 14, 7), text::HtmlEscape(Text(trend[k]["label"])));
   }
   return s + "</ul>";
 }
@@ -136,7 +122,7 @@ std::string RadarChart(const Json& levels, const Json& agency) {
       "<svg class=\"chart chart--radar\" id=\"radar-chart\" viewBox=\"0 0 560 400\" role=\"img\" "
       "aria-labelledby=\"radar-title radar-desc\"><title id=\"radar-title\">Levels per aspect: {} against the "
       "partnership average</title><desc id=\"radar-desc\">{}</desc>",
-      agency_name.empty() ? "the partnership" : Escape(agency_name), Escape(desc));
+      agency_name.empty() ? "the partnership" : text::HtmlEscape(agency_name), text::HtmlEscape(desc));
   if (n < 3) return s + "</svg>";
   auto point = [&](size_t i, double level) {
     double angle = -std::numbers::pi / 2 + 2 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n);
@@ -166,12 +152,12 @@ std::string RadarChart(const Json& levels, const Json& agency) {
     size_t space = label.find(' ');
     if (space == std::string::npos) {
       s += fmt::format("<text class=\"radar-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\">{}</text>", lp.first,
-                       lp.second + 5, anchor, Escape(label));
+                       lp.second + 5, anchor, text::HtmlEscape(label));
     } else {
       s += fmt::format(
           "<text class=\"radar-label\" x=\"{0:.1f}\" y=\"{1:.1f}\" text-anchor=\"{2}\"><tspan x=\"{0:.1f}\">{3}</tspan>"
           "<tspan x=\"{0:.1f}\" dy=\"19\">{4}</tspan></text>",
-          lp.first, lp.second - 4, anchor, Escape(label.substr(0, space)), Escape(label.substr(space + 1)));
+          lp.first, lp.second - 4, anchor, text::HtmlEscape(label.substr(0, space)), text::HtmlEscape(label.substr(space + 1)));
     }
   }
   auto polygon = [&](const char* cls, const char* key) {
@@ -191,7 +177,7 @@ std::string RadarChart(const Json& levels, const Json& agency) {
        "aria-hidden=\"true\"><rect x=\"2\" y=\"2\" width=\"24\" height=\"10\"/></svg>Partnership average</li>";
   if (!agency_name.empty()) {
     s += "<li><svg class=\"legend-key radar-agency\" viewBox=\"0 0 28 14\" aria-hidden=\"true\"><rect x=\"2\" y=\"2\" "
-         "width=\"24\" height=\"10\"/></svg>" + Escape(agency_name) + "</li>";
+         "width=\"24\" height=\"10\"/></svg>" + text::HtmlEscape(agency_name) + "</li>";
   }
   return s + "</ul>";
 }
@@ -199,10 +185,10 @@ std::string RadarChart(const Json& levels, const Json& agency) {
 std::string Table(const Json& t, int64_t round_id, bool controls) {
   std::string id = Text(t["id"]);
   std::string s = fmt::format("<div class=\"table-block\" id=\"table-{}\"><table class=\"report-table\"><caption>{}</caption><thead><tr>",
-                              Escape(id), Escape(Text(t["title"])));
+                              text::HtmlEscape(id), text::HtmlEscape(Text(t["title"])));
   bool first = true;
   for (const auto& c : t["columns"]) {
-    s += fmt::format("<th scope=\"col\"{}>{}</th>", first ? "" : " class=\"num\"", Escape(Text(c)));
+    s += fmt::format("<th scope=\"col\"{}>{}</th>", first ? "" : " class=\"num\"", text::HtmlEscape(Text(c)));
     first = false;
   }
   s += "</tr></thead><tbody>";
@@ -212,8 +198,8 @@ std::string Table(const Json& t, int64_t round_id, bool controls) {
   for (const auto& row : t["rows"]) {
     s += "<tr>";
     for (size_t i = 0; i < row.size(); ++i) {
-      s += i == 0 ? fmt::format("<th scope=\"row\">{}</th>", Escape(Text(row[i])))
-                  : fmt::format("<td class=\"num\">{}</td>", Escape(Text(row[i])));
+      s += i == 0 ? fmt::format("<th scope=\"row\">{}</th>", text::HtmlEscape(Text(row[i])))
+                  : fmt::format("<td class=\"num\">{}</td>", text::HtmlEscape(Text(row[i])));
     }
     s += "</tr>";
   }
@@ -222,7 +208,7 @@ std::string Table(const Json& t, int64_t round_id, bool controls) {
     s += fmt::format(
         "<p class=\"exports\">Export this table: <a href=\"/api/v1/audit-rounds/{0}/report.csv?table={1}\" "
         "download>CSV</a> · <a href=\"/api/v1/audit-rounds/{0}/report.xlsx?table={1}\" download>XLSX</a></p>",
-        round_id, Escape(id));
+        round_id, text::HtmlEscape(id));
   }
   return s + "</div>";
 }
@@ -242,7 +228,7 @@ std::string RenderBoardReportPage(const Json& report, const BoardReportPageOptio
   std::string title = fmt::format("E-safety board report: {}", Text(round["title"]));
   std::string s = "<!doctype html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                  "<title>" + Escape(title) + "</title>";
+                  "<title>" + text::HtmlEscape(title) + "</title>";
   // Printed from a file, the page carries its own policy: no scripts, no fetches of any kind.
   s += o.standalone ? "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src "
                       "'unsafe-inline'; img-src data:\"><style>" + o.inline_css + "</style>"
@@ -256,16 +242,16 @@ std::string RenderBoardReportPage(const Json& report, const BoardReportPageOptio
         o.round_id);
   }
   s += "<header class=\"report-head\"><p class=\"kicker\">Safeguarding partnership · annual e-safety audit</p><h1>" +
-       Escape(title) + "</h1>";
+       text::HtmlEscape(title) + "</h1>";
   s += fmt::format("<p class=\"meta\">Year {} · deadline {} · generated {} · {}.</p></header>", Text(round["year"]),
-                   Escape(Text(round["deadline"])), Escape(Text(report["generated_at"]).substr(0, 16)),
-                   Escape(Text(report["suppression_rule"])));
+                   text::HtmlEscape(Text(round["deadline"])), text::HtmlEscape(Text(report["generated_at"]).substr(0, 16)),
+                   text::HtmlEscape(Text(report["suppression_rule"])));
 
   s += fmt::format(
       "<section class=\"summary\" aria-label=\"Key figures\"><ul class=\"figures\">"
       "<li><span class=\"figure\" id=\"figure-received\">{}</span> returns received</li>"
       "<li><span class=\"figure\" id=\"figure-expected\">{}</span> returns expected</li></ul></section>",
-      Escape(Text(report["received"])), Escape(Text(report["expected"])));
+      text::HtmlEscape(Text(report["received"])), text::HtmlEscape(Text(report["expected"])));
 
   s += "<section class=\"block\" id=\"measures\"><h2>Measures of success</h2><p class=\"lede\">The number and share "
        "of member agencies with each of the five things Becta's toolkit (Section 6) asks a partnership to measure, "
@@ -288,7 +274,7 @@ std::string RenderBoardReportPage(const Json& report, const BoardReportPageOptio
                      o.round_id);
     for (const auto& a : report["agencies"]) {
       bool chosen = !report["radar_agency"].is_null() && report["radar_agency"]["id"] == a["id"];
-      s += fmt::format("<option value=\"{}\"{}>{}</option>", Text(a["id"]), chosen ? " selected" : "", Escape(Text(a["name"])));
+      s += fmt::format("<option value=\"{}\"{}>{}</option>", Text(a["id"]), chosen ? " selected" : "", text::HtmlEscape(Text(a["name"])));
     }
     s += "</select><button type=\"submit\">Show</button></form>";
   }

@@ -22,7 +22,7 @@ namespace {
 
 constexpr size_t kMaxFormBytes = 16 * 1024;
 
-using enforce::HtmlEscape;
+using text::HtmlEscape;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

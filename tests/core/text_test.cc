@@ -12,6 +12,11 @@ TEST(Text, Utf8Validation) {
   EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
 }
 
+TEST(Text, HtmlEscape) {
+  EXPECT_EQ(HtmlEscape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+  EXPECT_EQ(HtmlEscape("plain é"), "plain é");
+}
+
 TEST(Text, DatesAndAddresses) {
   EXPECT_TRUE(IsIsoDate("2024-02-29"));
   EXPECT_FALSE(IsIsoDate("2023-02-29"));

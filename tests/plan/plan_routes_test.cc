@@ -5,6 +5,7 @@
 
 #include "directory/directory.h"
 #include "plan/plan.h"
+#include "support/app_client.h"
 #include "support/test_database.h"
 #include "web/app.h"
 
@@ -21,46 +22,25 @@ class PlanRoutes : public ::testing::Test {
                                                 .role = role, .agency_id = 3}, nullptr).ok());
     }
     app = std::make_unique<App>(tdb.db());
+    client = std::make_unique<testing::AppClient>(*app);
   }
 
-  struct Client {
-    std::string cookie, csrf;
-  };
+  using Client = testing::AppClient::Session;
 
   Response Send(const std::string& method, const std::string& target, const std::string& body,
                 std::map<std::string, std::string> headers) {
-    auto t = ParseTarget(target);
-    EXPECT_TRUE(t.has_value()) << target;
-    Request r;
-    r.method = method;
-    r.path = t->path;
-    r.query = t->query;
-    r.body = body;
-    r.remote_ip = "127.0.0.1";
-    r.headers = std::move(headers);
-    if (!body.empty() && !r.headers.count("content-type")) r.headers["content-type"] = "application/json";
-    return app->Handle(r);
+    return client->Send(method, target, body, std::move(headers));
   }
-
-  Client SignIn(const std::string& user) {
-    auto r = Send("POST", "/api/v1/session", Json{{"username", user}, {"password", kPassword}}.dump(), {});
-    EXPECT_EQ(r.status, 200) << r.body;
-    Client c;
-    for (const auto& [k, v] : r.headers) if (k == "Set-Cookie") c.cookie = v.substr(0, v.find(';'));
-    c.csrf = Json::parse(r.body)["csrf_token"];
-    return c;
-  }
-
+  Client SignIn(const std::string& user) { return client->SignIn(user, kPassword); }
   Response As(const Client& c, const std::string& method, const std::string& target, const Json& body = nullptr,
               const std::string& content_type = "") {
-    std::map<std::string, std::string> h = {{"cookie", c.cookie}, {"x-csrf-token", c.csrf}};
-    if (!content_type.empty()) h["content-type"] = content_type;
-    return Send(method, target, body.is_null() ? "" : body.is_string() ? body.get<std::string>() : body.dump(), h);
+    return client->As(c, method, target, body, content_type);
   }
 
   static constexpr const char* kPassword = "plan-test-password-1";
   testing::TestDatabase tdb;
   std::unique_ptr<App> app;
+  std::unique_ptr<testing::AppClient> client;
 };
 
 TEST_F(PlanRoutes, ActionStatusChangeShowsInTheSummaryAndHistory) {

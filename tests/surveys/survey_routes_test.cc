@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "directory/directory.h"
+#include "support/app_client.h"
 #include "support/test_database.h"
 #include "surveys/surveys.h"
 #include "web/app.h"
@@ -33,35 +34,16 @@ class SurveyRoutes : public ::testing::Test {
     }
   }
 
-  struct Client {
-    std::string cookie, csrf;
-  };
+  using Client = testing::AppClient::Session;
 
   std::string Path(const std::string& rest) { return "/api/v1/surveys/" + std::to_string(survey_id) + rest; }
 
   Response Send(const std::string& method, const std::string& target, const std::string& body,
                 std::map<std::string, std::string> headers, const std::string& ip = "192.0.2.10") {
-    auto t = ParseTarget(target);
-    EXPECT_TRUE(t.has_value()) << target;
-    Request r;
-    r.method = method;
-    r.path = t->path;
-    r.query = t->query;
-    r.body = body;
-    r.remote_ip = ip;
-    r.headers = std::move(headers);
-    if (!body.empty() && !r.headers.count("content-type")) r.headers["content-type"] = "application/json";
-    return app->Handle(r);
+    return testing::AppClient(*app).SendFrom(ip, method, target, body, std::move(headers));
   }
 
-  Client SignIn(const std::string& user) {
-    auto r = Send("POST", "/api/v1/session", Json{{"username", user}, {"password", kPassword}}.dump(), {});
-    EXPECT_EQ(r.status, 200) << r.body;
-    Client c;
-    for (const auto& [k, v] : r.headers) if (k == "Set-Cookie") c.cookie = v.substr(0, v.find(';'));
-    c.csrf = Json::parse(r.body)["csrf_token"];
-    return c;
-  }
+  Client SignIn(const std::string& user) { return testing::AppClient(*app, "192.0.2.10").SignIn(user, kPassword); }
 
   Response As(const Client& c, const std::string& method, const std::string& target, const Json& body = nullptr) {
     return Send(method, target, body.is_null() ? "" : body.dump(), {{"cookie", c.cookie}, {"x-csrf-token", c.csrf}});

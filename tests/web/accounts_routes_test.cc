@@ -40,13 +40,7 @@ class AccountRoutes : public ::testing::Test {
     if (!totp.empty()) body["totp"] = totp;
     auto r = client->Send("POST", "/api/v1/session", body.dump(), {{"user-agent", "TestBrowser/1.0"}});
     EXPECT_EQ(r.status, 200) << user << ": " << r.body;
-    AppClient::Session s;
-    for (const auto& [k, v] : r.headers) {
-      if (k == "Set-Cookie") s.cookie = v.substr(0, v.find(';'));
-    }
-    auto parsed = Json::parse(r.body, nullptr, false);
-    if (parsed.is_object() && parsed.contains("csrf_token")) s.csrf = parsed["csrf_token"];
-    return s;
+    return AppClient::SessionOf(r);
   }
 
   // The answer to a sign-in expected to fail.

@@ -14,6 +14,7 @@
 #include "activity/activity.h"
 #include "activity/activity_test_util.h"
 #include "directory/directory.h"
+#include "support/app_client.h"
 #include "support/test_database.h"
 #include "web/app.h"
 
@@ -26,10 +27,7 @@ using act::testing::kT0;
 
 class ActivityRoutes : public ::testing::Test {
  protected:
-  struct Signed {
-    std::string cookie, csrf;
-    Json user;
-  };
+  using Signed = esafe::testing::AppClient::Session;
 
   void SetUp() override {
     ASSERT_TRUE(directory::LoadDemo(tdb.db(), kPassword).ok());
@@ -113,32 +111,16 @@ class ActivityRoutes : public ::testing::Test {
 
   Response Send(const std::string& method, const std::string& target, const Signed* as, const std::string& body = "",
                 App* with = nullptr) {
-    auto t = ParseTarget(target);
-    EXPECT_TRUE(t.has_value()) << target;
-    Request r;
-    r.method = method;
-    r.path = t->path;
-    r.query = t->query;
-    r.body = body;
-    r.remote_ip = "10.20.1.9";
-    r.headers["host"] = "esafe.test";
-    if (!body.empty()) r.headers["content-type"] = "application/json";
+    std::map<std::string, std::string> headers;
     if (as) {
-      r.headers["cookie"] = as->cookie;
-      if (method != "GET") r.headers["x-csrf-token"] = as->csrf;
+      headers["cookie"] = as->cookie;
+      if (method != "GET") headers["x-csrf-token"] = as->csrf;
     }
-    return (with ? with : app.get())->Handle(r);
+    return esafe::testing::AppClient(with ? *with : *app, "10.20.1.9", "esafe.test").Send(method, target, body, std::move(headers));
   }
 
   Signed SignIn(const std::string& username) {
-    auto login = Send("POST", "/api/v1/session", nullptr, Json{{"username", username}, {"password", kPassword}}.dump());
-    EXPECT_EQ(login.status, 200) << login.body;
-    std::string cookie;
-    for (const auto& [k, v] : login.headers) {
-      if (k == "Set-Cookie") cookie = v.substr(0, v.find(';'));
-    }
-    Json body = Json::parse(login.body);
-    return {cookie, body["csrf_token"], body["user"]};
+    return esafe::testing::AppClient(*app, "10.20.1.9", "esafe.test").SignIn(username, kPassword);
   }
 
   // The generated events `keep` accepts, as "time client url" keys.

@@ -5,6 +5,7 @@
 
 #include "directory/directory.h"
 #include "monitoring/monitoring.h"
+#include "support/app_client.h"
 #include "support/test_database.h"
 #include "web/app.h"
 
@@ -13,10 +14,7 @@ namespace {
 
 class AlertRoutes : public ::testing::Test {
  protected:
-  struct Signed {
-    std::string cookie, csrf;
-    Json user;
-  };
+  using Signed = esafe::testing::AppClient::Session;
 
   void SetUp() override {
     ASSERT_TRUE(directory::LoadDemo(tdb.db(), kPassword).ok());
@@ -28,32 +26,16 @@ class AlertRoutes : public ::testing::Test {
   }
 
   Response Send(const std::string& method, const std::string& target, const Signed* as, const std::string& body = "") {
-    auto t = ParseTarget(target);
-    EXPECT_TRUE(t.has_value()) << target;
-    Request r;
-    r.method = method;
-    r.path = t->path;
-    r.query = t->query;
-    r.body = body;
-    r.remote_ip = "10.20.1.9";
-    r.headers["host"] = "esafe.test";
-    if (!body.empty()) r.headers["content-type"] = "application/json";
+    std::map<std::string, std::string> headers;
     if (as) {
-      r.headers["cookie"] = as->cookie;
-      if (method != "GET") r.headers["x-csrf-token"] = as->csrf;
+      headers["cookie"] = as->cookie;
+      if (method != "GET") headers["x-csrf-token"] = as->csrf;
     }
-    return app->Handle(r);
+    return esafe::testing::AppClient(*app, "10.20.1.9", "esafe.test").Send(method, target, body, std::move(headers));
   }
 
   Signed SignIn(const std::string& username) {
-    auto login = Send("POST", "/api/v1/session", nullptr, Json{{"username", username}, {"password", kPassword}}.dump());
-    EXPECT_EQ(login.status, 200) << login.body;
-    std::string cookie;
-    for (const auto& [k, v] : login.headers) {
-      if (k == "Set-Cookie") cookie = v.substr(0, v.find(';'));
-    }
-    Json body = Json::parse(login.body);
-    return {cookie, body["csrf_token"], body["user"]};
+    return esafe::testing::AppClient(*app, "10.20.1.9", "esafe.test").SignIn(username, kPassword);
   }
 
   // An alert for the library officer's agency, recorded as the monitor records one.

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "directory/directory.h"
+#include "support/app_client.h"
 #include "support/test_database.h"
 
 namespace esafe::web {
@@ -20,48 +21,27 @@ class WebApp : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(directory::LoadDemo(tdb.db(), kPassword).ok());
     app = std::make_unique<App>(tdb.db());
+    client = std::make_unique<testing::AppClient>(*app);
   }
+
+  using Client = testing::AppClient::Session;
 
   Response Send(const std::string& method, const std::string& target, const std::string& body = "",
                 std::map<std::string, std::string> headers = {}) {
-    auto t = ParseTarget(target);
-    EXPECT_TRUE(t.has_value()) << target;
-    Request r;
-    r.method = method;
-    r.path = t->path;
-    r.query = t->query;
-    r.body = body;
-    r.remote_ip = "127.0.0.1";
-    r.headers = std::move(headers);
-    if (!body.empty() && !r.headers.count("content-type")) r.headers["content-type"] = "application/json";
-    return app->Handle(r);
+    return client->Send(method, target, body, std::move(headers));
   }
-
-  struct Client {
-    std::string cookie, csrf;
-  };
-
   Client SignIn(const std::string& user, const std::string& password = kPassword) {
-    auto r = Send("POST", "/api/v1/session", Json{{"username", user}, {"password", password}}.dump());
-    EXPECT_EQ(r.status, 200) << r.body;
-    Client c;
-    for (const auto& [k, v] : r.headers) {
-      if (k == "Set-Cookie") c.cookie = v.substr(0, v.find(';'));
-    }
-    c.csrf = Json::parse(r.body)["csrf_token"];
-    return c;
+    return client->SignIn(user, password);
   }
-
   Response As(const Client& c, const std::string& method, const std::string& target, const std::string& body = "",
               bool with_csrf = true) {
-    std::map<std::string, std::string> h = {{"cookie", c.cookie}};
-    if (with_csrf) h["x-csrf-token"] = c.csrf;
-    return Send(method, target, body, h);
+    return with_csrf ? client->As(c, method, target, body) : client->WithoutCsrf(c, method, target, body);
   }
 
   static constexpr const char* kPassword = "web-test-password-1";
   testing::TestDatabase tdb;
   std::unique_ptr<App> app;
+  std::unique_ptr<testing::AppClient> client;
 };
 
 TEST_F(WebApp, HealthAndOpenApiAreServedWithoutSession) {
@@ -115,6 +95,7 @@ TEST_F(WebApp, WithAPublicUrlOnlyItsOriginMayChangeThings) {
   EXPECT_FALSE(OriginOf("javascript:alert(1)").has_value());
   EXPECT_FALSE(OriginOf("https://").has_value());
   app = std::make_unique<App>(tdb.db(), options);
+  client = std::make_unique<testing::AppClient>(*app);
   auto admin = SignIn("admin");
   const std::string agency = R"({"name":"Origin Check Agency","sector":"education","membership_type":"board partner"})";
   auto from = [&](const std::string& origin) {
@@ -143,13 +124,8 @@ TEST_F(WebApp, TenWrongPasswordsInARowAreThrottled) {
 
 // Issue 19, finding 1: a guesser slows itself, not the account's owner.
 Response SignInFrom(App& app, const std::string& ip, const std::string& user, const std::string& password) {
-  Request r;
-  r.method = "POST";
-  r.path = "/api/v1/session";
-  r.body = Json{{"username", user}, {"password", password}}.dump();
-  r.remote_ip = ip;
-  r.headers["content-type"] = "application/json";
-  return app.Handle(r);
+  return testing::AppClient(app).SendFrom(ip, "POST", "/api/v1/session",
+                                          Json{{"username", user}, {"password", password}}.dump());
 }
 
 int64_t CheckedFailures(testing::TestDatabase& tdb, const std::string& user) {

@@ -39,18 +39,7 @@ class FilterRoutes : public ::testing::Test {
 
   Response Send(const std::string& method, const std::string& target, const std::string& body = "",
                 std::map<std::string, std::string> headers = {}, const std::string& from = "10.20.1.9") {
-    auto t = ParseTarget(target);
-    EXPECT_TRUE(t.has_value()) << target;
-    Request r;
-    r.method = method;
-    r.path = t->path;
-    r.query = t->query;
-    r.body = body;
-    r.remote_ip = from;
-    headers["host"] = "esafe.test";
-    r.headers = std::move(headers);
-    if (!body.empty() && !r.headers.count("content-type")) r.headers["content-type"] = "application/json";
-    return app->Handle(r);
+    return esafe::testing::AppClient(*app, from, "esafe.test").Send(method, target, body, std::move(headers));
   }
 
   Response Form(const std::string& body, const std::string& origin = "http://esafe.test") {
