@@ -121,6 +121,19 @@ Response ErrorResponse(int status, const std::string& message, const std::string
   return JsonResponse(status, {{"error", message}, {"field", field.empty() ? Json(nullptr) : Json(field)}});
 }
 
+Response DownloadResponse(Result<std::string> bytes, std::string_view content_type, std::string_view file_name) {
+  if (!bytes.ok()) return ErrorResponse(bytes.error());
+  std::string safe_name;
+  for (char c : file_name) {
+    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) safe_name += c;
+  }
+  Response r;
+  r.content_type = std::string(content_type);
+  r.body = std::move(*bytes);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + safe_name + "\"");
+  return r;
+}
+
 std::optional<std::string> OriginOf(std::string_view url) {
   const std::string lower = text::Lower(url);
   const size_t scheme_end = lower.find("://");

@@ -170,6 +170,11 @@ std::optional<std::string> OriginOf(std::string_view url);
 Response JsonResponse(int status, const Json& body);
 Response ErrorResponse(const Error& error);
 Response ErrorResponse(int status, const std::string& message, const std::string& field = {});
+// A file to save: `bytes` as an attachment named `file_name` (quotes and control
+// characters dropped), or the error's response.
+Response DownloadResponse(Result<std::string> bytes, std::string_view content_type, std::string_view file_name);
+inline constexpr char kCsvType[] = "text/csv; charset=utf-8";
+inline constexpr char kXlsxType[] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 int StatusFor(ErrorKind kind);
 // Parses the body as a JSON object within the size cap; the Error names the problem.
 Result<Json> ParseJsonBody(const Request& request, size_t max_bytes);

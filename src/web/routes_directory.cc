@@ -90,14 +90,8 @@ void AddDirectoryRoutes(RouteTable& t) {
                       .summary = "Delete a " + name, .tag = info.plural});
     t.routes.push_back({.method = "GET", .pattern = base + "/export.csv",
                       .handler = [db, kind, plural = info.plural](const Call& call) {
-                        auto csv = directory::Directory(*db).ExportCsv(kind, call.who());
-                        if (!csv.ok()) return ErrorResponse(csv.error());
-                        Response r;
-                        r.content_type = "text/csv; charset=utf-8";
-                        r.body = std::move(*csv);
-                        r.headers.emplace_back("Content-Disposition",
-                                               fmt::format("attachment; filename=\"{}.csv\"", plural));
-                        return r;
+                        return DownloadResponse(directory::Directory(*db).ExportCsv(kind, call.who()), kCsvType,
+                                                plural + ".csv");
                       },
                       .summary = "Export as CSV", .tag = info.plural, .response_schema = "csv",
                       .response_content = "text/csv", .background = info.plural + ".export"});

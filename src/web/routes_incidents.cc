@@ -15,15 +15,6 @@ namespace {
 
 using incidents::IncidentLog;
 
-Response Download(Result<std::string> bytes, const std::string& content_type, const std::string& filename) {
-  if (!bytes.ok()) return ErrorResponse(bytes.error());
-  Response r;
-  r.content_type = content_type;
-  r.body = std::move(*bytes);
-  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", filename));
-  return r;
-}
-
 // The {key} path parameter: a flowchart id is lower-case letters, digits and '-'.
 Result<std::string> PathKey(const Call& call) {
   auto it = call.params.find("key");
@@ -419,8 +410,8 @@ void AddIncidentRoutes(RouteTable& t) {
                       .response_schema = "[SeriousIncident]"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/incidents/serious/export.csv",
                       .handler = [db](const Call& call) {
-                        return Download(IncidentLog(*db).ExportSeriousCsv(call.who()), "text/csv; charset=utf-8",
-                                        "serious-incidents.csv");
+                        return DownloadResponse(IncidentLog(*db).ExportSeriousCsv(call.who()), kCsvType,
+                                                "serious-incidents.csv");
                       },
                       .summary = "Serious incidents as CSV, for the sub-group's standing agenda item",
                       .tag = "incidents", .response_schema = "csv", .response_content = "text/csv",
@@ -442,8 +433,8 @@ void AddIncidentRoutes(RouteTable& t) {
                       .handler = [db](const Call& call) {
                         auto q = StatisticsQueryOf(call.request);
                         if (!q.ok()) return ErrorResponse(q.error());
-                        return Download(IncidentLog(*db).StatisticsCsv(call.who(), *q), "text/csv; charset=utf-8",
-                                        "incident-statistics.csv");
+                        return DownloadResponse(IncidentLog(*db).StatisticsCsv(call.who(), *q), kCsvType,
+                                                "incident-statistics.csv");
                       },
                       .summary = "The statistics as CSV (period, dimension, key, label, count)", .tag = "incidents",
                       .response_schema = "csv", .response_content = "text/csv", .query_params = stats_params,
@@ -452,13 +443,12 @@ void AddIncidentRoutes(RouteTable& t) {
                       .handler = [db](const Call& call) {
                         auto q = StatisticsQueryOf(call.request);
                         if (!q.ok()) return ErrorResponse(q.error());
-                        return Download(IncidentLog(*db).StatisticsXlsx(call.who(), *q),
-                                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                        "incident-statistics.xlsx");
+                        return DownloadResponse(IncidentLog(*db).StatisticsXlsx(call.who(), *q), kXlsxType,
+                                                "incident-statistics.xlsx");
                       },
                       .summary = "The statistics as an XLSX workbook, one sheet per dimension", .tag = "incidents",
                       .response_schema = "xlsx",
-                      .response_content = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      .response_content = kXlsxType,
                       .query_params = stats_params, .background = "incidents.statistics.export"});
 }
 

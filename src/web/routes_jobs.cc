@@ -136,11 +136,7 @@ Response JobDownload(JobRunner& jobs, const Job& job, const std::string& file_na
   std::ostringstream bytes;
   bytes << in.rdbuf();
   jobs.Downloaded(job.id, job.owner);
-  Response r;
-  r.content_type = job.media_type;
-  r.body = bytes.str();
-  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", file_name));
-  return r;
+  return DownloadResponse(bytes.str(), job.media_type, file_name);
 }
 
 void ReportImportStarting(const Call& call, std::string_view csv) {

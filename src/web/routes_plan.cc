@@ -13,15 +13,6 @@
 namespace esafe::web {
 namespace {
 
-Response Csv(Result<std::string> csv, const std::string& filename) {
-  if (!csv.ok()) return ErrorResponse(csv.error());
-  Response r;
-  r.content_type = "text/csv; charset=utf-8";
-  r.body = std::move(*csv);
-  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", filename));
-  return r;
-}
-
 Response Imported(const Result<plan::ImportReport>& report) {
   if (!report.ok()) return ErrorResponse(report.error());
   Json body = {{"imported", report->imported}, {"errors", report->errors}};
@@ -431,7 +422,8 @@ void AddPlanRoutes(RouteTable& t) {
                       .response_schema = "PlanSummary"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/plan/actions/export.csv",
                       .handler = [db](const Call& call) {
-                        return Csv(plan::ActionPlan(*db).ExportCsv(call.who()), "action-plan.csv");
+                        return DownloadResponse(plan::ActionPlan(*db).ExportCsv(call.who()), kCsvType,
+                                                "action-plan.csv");
                       },
                       .summary = "Export the action plan as CSV", .tag = "plan", .response_schema = "csv",
                       .response_content = "text/csv", .background = "plan.export"});

@@ -30,14 +30,6 @@ Result<Json> Report(store::Database& db, const Call& call) {
   return standards::Standards(db).BoardReport(call.who(), *id, *agency);
 }
 
-Response StandardsDownload(std::string body, const std::string& type, const std::string& file_name) {
-  Response r;
-  r.content_type = type;
-  r.body = std::move(body);
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file_name + "\"");
-  return r;
-}
-
 // The ReportTable named by ?table=, or every table when absent.
 Result<std::vector<standards::ReportTable>> ChosenTables(const Json& report, const Request& req) {
   auto all = standards::ReportTables(report);
@@ -244,8 +236,8 @@ void AddStandardsRoutes(RouteTable& t) {
                         auto pdf = RenderPdf(RenderBoardReportPage(
                             *r, {.round_id = id, .standalone = true, .inline_css = ReportCss()}));
                         if (!pdf.ok()) return ErrorResponse(pdf.error());
-                        return StandardsDownload(std::move(*pdf), "application/pdf",
-                                        fmt::format("board-report-{}.pdf", (*r)["round"]["year"].get<int64_t>()));
+                        return DownloadResponse(std::move(*pdf), "application/pdf",
+                                                fmt::format("board-report-{}.pdf", (*r)["round"]["year"].get<int64_t>()));
                       },
                       .summary = "The board report as PDF (headless Chromium on the server)", .tag = tag,
                       .response_schema = "pdf", .response_content = "application/pdf", .query_params = {"agency_id"},
@@ -263,8 +255,8 @@ void AddStandardsRoutes(RouteTable& t) {
                           body += standards::ReportTableCsv(table);
                         }
                         std::string name = tables->size() == 1 ? (*tables)[0].id : std::string("board-report");
-                        return StandardsDownload(std::move(body), "text/csv; charset=utf-8",
-                                        fmt::format("{}-{}.csv", name, (*r)["round"]["year"].get<int64_t>()));
+                        return DownloadResponse(std::move(body), kCsvType,
+                                                fmt::format("{}-{}.csv", name, (*r)["round"]["year"].get<int64_t>()));
                       },
                       .summary = "Board report tables as CSV (table: one table by id; all when absent)", .tag = tag,
                       .response_schema = "csv", .response_content = "text/csv", .query_params = {"agency_id", "table"}});
@@ -283,13 +275,12 @@ void AddStandardsRoutes(RouteTable& t) {
                         auto xlsx = standards::ReportXlsx(chosen);
                         if (!xlsx.ok()) return ErrorResponse(xlsx.error());
                         std::string name = tables->size() == 1 ? (*tables)[0].id : std::string("board-report");
-                        return StandardsDownload(std::move(*xlsx),
-                                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                        fmt::format("{}-{}.xlsx", name, (*r)["round"]["year"].get<int64_t>()));
+                        return DownloadResponse(std::move(*xlsx), kXlsxType,
+                                                fmt::format("{}-{}.xlsx", name, (*r)["round"]["year"].get<int64_t>()));
                       },
                       .summary = "Board report tables as an XLSX workbook (table: one table by id)", .tag = tag,
                       .response_schema = "xlsx",
-                      .response_content = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      .response_content = kXlsxType,
                       .query_params = {"agency_id", "table"}});
 
   // Infrastructure risk assessments per site (the HSE five steps of seeds 004 Section 3).

@@ -18,16 +18,6 @@
 namespace esafe::web {
 namespace {
 
-Response SurveysDownload(Result<std::string> bytes, const std::string& content_type, const std::string& filename) {
-  if (!bytes.ok()) return ErrorResponse(bytes.error());
-  Response r;
-  r.content_type = content_type;
-  r.body = std::move(*bytes);
-  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"", filename));
-  return r;
-}
-
-constexpr const char* kXlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 std::string Today() { return clock::NowIso8601().substr(0, 10); }
 
@@ -237,17 +227,18 @@ void AddSurveyRoutes(RouteTable& t) {
                       .tag = "surveys", .response_schema = "SurveyIndicators"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/surveys/indicators/export.csv",
                       .handler = [db](const Call& call) {
-                        return SurveysDownload(surveys::Surveys(*db).IndicatorsCsv(call.who()), "text/csv; charset=utf-8",
-                                        "survey-indicators.csv");
+                        return DownloadResponse(surveys::Surveys(*db).IndicatorsCsv(call.who()), kCsvType,
+                                                "survey-indicators.csv");
                       },
                       .summary = "The survey indicators as CSV", .tag = "surveys", .response_schema = "csv",
                       .response_content = "text/csv"});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/surveys/indicators/export.xlsx",
                       .handler = [db](const Call& call) {
-                        return SurveysDownload(surveys::Surveys(*db).IndicatorsXlsx(call.who()), kXlsx, "survey-indicators.xlsx");
+                        return DownloadResponse(surveys::Surveys(*db).IndicatorsXlsx(call.who()), kXlsxType,
+                                                "survey-indicators.xlsx");
                       },
                       .summary = "The survey indicators as an Excel workbook", .tag = "surveys",
-                      .response_schema = "xlsx", .response_content = kXlsx});
+                      .response_schema = "xlsx", .response_content = kXlsxType});
   t.routes.push_back({.method = "GET", .pattern = "/api/v1/surveys/{id}",
                       .handler = [db](const Call& call) {
                         auto id = PathId(call);
@@ -289,8 +280,8 @@ void AddSurveyRoutes(RouteTable& t) {
                       .handler = [db](const Call& call) {
                         auto id = PathId(call);
                         if (!id.ok()) return ErrorResponse(id.error());
-                        return SurveysDownload(surveys::Surveys(*db).ResultsCsv(call.who(), *id), "text/csv; charset=utf-8",
-                                        fmt::format("survey-{}-results.csv", *id));
+                        return DownloadResponse(surveys::Surveys(*db).ResultsCsv(call.who(), *id), kCsvType,
+                                                fmt::format("survey-{}-results.csv", *id));
                       },
                       .summary = "A survey's results as CSV (no free text)", .tag = "surveys", .response_schema = "csv",
                       .response_content = "text/csv"});
@@ -298,11 +289,11 @@ void AddSurveyRoutes(RouteTable& t) {
                       .handler = [db](const Call& call) {
                         auto id = PathId(call);
                         if (!id.ok()) return ErrorResponse(id.error());
-                        return SurveysDownload(surveys::Surveys(*db).ResultsXlsx(call.who(), *id), kXlsx,
-                                        fmt::format("survey-{}-results.xlsx", *id));
+                        return DownloadResponse(surveys::Surveys(*db).ResultsXlsx(call.who(), *id), kXlsxType,
+                                                fmt::format("survey-{}-results.xlsx", *id));
                       },
                       .summary = "A survey's results as an Excel workbook (no free text)", .tag = "surveys",
-                      .response_schema = "xlsx", .response_content = kXlsx});
+                      .response_schema = "xlsx", .response_content = kXlsxType});
 }
 
 }  // namespace esafe::web
