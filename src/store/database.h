@@ -3,8 +3,7 @@
 //
 // SQL is written once with `?` placeholders; the PostgreSQL implementation
 // rewrites them to $1, $2, … . Values are bound as parameters, never spliced
-// into SQL. Migration scripts may use the tokens {ID} (an auto-numbered
-// primary key) and {BIGINT} which each dialect expands.
+// into SQL. The schema is made by the migrations of store/migrations.h.
 //
 // Thread-safety: a Database is safe to use from many threads. Transactions run
 // one at a time on the writing connection. An opened Database (Open) also keeps a
@@ -187,10 +186,10 @@ Result<std::unique_ptr<Connection>> OpenPostgres(const std::string& conninfo);
 Result<std::unique_ptr<Connection>> OpenSqliteReader(const std::string& path);
 Result<std::unique_ptr<Connection>> OpenPostgresReader(const std::string& conninfo);
 
-// Applies pending migrations (see migrations.cc); returns the schema version.
+// Applies pending migrations (see store/migrations.h); returns the schema version.
 Result<int64_t> Migrate(Database& db);
 // The migrations this esafe knows that the database on `c` has not applied, as
-// "VERSION name", in order; applies nothing (a read-only connection will do). Fails when
+// "NNNN_name", in order; applies nothing (a read-only connection will do). Fails when
 // the database has no schema_migrations table (esafe never opened it) or cannot be read.
 Result<std::vector<std::string>> PendingMigrations(Connection& c);
 

@@ -1,5 +1,5 @@
 // The default flowcharts shipped in data/flowcharts/, compiled into the binary
-// (by src/incidents/embed_flowcharts.cmake) so that esafe needs no files beside
+// (by cmake/embed_files.cmake) so that esafe needs no files beside
 // it. A partnership publishes its own versions through the incident log; these
 // are what it starts from.
 #pragma once
