@@ -8,7 +8,8 @@
 //   esafe filter check --profile P [--profiles FILE] --lists DIR [--at "DAY HH:MM"] [URL…]
 //     The same against a filtering profile (filter/profiles.yaml in the shipped data by default) with
 //     its mandatory lists, overrides and time rules (at --at, else now), adding
-//     "profile", "reason" and "list_version" to each line. Exit 2 for a profiles file
+//     "profile", "reason" and "list_version" to each line (and "via", the content proxy's URL,
+//     when the URL went through one; "canonical" is then the wrapped URL). Exit 2 for a profiles file
 //     with problems (each printed as FILE:LINE: reason).
 //     With --db URL [--agency ID] the database's newest override version is merged in
 //     (as the enforcement points do) and decisions use the agency's overrides; a line
@@ -133,6 +134,7 @@ void RunProfileCheck(const CheckOptions& options) {
       out["category"] = OrNull(decision->category);
       out["entry"] = OrNull(decision->entry);
       out["canonical"] = decision->canonical.spec();
+      if (!decision->via.empty()) out["via"] = decision->via;
       out["profile"] = options.profile;
       out["reason"] = filter::ReasonName(decision->reason);
       out["list_version"] = decision->state->Version();

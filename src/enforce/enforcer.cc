@@ -78,6 +78,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   verdict.entry = std::string(decision.entry);
   verdict.reason = filter::ReasonName(decision.reason);
   verdict.canonical = decision.canonical.spec();
+  verdict.via = decision.via;
   verdict.list_version = current->policy->Version();
   if (!verdict.blocked() && profile->profile->safe_search && request.method != "CONNECT") {
     verdict.safe_search = RewriteForSafeSearch(request.url);
@@ -97,7 +98,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   event.profile = profile->profile->name;
   event.url = verdict.canonical;
   // The host as the log keeps it: lower case (canonical already), an IPv6 literal without brackets.
-  std::string_view host = canonical->host();
+  std::string_view host = decision.canonical.host();
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   event.host = std::string(host);
   event.category = verdict.category;
@@ -108,6 +109,11 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   event.action = ToActivityAction(verdict.action);
   event.point = options_.point;
   event.reason = verdict.reason;
+  // Through a content proxy the url and host are the wrapped site's; the proxy is named in
+  // the reason ("category via translate.google.com"), which the proxy-avoidance rule reads.
+  if (!verdict.via.empty()) {
+    if (auto proxy = filter::CanonicalUrl::Parse(verdict.via)) event.reason += " via " + std::string(proxy->host());
+  }
   event.entry = verdict.entry;
   event.safe_search = verdict.safe_search.has_value();
   sink_.Record(event);
@@ -116,7 +122,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
 
 BlockPageInfo Enforcer::PageInfo(const Verdict& verdict, std::string_view url) const {
   BlockPageInfo info;
-  info.url = std::string(url);
+  info.url = verdict.via.empty() ? std::string(url) : verdict.canonical;
   info.category = verdict.category;
   info.reason = verdict.reason;
   info.profile = verdict.client.profile;
