@@ -135,8 +135,9 @@ struct World {
     hashed_state = *MakeFilterState(hashed_builder.Build(), hashed_policy);
 
     std::vector<ProfileProblem> proxy_problems;
-    auto proxies = ContentProxies::Load(
-        std::filesystem::path(__FILE__).parent_path() / "../data/filter/content-proxies.yaml", proxy_problems);
+    const char* source = std::getenv("ESAFE_SOURCE_DIR");
+    const std::filesystem::path root = source ? source : std::filesystem::path(__FILE__).parent_path() / "..";
+    auto proxies = ContentProxies::Load(root / "data/filter/content-proxies.yaml", proxy_problems);
     if (!proxies) {
       std::fprintf(stderr, "content proxies: %s\n", proxies.error().message.c_str());
       std::exit(1);
