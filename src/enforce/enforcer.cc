@@ -18,6 +18,13 @@ activity::Action ToActivityAction(filter::Action action) {
   return activity::Action::kAllow;
 }
 
+// The content proxy's host for a verdict through one, else "".
+std::string ViaHost(const Verdict& verdict) {
+  if (verdict.via.empty()) return {};
+  auto proxy = filter::CanonicalUrl::Parse(verdict.via);
+  return proxy ? std::string(proxy->host()) : std::string();
+}
+
 }  // namespace
 
 Result<Enforcement> LoadEnforcement(const PolicySource& source, filter::LoadReport& report,
@@ -111,9 +118,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   event.reason = verdict.reason;
   // Through a content proxy the url and host are the wrapped site's; the proxy is named in
   // the reason ("category via translate.google.com"), which the proxy-avoidance rule reads.
-  if (!verdict.via.empty()) {
-    if (auto proxy = filter::CanonicalUrl::Parse(verdict.via)) event.reason += " via " + std::string(proxy->host());
-  }
+  if (const std::string via = ViaHost(verdict); !via.empty()) event.reason += " via " + via;
   event.entry = verdict.entry;
   event.safe_search = verdict.safe_search.has_value();
   sink_.Record(event);
@@ -123,6 +128,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
 BlockPageInfo Enforcer::PageInfo(const Verdict& verdict, std::string_view url) const {
   BlockPageInfo info;
   info.url = verdict.via.empty() ? std::string(url) : verdict.canonical;
+  info.via = ViaHost(verdict);
   info.category = verdict.category;
   info.reason = verdict.reason;
   info.profile = verdict.client.profile;

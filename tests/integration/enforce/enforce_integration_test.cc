@@ -577,6 +577,7 @@ TEST_F(SquidTest, ProxyCorpusIcap) {
   const HttpResponse archived =
       Ask("127.0.0.2", squid_port_, Get("http://web.archive.org/web/2020/http://adult.test/page"));
   EXPECT_NE(archived.body.find("<code>http://adult.test/page</code>"), std::string::npos) << archived.body;
+  EXPECT_NE(archived.body.find("<dt>Through</dt><dd><code>web.archive.org</code>"), std::string::npos) << archived.body;
   EXPECT_TRUE(icap.Running());
 }
 
