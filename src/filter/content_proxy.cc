@@ -1,5 +1,6 @@
 #include "filter/content_proxy.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -263,6 +264,14 @@ std::optional<CanonicalUrl> ContentProxies::UnwrapOnce(const ContentProxy& proxy
         value.remove_prefix(form.prefix.size());
       }
       if (auto wrapped = ParseWrapped(value, form.scheme)) return wrapped;
+      // Google cache's "cache:ID:URL": an id of letters, digits, '-' and '_', then the URL.
+      const size_t colon = value.find(':');
+      if (colon != std::string_view::npos && colon > 0 &&
+          std::all_of(value.begin(), value.begin() + colon, [](char c) {
+            return IsAsciiAlpha(c) || (c >= '0' && c <= '9') || c == '-' || c == '_';
+          })) {
+        if (auto wrapped = ParseWrapped(value.substr(colon + 1), form.scheme)) return wrapped;
+      }
     }
   }
   if (proxy.from_host) {
