@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side run of esafe and squidGuard 1.6 (Debian) on the same lists and the same URL
 # stream (issue 4): load time, throughput, peak memory and their ratios, then the share of
-# a corpus of rewritten variants of listed URLs that each engine blocks.
+# a corpus of rewritten variants of listed URLs that each engine blocks, and the share of
+# the content-proxy and mapped-address corpus (tests/integration/enforce/
+# content_proxy_corpus.txt, issue 22) each blocks, with the near misses each blocks.
 #
 #   bench/compare_squidguard.sh BUILD_DIR        (BUILD_DIR holds the `esafe` binary)
 #
@@ -224,6 +226,32 @@ sg_variant_blocked=$(grep -c '^OK' "$work/variants.squidguard" || true)
 "$esafe" filter check --lists "$small" --block adult <"$work/variants.txt" >"$work/variants.esafe"
 esafe_variant_blocked=$(grep -c '"action":"block"' "$work/variants.esafe" || true)
 
+# Content proxies and mapped addresses (issue 22): the project's corpus of blocked forms
+# and near misses, decided by esafe with the shipped content-proxy file.
+corpus=$here/../tests/integration/enforce/content_proxy_corpus.txt
+proxy_lists=$work/proxylists
+mkdir -p "$proxy_lists/adult" "$work/proxydb"
+printf '%s\n' adult.test some-adult.test 127.0.0.10 >"$proxy_lists/adult/domains"
+cp -r "$proxy_lists/adult" "$work/proxydb/"
+write_squidguard_conf "$work/proxydb" "$work/proxy.conf" adult
+squidGuard -c "$work/proxy.conf" -C all
+grep -v '^#' "$corpus" | grep . >"$work/proxy.cases"
+awk '{ print $2 }' "$work/proxy.cases" >"$work/proxy.urls"
+awk '{ print $2 " 10.0.0.1/- - " ($1 ~ /^connect-/ ? "CONNECT" : "GET") }' "$work/proxy.cases" |
+  squidGuard -c "$work/proxy.conf" >"$work/proxy.squidguard"
+"$esafe" filter check --lists "$proxy_lists" --block adult --content-proxies "$here/../data/filter/content-proxies.yaml" \
+  <"$work/proxy.urls" >"$work/proxy.esafe"
+# Per line: expected (block/allow), esafe blocked (1/0), squidGuard blocked (1/0).
+paste -d' ' <(awk '{ print ($1 ~ /block$/) ? "block" : "allow" }' "$work/proxy.cases") \
+  <(awk '{ print (/"action":"block"/) ? 1 : 0 }' "$work/proxy.esafe") \
+  <(awk '{ print (/^OK/) ? 1 : 0 }' "$work/proxy.squidguard") >"$work/proxy.scored"
+proxy_forms=$(grep -c '^block' "$work/proxy.scored" || true)
+proxy_misses=$(grep -c '^allow' "$work/proxy.scored" || true)
+esafe_proxy_blocked=$(awk '$1 == "block" && $2 == 1' "$work/proxy.scored" | wc -l)
+sg_proxy_blocked=$(awk '$1 == "block" && $3 == 1' "$work/proxy.scored" | wc -l)
+esafe_proxy_false=$(awk '$1 == "allow" && $2 == 1' "$work/proxy.scored" | wc -l)
+sg_proxy_false=$(awk '$1 == "allow" && $3 == 1' "$work/proxy.scored" | wc -l)
+
 echo
 printf '%-34s %16s %16s %10s\n' "" esafe squidGuard "ratio"
 printf '%-34s %16.2f %16.2f %10.2f\n' "load time (s)" "$esafe_load" "$sg_load" "$(echo "$sg_load / $esafe_load" | bc -l)"
@@ -233,8 +261,16 @@ printf '%-34s %16.0f %16.0f\n' "peak RSS deciding (MB)" "$(echo "$esafe_peak / 1
 printf '%-34s %16s %16s\n' "answers / blocked in stream" "$esafe_lines/$esafe_blocked" "$sg_lines/$sg_blocked"
 printf '%-34s %15.1f%% %15.1f%%\n' "variants blocked (of $variant_count)" \
   "$(echo "100 * $esafe_variant_blocked / $variant_count" | bc -l)" "$(echo "100 * $sg_variant_blocked / $variant_count" | bc -l)"
+printf '%-34s %15.1f%% %15.1f%%\n' "proxy forms blocked (of $proxy_forms)" \
+  "$(echo "100 * $esafe_proxy_blocked / $proxy_forms" | bc -l)" "$(echo "100 * $sg_proxy_blocked / $proxy_forms" | bc -l)"
+printf '%-34s %16s %16s\n' "proxy near misses blocked (of $proxy_misses)" "$esafe_proxy_false" "$sg_proxy_false"
 echo "(squidGuard -C all peak RSS: $((sg_build_peak / 1024)) MB; esafe throughput excludes its load time,"
 echo " measured separately; both end-to-end through standard input/output on CPU $cpu)"
+if [[ $esafe_proxy_blocked -ne $proxy_forms || $esafe_proxy_false -ne 0 ]]; then
+  echo "esafe missed content-proxy forms or blocked a near miss:" >&2
+  paste -d' ' "$work/proxy.scored" "$work/proxy.urls" | awk '($1 == "block") != ($2 == 1)' >&2
+  exit 1
+fi
 if [[ $esafe_variant_blocked -ne $variant_count ]]; then
   echo "esafe missed variants:" >&2
   grep -v '"action":"block"' "$work/variants.esafe" >&2

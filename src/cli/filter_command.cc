@@ -1,14 +1,16 @@
 // `esafe filter …`: try lists and URLs from the shell.
 //
-//   esafe filter check --lists DIR --block CAT[,CAT…] [--warn CAT,…] [URL…]
+//   esafe filter check --lists DIR --block CAT[,CAT…] [--warn CAT,…] [--content-proxies FILE] [URL…]
 //     One JSON object per URL (from the arguments, or standard input, one a line):
-//     {"url","action","category","entry","canonical"}; a URL that cannot be
+//     {"url","action","category","entry","canonical"} (and "via" for a URL through one of
+//     FILE's content proxies, as with --profile); a URL that cannot be
 //     canonicalised prints {"url","error"} and the run goes on. Exit 0; 2 for a bad
 //     option (unknown category, unreadable list directory).
 //   esafe filter check --profile P [--profiles FILE] --lists DIR [--at "DAY HH:MM"] [URL…]
 //     The same against a filtering profile (filter/profiles.yaml in the shipped data by default) with
 //     its mandatory lists, overrides and time rules (at --at, else now), adding
-//     "profile", "reason" and "list_version" to each line. Exit 2 for a profiles file
+//     "profile", "reason" and "list_version" to each line (and "via", the content proxy's URL,
+//     when the URL went through one; "canonical" is then the wrapped URL). Exit 2 for a profiles file
 //     with problems (each printed as FILE:LINE: reason).
 //     With --db URL [--agency ID] the database's newest override version is merged in
 //     (as the enforcement points do) and decisions use the agency's overrides; a line
@@ -30,6 +32,7 @@
 #include "enforce/override_versions.h"
 #include "filter/directory_filter.h"
 #include "filter/filter_engine.h"
+#include "filter/content_proxy.h"
 #include "filter/profile_policy.h"
 #include "filter/url_hash.h"
 #include "store/database.h"
@@ -47,6 +50,7 @@ struct CheckOptions {
   std::string at;  // "mon 10:00"; empty: now
   std::string db;  // merge the database's override version
   int64_t agency = 0;  // decide with this agency's overrides; 0: none
+  std::string content_proxies;  // with --block: a content-proxy file to unwrap with
 };
 
 [[noreturn]] void FailFilterCommand(const Error& error) {
@@ -133,6 +137,7 @@ void RunProfileCheck(const CheckOptions& options) {
       out["category"] = OrNull(decision->category);
       out["entry"] = OrNull(decision->entry);
       out["canonical"] = decision->canonical.spec();
+      if (!decision->via.empty()) out["via"] = decision->via;
       out["profile"] = options.profile;
       out["reason"] = filter::ReasonName(decision->reason);
       out["list_version"] = decision->state->Version();
@@ -184,7 +189,17 @@ void RunCheck(const CheckOptions& options) {
     }
     std::cerr << "\n";
   }
-  const filter::FilterEngine engine(std::move(*state));
+  std::shared_ptr<const filter::FilterState> in_force = std::move(*state);
+  if (!options.content_proxies.empty()) {
+    std::vector<filter::ProfileProblem> problems;
+    auto proxies = filter::ContentProxies::Load(options.content_proxies, problems);
+    for (size_t i = 1; i < problems.size(); ++i) std::cerr << "esafe filter: " << FormatProblem(problems[i]) << "\n";
+    if (!proxies) FailFilterCommand(proxies.error());
+    auto with_proxies = std::make_shared<filter::FilterState>(*in_force);
+    with_proxies->proxies = std::move(*proxies);
+    in_force = std::move(with_proxies);
+  }
+  const filter::FilterEngine engine(std::move(in_force));
   std::ios::sync_with_stdio(false);
   ForEachUrl(options.urls, [&](const std::string& url) {
     nlohmann::ordered_json out;
@@ -197,6 +212,7 @@ void RunCheck(const CheckOptions& options) {
       out["category"] = decision->category.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(decision->category);
       out["entry"] = decision->entry.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(decision->entry);
       out["canonical"] = decision->canonical.spec();
+      if (!decision->via.empty()) out["via"] = decision->via;
     }
     std::cout << JsonLine(out) << '\n';
   });
@@ -232,6 +248,9 @@ void RegisterFilterCommands(CLI::App& app) {
       ->required();
   check->add_option("--block", options->block, "Categories to block, comma-separated")
       ->delimiter(',')->allow_extra_args(false);
+  check->add_option("--content-proxies", options->content_proxies,
+                    "Content-proxy YAML whose wrapped URLs are decided too (with --block; a profiles file names its own)")
+      ->check(CLI::ExistingFile);
   check->add_option("--profile", options->profile, "Filtering profile to decide with (instead of --block)");
   check->add_option("--profiles", options->profiles, "Filtering profiles YAML (with --profile)")
       ->capture_default_str();

@@ -94,6 +94,7 @@ std::string RenderBlockPage(const BlockPageInfo& info) {
       "code{word-break:break-all}dt{font-weight:bold}</style></head><body>\n"
       "<h1>This page has been blocked</h1>\n<p>" +
       HtmlEscape(ExplainBlock(info)) + "</p>\n<dl>\n<dt>Address</dt><dd><code>" + HtmlEscape(info.url) + "</code></dd>\n";
+  if (!info.via.empty()) page += "<dt>Through</dt><dd><code>" + HtmlEscape(info.via) + "</code></dd>\n";
   if (!info.mandatory) {
     if (!info.category.empty()) page += "<dt>Category</dt><dd>" + HtmlEscape(info.category) + "</dd>\n";
     if (!info.reason.empty()) page += "<dt>Why</dt><dd>" + HtmlEscape(info.reason) + "</dd>\n";

@@ -10,13 +10,14 @@
 namespace esafe::enforce {
 
 struct BlockPageInfo {
-  std::string url;        // what was asked for (shown escaped)
+  std::string url;        // what was asked for (shown escaped): the wrapped URL through a content proxy
   std::string category;   // list category, "override", or the mandatory list's name
   std::string reason;     // "category", "time rule", "mandatory list", "override"
   std::string profile;    // the filtering profile that applied
   bool mandatory = false;
   std::string review_url; // base of the review link, e.g. "https://esafe.example/blocked"
   std::string list_version;  // PolicyState::Version() that decided, recorded with the review request
+  std::string via;        // the content proxy's host ("translate.google.com"), "" when none
 };
 
 // Why the page was blocked, in plain words (text, not HTML).

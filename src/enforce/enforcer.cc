@@ -18,6 +18,13 @@ activity::Action ToActivityAction(filter::Action action) {
   return activity::Action::kAllow;
 }
 
+// The content proxy's host for a verdict through one, else "".
+std::string ViaHost(const Verdict& verdict) {
+  if (verdict.via.empty()) return {};
+  auto proxy = filter::CanonicalUrl::Parse(verdict.via);
+  return proxy ? std::string(proxy->host()) : std::string();
+}
+
 }  // namespace
 
 Result<Enforcement> LoadEnforcement(const PolicySource& source, filter::LoadReport& report,
@@ -78,6 +85,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   verdict.entry = std::string(decision.entry);
   verdict.reason = filter::ReasonName(decision.reason);
   verdict.canonical = decision.canonical.spec();
+  verdict.via = decision.via;
   verdict.list_version = current->policy->Version();
   if (!verdict.blocked() && profile->profile->safe_search && request.method != "CONNECT") {
     verdict.safe_search = RewriteForSafeSearch(request.url);
@@ -97,7 +105,7 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   event.profile = profile->profile->name;
   event.url = verdict.canonical;
   // The host as the log keeps it: lower case (canonical already), an IPv6 literal without brackets.
-  std::string_view host = canonical->host();
+  std::string_view host = decision.canonical.host();
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   event.host = std::string(host);
   event.category = verdict.category;
@@ -108,6 +116,9 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   event.action = ToActivityAction(verdict.action);
   event.point = options_.point;
   event.reason = verdict.reason;
+  // Through a content proxy the url and host are the wrapped site's; the proxy is named in
+  // the reason ("category via translate.google.com"), which the proxy-avoidance rule reads.
+  if (const std::string via = ViaHost(verdict); !via.empty()) event.reason += " via " + via;
   event.entry = verdict.entry;
   event.safe_search = verdict.safe_search.has_value();
   sink_.Record(event);
@@ -116,7 +127,8 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
 
 BlockPageInfo Enforcer::PageInfo(const Verdict& verdict, std::string_view url) const {
   BlockPageInfo info;
-  info.url = std::string(url);
+  info.url = verdict.via.empty() ? std::string(url) : verdict.canonical;
+  info.via = ViaHost(verdict);
   info.category = verdict.category;
   info.reason = verdict.reason;
   info.profile = verdict.client.profile;

@@ -80,7 +80,8 @@ struct Verdict {
   std::string category;
   std::string entry;
   std::string reason;
-  std::string canonical;
+  std::string canonical;  // the URL decided: the wrapped one when through a content proxy
+  std::string via;        // the content proxy's canonical URL, "" when none
   std::string list_version;  // PolicyState::Version() of the policy that decided
   filter::ClientMatch client;
   // Set when the profile enforces safe search and this request is a search-engine request
@@ -104,7 +105,7 @@ class Enforcer {
   Result<Verdict> Check(const EnforceRequest& request) const { return Check(request, filter::LocalTime::Now()); }
 
   // The block page for `verdict` on `url`, and the redirect target for helpers that can
-  // only redirect.
+  // only redirect. Through a content proxy the page names the wrapped URL.
   BlockPageInfo PageInfo(const Verdict& verdict, std::string_view url) const;
   std::string BlockRedirect(const Verdict& verdict, std::string_view url) const;
 

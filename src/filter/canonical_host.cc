@@ -88,7 +88,8 @@ Result<void> AppendIpv4(std::string_view host, std::string& out) {
   return Ok();
 }
 
-// WHATWG IPv6 parser, then the WHATWG (= RFC 5952) serialiser.
+// WHATWG IPv6 parser, then the WHATWG (= RFC 5952) serialiser; IPv4-mapped and
+// IPv4-compatible addresses are written as the IPv4 address.
 Result<void> AppendIpv6(std::string_view in, std::string& out) {
   const Error bad = Error::Invalid("invalid IPv6 address", "url");
   std::array<uint16_t, 8> address{};
@@ -161,6 +162,22 @@ Result<void> AppendIpv6(std::string_view in, std::string& out) {
     }
   } else if (piece != 8) {
     return bad;
+  }
+
+  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) addresses reach the IPv4
+  // host, so they are written as it is and a listed IPv4 address covers them. :: and ::1
+  // (and anything else with the upper half of the IPv4 part zero) stay IPv6: they are the
+  // unspecified and loopback addresses, not 0.0.0.0/16.
+  const bool upper_zero = address[0] == 0 && address[1] == 0 && address[2] == 0 && address[3] == 0 && address[4] == 0;
+  if (upper_zero && (address[5] == 0xFFFF || (address[5] == 0 && address[6] != 0))) {
+    out += std::to_string(address[6] >> 8);
+    out.push_back('.');
+    out += std::to_string(address[6] & 0xFF);
+    out.push_back('.');
+    out += std::to_string(address[7] >> 8);
+    out.push_back('.');
+    out += std::to_string(address[7] & 0xFF);
+    return Ok();
   }
 
   // Longest run of two or more zero pieces, first one on a tie.

@@ -13,7 +13,9 @@ namespace esafe::filter {
 
 // Appends the canonical form of `host` (already percent-decoded, userinfo and port
 // removed) to `out`:
-//   - "[v6]" literals are parsed and written in RFC 5952 compressed form;
+//   - "[v6]" literals are parsed and written in RFC 5952 compressed form, except that
+//     IPv4-mapped ("[::ffff:192.0.2.10]") and IPv4-compatible ("[::192.0.2.10]") ones are
+//     written as the IPv4 address ("192.0.2.10");
 //   - leading/trailing dots are dropped and runs of dots collapse to one;
 //   - ideographic full stops (U+3002, U+FF0E, U+FF61) count as dots, full-width ASCII
 //     maps to ASCII, letters are lower-cased, and non-ASCII labels become "xn--" Punycode;

@@ -5,13 +5,15 @@
 namespace esafe::filter {
 
 Result<std::shared_ptr<const FilterState>> MakeFilterState(std::shared_ptr<const ListSnapshot> lists,
-                                                           const CategoryPolicy& policy) {
+                                                           const CategoryPolicy& policy,
+                                                           std::shared_ptr<const ContentProxies> proxies) {
   if (!lists) return Error::Internal("no lists loaded");
   auto resolved = ResolvePolicy(policy, *lists);
   if (!resolved) return resolved.error();
   auto state = std::make_shared<FilterState>();
   state->lists = std::move(lists);
   state->policy = std::move(*resolved);
+  state->proxies = std::move(proxies);
   return std::shared_ptr<const FilterState>(std::move(state));
 }
 
@@ -55,14 +57,17 @@ Decision FilterEngine::DecideCanonical(const CanonicalUrl& url, std::shared_ptr<
 Result<Decision> FilterEngine::Decide(std::string_view url) const {
   auto canonical = CanonicalUrl::Parse(url);
   if (!canonical) return canonical.error();
-  Decision decision;
   auto state = Current();
-  ListMatches matches;
-  state->lists->Match(*canonical, matches);
-  ChooseAction(matches, state->policy, *state->lists, decision);
-  decision.canonical = std::move(*canonical);
-  decision.state = std::move(state);
-  return decision;
+  const ContentProxies* proxies = state->proxies.get();
+  return DecideThroughProxies(proxies, std::move(*canonical), [&](CanonicalUrl u) {
+    Decision decision;
+    ListMatches matches;
+    state->lists->Match(u, matches);
+    ChooseAction(matches, state->policy, *state->lists, decision);
+    decision.canonical = std::move(u);
+    decision.state = state;
+    return decision;
+  });
 }
 
 }  // namespace esafe::filter

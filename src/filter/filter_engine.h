@@ -16,6 +16,7 @@
 #include "core/result.h"
 #include "filter/canonical_url.h"
 #include "filter/category_policy.h"
+#include "filter/content_proxy.h"
 #include "filter/list_snapshot.h"
 
 namespace esafe::filter {
@@ -24,11 +25,14 @@ namespace esafe::filter {
 struct FilterState {
   std::shared_ptr<const ListSnapshot> lists;
   ResolvedPolicy policy;
+  // Content proxies whose wrapped URL is decided too; nullptr for none.
+  std::shared_ptr<const ContentProxies> proxies;
 };
 
 // Binds `policy` to `lists`; Invalid when the policy names a category the lists lack.
 Result<std::shared_ptr<const FilterState>> MakeFilterState(std::shared_ptr<const ListSnapshot> lists,
-                                                           const CategoryPolicy& policy);
+                                                           const CategoryPolicy& policy,
+                                                           std::shared_ptr<const ContentProxies> proxies = nullptr);
 
 // The outcome for one URL. `category` and `entry` are empty when nothing decided (allow);
 // they point into `state`, which this Decision keeps alive.
@@ -38,7 +42,8 @@ struct Decision {
   std::string_view category;  // e.g. "gambling"
   std::string_view entry;     // e.g. "casino.example" or "example.com/path", or a hex digest
   EntryKind kind = EntryKind::kDomain;
-  CanonicalUrl canonical;
+  CanonicalUrl canonical;  // the URL decided: the wrapped one when through a content proxy
+  std::string via;        // the content proxy's canonical URL, "" when none
   std::shared_ptr<const FilterState> state;  // the list version and policy that decided
 };
 
@@ -53,8 +58,9 @@ class FilterEngine {
  public:
   explicit FilterEngine(std::shared_ptr<const FilterState> initial);
 
-  // Canonicalises `url` and decides it. Fails only when the URL cannot be canonicalised
-  // (the error from CanonicalUrl::Parse).
+  // Canonicalises `url` and decides it, and the URL it wraps when it goes through one of
+  // the state's content proxies (DecideThroughProxies). Fails only when the URL cannot be
+  // canonicalised (the error from CanonicalUrl::Parse).
   Result<Decision> Decide(std::string_view url) const;
 
   // Decides an already canonical URL against `state` (no atomic load, no allocation

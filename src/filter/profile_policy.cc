@@ -54,7 +54,8 @@ std::string PolicyState::Version() const {
 
 Result<std::shared_ptr<const PolicyState>> BuildPolicyState(std::shared_ptr<const ProfileSet> profiles,
                                                             ListSnapshotBuilder& builder,
-                                                            std::vector<ProfileProblem>& problems) {
+                                                            std::vector<ProfileProblem>& problems,
+                                                            std::shared_ptr<const ContentProxies> proxies) {
   if (!profiles) return Error::Internal("no profiles loaded");
   for (const auto& profile : profiles->profiles) {
     auto scoped = [&](const char* action) { return OverrideCategory("profile", profile.name, action); };
@@ -67,6 +68,7 @@ Result<std::shared_ptr<const PolicyState>> BuildPolicyState(std::shared_ptr<cons
     ESAFE_TRY(AddOverrides(overrides.block, OverrideCategory("agency", id, "block"), builder));
   }
   auto state = std::make_shared<PolicyState>();
+  state->proxies = std::move(proxies);
   state->lists = builder.Build();
   state->profiles = profiles;
   const ListSnapshot& lists = *state->lists;
@@ -149,17 +151,33 @@ Result<std::shared_ptr<const PolicyState>> LoadPolicyStateFromSet(ProfileSet set
     }
     ESAFE_TRY(LoadSquidGuardDirectory(lists, wanted, builder, report));
   }
-  return BuildPolicyState(std::move(profiles), builder, problems);
+  std::shared_ptr<const ContentProxies> proxies;
+  if (!profiles->content_proxies.empty()) {
+    std::vector<ProfileProblem> proxy_problems;
+    auto loaded = ContentProxies::Load(profiles->content_proxies, proxy_problems);
+    if (!loaded) {
+      if (proxy_problems.empty()) {
+        proxy_problems.push_back({profiles->source, profiles->content_proxies_line,
+                                  "content-proxy file cannot be loaded: " + loaded.error().message});
+      }
+      problems.insert(problems.end(), proxy_problems.begin(), proxy_problems.end());
+      return Error::Invalid(FormatProblem(proxy_problems.front()));
+    }
+    proxies = std::move(*loaded);
+  }
+  return BuildPolicyState(std::move(profiles), builder, problems, std::move(proxies));
 }
 
-PolicyDecision DecideWith(const CanonicalUrl& url, const CompiledProfile& profile, std::optional<int64_t> agency,
-                          LocalTime at, std::shared_ptr<const PolicyState> state) {
+namespace {
+
+PolicyDecision DecideOne(CanonicalUrl url, const CompiledProfile& profile, std::optional<int64_t> agency,
+                         LocalTime at, std::shared_ptr<const PolicyState> state) {
   PolicyDecision decision;
   decision.profile = profile.profile;
-  decision.canonical = url;
   const ListSnapshot& lists = *state->lists;
   ListMatches matches;
   lists.Match(url, matches);
+  decision.canonical = std::move(url);
   auto decide = [&](const ListMatch& match, Action action, DecisionReason reason, std::string_view category) {
     decision.action = action;
     decision.reason = reason;
@@ -232,6 +250,14 @@ PolicyDecision DecideWith(const CanonicalUrl& url, const CompiledProfile& profil
   }
   decision.state = std::move(state);
   return decision;
+}
+
+}  // namespace
+
+PolicyDecision DecideWith(const CanonicalUrl& url, const CompiledProfile& profile, std::optional<int64_t> agency,
+                          LocalTime at, std::shared_ptr<const PolicyState> state) {
+  const ContentProxies* proxies = state->proxies.get();
+  return DecideThroughProxies(proxies, url, [&](CanonicalUrl u) { return DecideOne(std::move(u), profile, agency, at, state); });
 }
 
 Result<PolicyDecision> PolicyEngine::Decide(std::string_view url, std::string_view profile,

@@ -25,6 +25,7 @@
 
 #include "core/result.h"
 #include "filter/canonical_url.h"
+#include "filter/content_proxy.h"
 #include "filter/category_policy.h"
 #include "filter/list_loader.h"
 #include "filter/list_snapshot.h"
@@ -63,6 +64,9 @@ struct PolicyState {
     std::optional<CategoryId> block;
   };
   std::vector<std::pair<int64_t, AgencyCategories>> agencies;
+  // The content proxies whose wrapped URL is decided too (the profiles file's
+  // `content_proxies:`); nullptr when it names none.
+  std::shared_ptr<const ContentProxies> proxies;
 
   const CompiledProfile* Find(std::string_view profile) const;
   // "<profiles version>/<first 12 hex of ProfileSet::digest>/lists-<first 16 hex of
@@ -77,12 +81,15 @@ struct PolicyState {
 // block or warn about and every mandatory list (LoadPolicyState does this from files).
 // Adds the overrides as categories of their own. Returns Invalid listing, file and line,
 // each category the profiles name that the lists lack; `problems` gets all of them.
+// `proxies` (may be null) is kept in the state for DecideWith.
 Result<std::shared_ptr<const PolicyState>> BuildPolicyState(std::shared_ptr<const ProfileSet> profiles,
                                                             ListSnapshotBuilder& builder,
-                                                            std::vector<ProfileProblem>& problems);
+                                                            std::vector<ProfileProblem>& problems,
+                                                            std::shared_ptr<const ContentProxies> proxies = nullptr);
 
 // Loads the profiles file, the mandatory lists it names (a list that cannot be read is an
-// error: esafe never runs without its mandatory lists) and, from the squidGuard/UT1
+// error: esafe never runs without its mandatory lists), the content-proxy file it names
+// (likewise; its problems go to `problems`) and, from the squidGuard/UT1
 // directory `lists`, the categories the profiles use. Bad list lines go to `report`.
 Result<std::shared_ptr<const PolicyState>> LoadPolicyState(const std::filesystem::path& profiles_file,
                                                            const std::filesystem::path& lists,
@@ -104,12 +111,15 @@ struct PolicyDecision {
   std::string_view entry;     // the list entry that decided
   EntryKind kind = EntryKind::kDomain;
   const Profile* profile = nullptr;  // points into state
+  // The URL decided: the wrapped URL when the request went through a content proxy.
   CanonicalUrl canonical;
+  std::string via;  // the proxy's canonical URL when the request went through one, else ""
   std::shared_ptr<const PolicyState> state;
 };
 
 // Decides `url` for `profile` (falls back to nothing: the caller names a profile that
-// exists) at local time `at`, with the overrides of `agency` when known.
+// exists) at local time `at`, with the overrides of `agency` when known. A URL through a
+// content proxy of the state is decided on the wrapped URL too (DecideThroughProxies).
 PolicyDecision DecideWith(const CanonicalUrl& url, const CompiledProfile& profile, std::optional<int64_t> agency,
                           LocalTime at, std::shared_ptr<const PolicyState> state);
 

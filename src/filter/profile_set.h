@@ -125,6 +125,10 @@ struct ProfileSet {
   // force even when `version:` was not changed.
   std::string digest;
   std::vector<MandatoryList> mandatory;
+  // The content-proxy file (content_proxy.h) named by `content_proxies:`, absolute
+  // (relative paths resolved against the YAML file); empty when none is named.
+  std::filesystem::path content_proxies;
+  size_t content_proxies_line = 0;
   std::vector<Profile> profiles;
   std::map<int64_t, Overrides> agency_overrides;  // by agency id
   std::vector<ClientRange> clients;

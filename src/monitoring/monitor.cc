@@ -326,6 +326,9 @@ struct Monitor::State {
   // ---- proxy avoidance and VPN services ----
   bool IsProxy(const activity::ActivityEvent& e) const {
     if (!e.category.empty() && proxy_categories.count(e.category)) return true;
+    // Decided through a content proxy (Google Translate, an archive…): the enforcer names
+    // it in the reason, "category via translate.google.com".
+    if (!ViaHost(e).empty()) return true;
     if (proxy_hosts.empty() || e.host.empty()) return false;
     std::string_view h = e.host;
     while (true) {
@@ -334,6 +337,12 @@ struct Monitor::State {
       if (dot == std::string_view::npos) return false;
       h.remove_prefix(dot + 1);
     }
+  }
+
+  // The content proxy an event went through, from its reason; "" when none.
+  static std::string_view ViaHost(const activity::ActivityEvent& e) {
+    const size_t at = e.reason.rfind(" via ");
+    return at == std::string::npos ? std::string_view() : std::string_view(e.reason).substr(at + 5);
   }
 
   void Proxy(const activity::ActivityEvent& e, const EventRef& ref, const std::string& client_key) {
@@ -345,7 +354,10 @@ struct Monitor::State {
       d.incident_category = "network_misuse";
     }
     if (e.action != activity::Action::kBlock) p.any_allowed = true;
-    if (p.hosts.size() < 20) p.hosts.insert(e.host);
+    if (p.hosts.size() < 20) {
+      const std::string_view via = ViaHost(e);
+      p.hosts.insert(via.empty() ? e.host : std::string(via) + " (" + e.host + ")");
+    }
     AddRef(d, ref, e.time_us);
   }
 

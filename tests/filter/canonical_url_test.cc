@@ -107,8 +107,9 @@ TEST(CanonicalUrlTest, Ipv4NumberForms) {
 TEST(CanonicalUrlTest, Ipv6Literals) {
   EXPECT_EQ(Canonical("http://[2001:0DB8:0000:0000:0000:0000:0000:0001]/"), "http://[2001:db8::1]/");
   EXPECT_EQ(Canonical("http://[2001:db8:0:0:1:0:0:1]/"), "http://[2001:db8::1:0:0:1]/");
-  EXPECT_EQ(Canonical("http://[::ffff:192.0.2.10]:80/"), "http://[::ffff:c000:20a]/");
   EXPECT_EQ(Canonical("http://[::]/"), "http://[::]/");
+  EXPECT_EQ(Canonical("http://[::1]/"), "http://[::1]/");
+  EXPECT_EQ(Canonical("http://[::ffff:0:1]/"), "http://0.0.0.1/");
   EXPECT_EQ(Canonical("http://[1:0:0:2::3:0]/"), "http://[1::2:0:0:3:0]/");
   EXPECT_EQ(Canonical("http://[1:2:3:4:5:6:7:8]/"), "http://[1:2:3:4:5:6:7:8]/");
   EXPECT_EQ(Canonical("http://[1:2:3:4:5:6:7:8:9]/"), "ERROR: invalid IPv6 address");
@@ -116,6 +117,21 @@ TEST(CanonicalUrlTest, Ipv6Literals) {
   EXPECT_EQ(Canonical("http://[12345::]/"), "ERROR: invalid IPv6 address");
   EXPECT_EQ(Canonical("http://[::1.2.3]/"), "ERROR: invalid IPv6 address");
   EXPECT_EQ(Canonical("http://[::1/"), "ERROR: invalid IPv6 address");
+}
+
+// A mapped or compatible IPv6 literal reaches the IPv4 host: it is written as that host.
+TEST(CanonicalUrlTest, Ipv4MappedAndCompatibleIpv6AreTheIpv4Address) {
+  EXPECT_EQ(Canonical("http://[::ffff:192.0.2.10]:80/"), "http://192.0.2.10/");
+  EXPECT_EQ(Canonical("http://[::ffff:c000:20a]/x"), "http://192.0.2.10/x");
+  EXPECT_EQ(Canonical("http://[0:0:0:0:0:ffff:192.0.2.10]/"), "http://192.0.2.10/");
+  EXPECT_EQ(Canonical("http://[0000:0000:0000:0000:0000:FFFF:C000:020A]/"), "http://192.0.2.10/");
+  EXPECT_EQ(Canonical("http://[::192.0.2.10]/"), "http://192.0.2.10/");
+  EXPECT_EQ(Canonical("http://[::c000:20a]/"), "http://192.0.2.10/");
+  EXPECT_EQ(Canonical("[::ffff:192.0.2.10]:443"), "https://192.0.2.10/");
+  // Not mapped: another prefix, the loopback, NAT64.
+  EXPECT_EQ(Canonical("http://[1::ffff:192.0.2.10]/"), "http://[1::ffff:c000:20a]/");
+  EXPECT_EQ(Canonical("http://[::fffe:c000:20a]/"), "http://[::fffe:c000:20a]/");
+  EXPECT_EQ(Canonical("http://[64:ff9b::c000:20a]/"), "http://[64:ff9b::c000:20a]/");
 }
 
 TEST(CanonicalUrlTest, InternationalisedNames) {
@@ -234,6 +250,9 @@ const std::vector<std::string>& VariantCorpus() {
       "http://192.0.522/", "http://192.522/", "http://192.0.2.10:80/", "http://192.0.2.10./",
       "http://%31%39%32.0.2.10/", "http://3221225994./", "http://user@3221225994/", "192.0.2.10:443",
       "http://１９２.０.２.１０/",
+      // IPv4-mapped and IPv4-compatible IPv6 forms of 192.0.2.10
+      "http://[::ffff:192.0.2.10]/", "http://[::ffff:c000:20a]/", "http://[0:0:0:0:0:ffff:192.0.2.10]/",
+      "http://[::192.0.2.10]/", "http://[::FFFF:C000:020A]:8080/x", "[::ffff:192.0.2.10]:443",
       // the URL entry 203.0.113.5/evil in another form
       "http://3405803781/evil", "http://0xCB.0x00.0x71.0x05/evil/x", "http://203.0.28933/evil?x",
       // IPv6 forms of [2001:db8::1]
@@ -278,7 +297,9 @@ TEST(CanonicalUrlTest, NearMissesAreAllowed) {
                                 "http://listed.example/bad/", "http://listed.example/bad/path2",
                                 "http://192.0.2.11/", "http://blocked.example@ok.example/",
                                 "http://ok.example/blocked.example", "http://[2001:db8::2]/",
-                                "http://203.0.113.5/evilness", "http://bucher.example/"}) {
+                                "http://203.0.113.5/evilness", "http://bucher.example/",
+                                "http://[::ffff:192.0.2.11]/", "http://[::ffff:c000:20b]/",
+                                "http://[1::ffff:192.0.2.10]/", "http://[64:ff9b::192.0.2.10]/"}) {
     auto decision = engine.Decide(url);
     ASSERT_TRUE(decision.ok()) << url;
     EXPECT_EQ(decision->action, Action::kAllow) << url << " matched " << decision->entry;

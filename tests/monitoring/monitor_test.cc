@@ -147,6 +147,24 @@ TEST_F(MonitorTest, ProxyThatGotThroughIsMoreSevereAndHostListsCount) {
   EXPECT_EQ(alerts[0].event_count, 2u);
 }
 
+// A request decided through a content proxy (the enforcer names it in the reason, issue
+// 22) counts as proxy use, and the alert names the proxy with the site behind it.
+TEST_F(MonitorTest, ContentProxyRequestsCountAsProxyAvoidance) {
+  std::vector<activity::ActivityEvent> events = {
+      Event(kStartUs, 0, 52, "http://adult.test/page", "adult", Action::kBlock),
+      Event(kStartUs + 1000000, 0, 52, "http://ok.test/", "", Action::kAllow),
+      Event(kStartUs + 2000000, 0, 53, "http://ok.test/", "", Action::kAllow),
+  };
+  events[0].reason = "category via translate.google.com";
+  events[1].reason = "no match via web.archive.org";
+  auto alerts = Run(events);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule, Rule::kProxyAvoidance);
+  EXPECT_EQ(alerts[0].event_count, 2u);
+  EXPECT_EQ(alerts[0].severity, Severity::kHigh);  // the archived page got through
+  EXPECT_THAT(alerts[0].summary, ::testing::HasSubstr("translate.google.com (adult.test)"));
+}
+
 TEST_F(MonitorTest, SearchesOutsideTheWindowAreSeparateAlerts) {
   RuleSettings settings;
   settings.search_window = std::chrono::seconds(60);

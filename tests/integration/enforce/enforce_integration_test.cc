@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <set>
@@ -295,11 +296,13 @@ std::string Connect(const std::string& authority) {
 // Lists, profiles and mandatory list for the tests. The staff profile's override tries
 // to allow the mandatory-listed host; it must not work.
 void WritePolicy(const fs::path& dir) {
-  Write(dir / "lists/adult/domains", "adult.test\n");
+  // some-adult.test and 127.0.0.10 for the content-proxy corpus (content_proxy_corpus.txt).
+  Write(dir / "lists/adult/domains", "adult.test\nsome-adult.test\n127.0.0.10\n");
   Write(dir / "lists/gambling/domains", "casino.test\n");
   Write(dir / "iwf.hashes", esafe::filter::DigestToHex(esafe::filter::Sha256("mandatory.test/hidden")) + "\n");
   Write(dir / "profiles.yaml", R"(version: "integration-1"
 default_profile: pupil
+content_proxies: )" ESAFE_TEST_SOURCE_DIR R"(/data/filter/content-proxies.yaml
 mandatory:
   - {category: iwf, file: iwf.hashes, format: hashes}
 profiles:
@@ -338,12 +341,85 @@ std::string SquidConfig(const fs::path& dir, uint16_t port, const std::string& e
   return config;
 }
 
+// One line of the content-proxy corpus: a URL (or CONNECT authority) and whether it must
+// be blocked for the pupil profile.
+struct CorpusCase {
+  std::string url;
+  bool connect = false;
+  bool block = false;
+};
+
+std::vector<CorpusCase> ProxyCorpus() {
+  std::vector<CorpusCase> cases;
+  std::ifstream in(ESAFE_TEST_SOURCE_DIR "/tests/integration/enforce/content_proxy_corpus.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string expect, url;
+    fields >> expect >> url;
+    cases.push_back({url, expect.starts_with("connect-"), expect.ends_with("block")});
+  }
+  return cases;
+}
+
+// The corpus's host names, for Squid's hosts_file (all on 127.0.0.1; nothing listens on
+// port 80 there, so an allowed request fails fast instead of waiting on DNS).
+std::string CorpusHosts() {
+  std::set<std::string> hosts;
+  for (const auto& c : ProxyCorpus()) {
+    std::string authority = c.connect ? c.url : c.url.substr(c.url.find("://") + 3);
+    authority = authority.substr(0, authority.find_first_of("/?"));
+    if (authority.empty() || authority[0] == '[') continue;
+    hosts.insert(authority.substr(0, authority.find(':')));
+  }
+  std::string line = "127.0.0.1";
+  for (const auto& host : hosts) line += " " + host;
+  return line + "\n";
+}
+
+// Each class has at least five blocked forms and as many near misses (issue 22).
+TEST(ProxyCorpus, HasFiveFormsPerClassAndAsManyNearMisses) {
+  const auto cases = ProxyCorpus();
+  size_t blocked = 0;
+  for (const auto& c : cases) blocked += c.block;
+  EXPECT_GE(blocked, 20u);
+  EXPECT_GE(cases.size() - blocked, blocked);
+}
+
+// `esafe filter check --profile pupil` blocks every blocked form and no near miss.
+TEST(ProxyCorpus, FilterCheck) {
+  TempDir dir;
+  WritePolicy(dir.path);
+  const auto cases = ProxyCorpus();
+  ASSERT_FALSE(cases.empty());
+  std::string input;
+  for (const auto& c : cases) input += c.url + "\n";
+  Write(dir.path / "urls.txt", input);
+  const std::string command = g_esafe + " filter check --profile pupil --profiles " +
+                              (dir.path / "profiles.yaml").string() + " --lists " + (dir.path / "lists").string() +
+                              " < " + (dir.path / "urls.txt").string() + " > " + (dir.path / "out.jsonl").string() +
+                              " 2> " + (dir.path / "err.txt").string();
+  ASSERT_EQ(std::system(command.c_str()), 0) << Slurp(dir.path / "err.txt");
+  std::istringstream out(Slurp(dir.path / "out.jsonl"));
+  std::string line;
+  size_t i = 0, blocked = 0;
+  for (; i < cases.size() && std::getline(out, line); ++i) {
+    const bool is_block = line.find("\"action\":\"block\"") != std::string::npos;
+    EXPECT_EQ(is_block, cases[i].block) << cases[i].url << " -> " << line;
+    blocked += is_block && cases[i].block;
+  }
+  EXPECT_EQ(i, cases.size());
+  std::printf("filter check: %zu blocked forms blocked of %zu cases\n", blocked, cases.size());
+}
+
 class SquidTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists("/usr/sbin/squid")) GTEST_SKIP() << "squid is not installed";
     WritePolicy(dir_.path);
-    Write(dir_.path / "hosts", "127.0.0.1 adult.test www.adult.test casino.test mandatory.test ok.test\n");
+    Write(dir_.path / "hosts", "127.0.0.1 adult.test www.adult.test casino.test mandatory.test ok.test\n" +
+                                   CorpusHosts());
     fs::permissions(dir_.path / "hosts", fs::perms(0644));
     squid_port_ = FreePort();
   }
@@ -432,6 +508,77 @@ TEST_F(SquidTest, SquidHelper) {
             std::string::npos)
       << decisions;
   EXPECT_NE(decisions.find("\"reason\":\"mandatory list\""), std::string::npos);
+}
+
+// Runs the content-proxy corpus through the Squid at `port` for the pupil: `blocked` says
+// whether an answer is this enforcement point's block.
+void RunCorpusThroughSquid(uint16_t port, const std::function<bool(const CorpusCase&, const HttpResponse&)>& blocked,
+                           const std::string& diagnostics_path) {
+  const auto cases = ProxyCorpus();
+  ASSERT_FALSE(cases.empty());
+  for (const auto& c : cases) {
+    const HttpResponse r = Ask("127.0.0.2", port, c.connect ? Connect(c.url) : Get(c.url));
+    EXPECT_EQ(blocked(c, r), c.block) << (c.connect ? "CONNECT " : "GET ") << c.url << " -> " << r.status << "\n"
+                                      << r.head << Slurp(diagnostics_path);
+  }
+}
+
+TEST_F(SquidTest, ProxyCorpusSquidHelper) {
+  const std::string common = " --profiles " + (dir_.path / "profiles.yaml").string() + " --lists " +
+                             (dir_.path / "lists").string() + " --decision-log " +
+                             (dir_.path / "decisions.jsonl").string();
+  StartSquid("url_rewrite_program " + g_esafe + " squid-helper --block-page http://blocked.test/blocked" + common +
+             "\nurl_rewrite_children 2 startup=1 idle=1 concurrency=20\n"
+             "external_acl_type esafe_acl ttl=0 negative_ttl=0 children-max=2 concurrency=20 %ru %>a %un %>rm " +
+             g_esafe + " squid-helper --mode acl" + common +
+             "\nacl esafe_ok external esafe_acl\n"
+             "http_access deny CONNECT !esafe_ok\n"
+             "url_rewrite_access deny CONNECT\n");
+  if (HasFatalFailure()) return;
+  RunCorpusThroughSquid(
+      squid_port_,
+      [](const CorpusCase& c, const HttpResponse& r) {
+        if (c.connect) return r.status == 403;
+        return r.status == 302 && r.Header("Location").starts_with("http://blocked.test/blocked?");
+      },
+      dir_.path / "cache.log");
+  // The block page names the wrapped URL, and the log records it with the proxy.
+  const HttpResponse translated =
+      Ask("127.0.0.2", squid_port_, Get("http://translate.google.com/translate?sl=auto&u=http://adult.test/page"));
+  EXPECT_TRUE(translated.Header("Location").starts_with("http://blocked.test/blocked?url=http%3A%2F%2Fadult.test%2Fpage"))
+      << translated.head;
+  const std::string decisions = Decisions();
+  EXPECT_NE(decisions.find("\"url\":\"http://adult.test/page\",\"host\":\"adult.test\""), std::string::npos)
+      << decisions;
+  EXPECT_NE(decisions.find("\"reason\":\"category via translate.google.com\""), std::string::npos) << decisions;
+}
+
+TEST_F(SquidTest, ProxyCorpusIcap) {
+  const uint16_t icap_port = FreePort();
+  Process icap({g_esafe, "icap", "--listen", "127.0.0.1:" + std::to_string(icap_port), "--profiles",
+                (dir_.path / "profiles.yaml").string(), "--lists", (dir_.path / "lists").string(), "--review-url",
+                "https://esafe.test/review", "--decision-log", (dir_.path / "decisions.jsonl").string()},
+               dir_.path / "esafe.out", dir_.path / "esafe.err");
+  ASSERT_TRUE(WaitForPort(icap_port, icap, 20)) << Slurp(dir_.path / "esafe.err");
+  StartSquid("icap_enable on\n"
+             "icap_preview_enable on\n"
+             "adaptation_send_client_ip on\n"
+             "icap_service esafe_req reqmod_precache icap://127.0.0.1:" + std::to_string(icap_port) +
+             "/reqmod bypass=off\n"
+             "adaptation_access esafe_req allow all\n");
+  if (HasFatalFailure()) return;
+  RunCorpusThroughSquid(
+      squid_port_,
+      [](const CorpusCase& c, const HttpResponse& r) {
+        if (c.connect) return r.status == 403;
+        return r.status == 403 && r.body.find("This page has been blocked") != std::string::npos;
+      },
+      dir_.path / "esafe.err");
+  const HttpResponse archived =
+      Ask("127.0.0.2", squid_port_, Get("http://web.archive.org/web/2020/http://adult.test/page"));
+  EXPECT_NE(archived.body.find("<code>http://adult.test/page</code>"), std::string::npos) << archived.body;
+  EXPECT_NE(archived.body.find("<dt>Through</dt><dd><code>web.archive.org</code>"), std::string::npos) << archived.body;
+  EXPECT_TRUE(icap.Running());
 }
 
 TEST_F(SquidTest, Icap) {
