@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
 

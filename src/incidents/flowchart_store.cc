@@ -10,7 +10,7 @@
 #include "core/clock.h"
 #include "incidents/flowchart/shipped.h"
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
 namespace internal {

@@ -5,7 +5,7 @@
 #include "core/csv.h"
 #include "core/text.h"
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
 

@@ -16,7 +16,7 @@
 #include "core/clock.h"
 #include "core/csv.h"
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
 
