@@ -36,6 +36,20 @@
 //   activity/pg_mirror.h           The PostgreSQL mirror of the sealed segments.
 #pragma once
 
+// The standard headers this file brought before it was split, which its includers use.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "activity/event.h"
 #include "activity/store.h"
 #include "activity/verify.h"

@@ -2,22 +2,17 @@
 // Part of the activity capability's interface; activity/activity.h is the overview.
 #pragma once
 
-#include <array>
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "core/result.h"
-
 #include "activity/event.h"
+#include "core/result.h"
 
 namespace esafe::activity {
 
