@@ -2,21 +2,15 @@
 // Part of the monitoring capability's interface; monitoring/monitoring.h is the overview.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <deque>
-#include <functional>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <vector>
 
+#include "access/access.h"
 #include "monitoring/monitor.h"
+#include "store/database.h"
+#include "store/keyset.h"
 
 namespace esafe::monitoring {
 

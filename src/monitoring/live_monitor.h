@@ -4,19 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
-#include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
 
+#include "activity/activity.h"
 #include "monitoring/log_run.h"
+#include "store/database.h"
 
 namespace esafe::monitoring {
 

@@ -45,6 +45,21 @@
 //   monitoring/live_monitor.h            Running the rules on events as they are ingested.
 #pragma once
 
+// The standard headers this file brought before it was split, which its includers use.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
 #include "monitoring/severity.h"
 #include "monitoring/term_library.h"
 #include "monitoring/search_terms.h"

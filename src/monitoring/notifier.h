@@ -2,22 +2,12 @@
 // Part of the monitoring capability's interface; monitoring/monitoring.h is the overview.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
 
-#include "monitoring/smtp_client.h"
 #include "monitoring/alert_log.h"
+#include "monitoring/smtp_client.h"
+#include "store/database.h"
 
 namespace esafe::monitoring {
 

@@ -2,22 +2,15 @@
 // Part of the monitoring capability's interface; monitoring/monitoring.h is the overview.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <deque>
-#include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
-#include "monitoring/term_library.h"
 #include "monitoring/search_terms.h"
+#include "monitoring/term_library.h"
 
 namespace esafe::monitoring {
 
