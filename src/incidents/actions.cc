@@ -2,22 +2,11 @@
 // partnership-wide list of those overdue.
 #include <fmt/format.h>
 
-#include "incidents/incidents.h"
-#include "incidents/incident_records.h"
 #include "core/clock.h"
+#include "incidents/incident_records.h"
+#include "incidents/incidents.h"
 
 namespace esafe::incidents {
-
-using internal::Connection;
-using internal::Principal;
-using internal::Reach;
-using internal::Value;
-using internal::Visible;
-using internal::GraceCutoff;
-using internal::IncidentJson;
-using internal::NormaliseTimeField;
-using internal::ParseJsonText;
-using internal::Reload;
 
 Result<Json> IncidentLog::AddAction(const Principal& who, int64_t id, const Json& input) {
   auto valid = ActionSchema().Validate(input, false);

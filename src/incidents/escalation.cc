@@ -8,9 +8,6 @@
 
 namespace esafe::incidents {
 
-using internal::Connection;
-using internal::Principal;
-
 Result<Json> IncidentLog::ReferralAgencies(const Principal& who) {
   if (who.role == access::Role::kBoardMember || who.role == access::Role::kAuditor) {
     return Error::Forbidden("board members and auditors do not refer incidents");

@@ -1,27 +1,15 @@
 // IncidentLog: evidence records, their chain of custody, and the file attached to
 // one (never for suspected illegal material: that goes to the police, not here).
 #include <fmt/format.h>
-
-#include "incidents/incidents.h"
-#include "incidents/incident_records.h"
 #include <sodium.h>
 
 #include <cstring>
 
 #include "core/text.h"
+#include "incidents/incident_records.h"
+#include "incidents/incidents.h"
 
 namespace esafe::incidents {
-
-using internal::Connection;
-using internal::Principal;
-using internal::Reach;
-using internal::Value;
-using internal::Visible;
-using internal::GraceCutoff;
-using internal::IncidentJson;
-using internal::NormaliseTimeField;
-using internal::ParseJsonText;
-using internal::Reload;
 
 Result<Json> IncidentLog::AddEvidence(const Principal& who, int64_t id, const Json& input) {
   auto valid = EvidenceSchema().Validate(input, false);

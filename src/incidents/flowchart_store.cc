@@ -70,8 +70,6 @@ Result<flowchart::Flowchart> LoadFlowchart(Connection& c, const std::string& key
 
 }  // namespace internal
 
-using internal::Connection;
-
 Result<Json> IncidentLog::ListFlowcharts(const access::Principal&) {
   return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
     ESAFE_TRY(internal::EnsureShippedFlowcharts(c));

@@ -44,17 +44,6 @@ Json FromRow(const RecordSchema& schema, const store::Row& row) {
 
 }  // namespace internal
 
-using internal::Connection;
-using internal::Principal;
-using internal::Reach;
-using internal::Value;
-using internal::Visible;
-using internal::GraceCutoff;
-using internal::IncidentJson;
-using internal::NormaliseTimeField;
-using internal::ParseJsonText;
-using internal::Reload;
-
 namespace {
 
 Result<std::map<std::string, std::string>> AnswersFrom(const Json& j) {

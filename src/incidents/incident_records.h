@@ -102,3 +102,19 @@ Result<Json> Reload(Connection& c, const Principal& who, int64_t id);
 std::string Sha256Hex(std::string_view bytes);
 
 }  // namespace esafe::incidents::internal
+
+namespace esafe::incidents {
+
+// The files that implement IncidentLog use these unqualified.
+using internal::Connection;
+using internal::GraceCutoff;
+using internal::IncidentJson;
+using internal::NormaliseTimeField;
+using internal::ParseJsonText;
+using internal::Principal;
+using internal::Reach;
+using internal::Reload;
+using internal::Value;
+using internal::Visible;
+
+}  // namespace esafe::incidents

@@ -2,21 +2,10 @@
 // social care, health, …), and sharing it with a member agency that is one.
 #include <fmt/format.h>
 
-#include "incidents/incidents.h"
 #include "incidents/incident_records.h"
+#include "incidents/incidents.h"
 
 namespace esafe::incidents {
-
-using internal::Connection;
-using internal::Principal;
-using internal::Reach;
-using internal::Value;
-using internal::Visible;
-using internal::GraceCutoff;
-using internal::IncidentJson;
-using internal::NormaliseTimeField;
-using internal::ParseJsonText;
-using internal::Reload;
 
 namespace {
 

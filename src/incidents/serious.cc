@@ -9,10 +9,6 @@
 
 namespace esafe::incidents {
 
-using internal::Connection;
-using internal::Principal;
-using internal::Value;
-
 Result<Json> IncidentLog::MarkSerious(const Principal& who, int64_t id, const std::string& raw_reason) {
   std::string reason(text::Trim(raw_reason));
   if (reason.size() > 2000) return Error::Invalid("the reason is too long", "reason");

@@ -20,10 +20,6 @@
 
 namespace esafe::incidents {
 
-using internal::Connection;
-using internal::Principal;
-using internal::Value;
-
 namespace {
 
 struct Dimension {
