@@ -264,6 +264,9 @@ class SegmentData {
  private:
   SegmentData() = default;
   Result<void> ParseLayout(std::string_view head, uint64_t frames_base, uint64_t file_size);
+  // ESAFSEG1 (segment/legacy_v1.cc): the column directory, and a column's leading dictionary.
+  Result<void> ParseColumnsV1(std::string_view in, uint64_t file_size);
+  bool TakeDictV1(int col, std::string_view& in);
   Result<std::string_view> Frame(const Dir& d);  // the compressed bytes of a frame
   // The decompressed frame; from `read` (bytes of the file from offset `read_at`, holding
   // the frame) when given, else read for it.

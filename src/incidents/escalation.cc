@@ -4,12 +4,9 @@
 #include <fmt/format.h>
 
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
-
-using internal::Connection;
-using internal::Principal;
 
 Result<Json> IncidentLog::ReferralAgencies(const Principal& who) {
   if (who.role == access::Role::kBoardMember || who.role == access::Role::kAuditor) {

@@ -10,7 +10,7 @@
 #include "core/clock.h"
 #include "incidents/flowchart/shipped.h"
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
 namespace internal {
@@ -69,8 +69,6 @@ Result<flowchart::Flowchart> LoadFlowchart(Connection& c, const std::string& key
 }
 
 }  // namespace internal
-
-using internal::Connection;
 
 Result<Json> IncidentLog::ListFlowcharts(const access::Principal&) {
   return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {

@@ -2,7 +2,7 @@
 #include <ctime>
 
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
 namespace {

@@ -5,13 +5,9 @@
 #include "core/csv.h"
 #include "core/text.h"
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
-
-using internal::Connection;
-using internal::Principal;
-using internal::Value;
 
 Result<Json> IncidentLog::MarkSerious(const Principal& who, int64_t id, const std::string& raw_reason) {
   std::string reason(text::Trim(raw_reason));

@@ -13,13 +13,9 @@
 #include "core/csv.h"
 #include "core/scratch_file.h"
 #include "incidents/incidents.h"
-#include "incidents/internal.h"
+#include "incidents/incident_records.h"
 
 namespace esafe::incidents {
-
-using internal::Connection;
-using internal::Principal;
-using internal::Value;
 
 namespace {
 

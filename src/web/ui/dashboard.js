@@ -3,7 +3,7 @@ import { api, apiAll, apiPage, query } from './api.js';
 import { registerFlags } from './entities.js';
 import { h, svg } from './dom.js';
 import { healthPanel } from './health.js';
-import { overduePanel } from './incidents.js';
+import { overduePanel } from './incidents/statistics.js';
 
 let uid = 0;
 const pct = (n, d) => (d ? Math.round((100 * n) / d) : 0);

@@ -1,4 +1,6 @@
-// Helpers shared by the files that implement IncidentLog. Not part of the
+// The incident records as the files that implement IncidentLog share them: who may
+// see or change an incident (incident_records.cc), its chronology, the outcome of a
+// flowchart walk, and the incident as JSON (incident_view.cc). Not part of the
 // capability's interface; nothing outside src/incidents includes this.
 #pragma once
 
@@ -80,7 +82,39 @@ Result<void> ApplyOutcome(Connection& c, const Principal& who, int64_t incident_
                           const std::string& category, const flowchart::Flowchart& chart,
                           const flowchart::Walk& walk);
 
+// Checks and normalises a time field of validated input in place; kInvalid (field
+// `field`) when it is not a date or time.
+Result<void> NormaliseTimeField(Json& input, const char* field);
+
+// A JSON text column parsed; `fallback` when null or not JSON.
+Json ParseJsonText(const store::Row& row, std::string_view column, Json fallback);
+
+// The time before which an action due "at once" counts as overdue at `now`.
+std::string GraceCutoff(const std::string& now);
+
+// The incident as JSON. `full` adds people, actions, referrals, evidence,
+// shares and the review; names only when the principal sees them.
+Result<Json> IncidentJson(Connection& c, const Visible& v, bool full);
+// The incident `id` again, in full, as `who` sees it (what a change answers).
+Result<Json> Reload(Connection& c, const Principal& who, int64_t id);
+
 // SHA-256 as lower-case hex.
 std::string Sha256Hex(std::string_view bytes);
 
 }  // namespace esafe::incidents::internal
+
+namespace esafe::incidents {
+
+// The files that implement IncidentLog use these unqualified.
+using internal::Connection;
+using internal::GraceCutoff;
+using internal::IncidentJson;
+using internal::NormaliseTimeField;
+using internal::ParseJsonText;
+using internal::Principal;
+using internal::Reach;
+using internal::Reload;
+using internal::Value;
+using internal::Visible;
+
+}  // namespace esafe::incidents
