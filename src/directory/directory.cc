@@ -235,23 +235,21 @@ Result<store::Page> Directory::ReadPage(Kind k, const Principal& who, const List
     params.emplace_back("%" + EscapeLike(text::Lower(*q.search)) + "%");
   }
   ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
-  auto read = [&](Connection& c) -> Result<store::Page> {
+  std::vector<int64_t> ids;
+  auto read = db_.Read<store::Page>([&](Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
-    std::vector<int64_t> ids;
-    store::Page out = store::TakePage(*rows, order, page, [&](const store::Row& r) {
+    return store::TakePage(*rows, order, page, [&](const store::Row& r) {
       ids.push_back(r.Int("id"));
       return FromRow(info, r);
     });
-    if (audit_listing && k == Kind::kPerson && !ids.empty()) {
-      ESAFE_TRY(access::RecordAudit(c, &who, "list", info.singular, std::nullopt,
-                                    fmt::format("listed people {}", fmt::join(ids, ","))));
-    }
-    return out;
-  };
-  // Only a list of people writes (its audit record); the rest read beside the writer.
-  if (audit_listing && k == Kind::kPerson) return db_.Transaction<store::Page>(read);
-  return db_.Read<store::Page>(read);
+  });
+  if (!read.ok()) return read.error();
+  if (audit_listing && k == Kind::kPerson && !ids.empty()) {
+    ESAFE_TRY(access::RecordAudit(db_, &who, "list", info.singular, std::nullopt,
+                                  fmt::format("listed people {}", fmt::join(ids, ","))));
+  }
+  return read;
 }
 
 Result<Json> Directory::Get(Kind k, const Principal& who, int64_t id) {
@@ -259,12 +257,14 @@ Result<Json> Directory::Get(Kind k, const Principal& who, int64_t id) {
   if (who.role == access::Role::kBoardMember && k != Kind::kAgency) {
     return Error::Forbidden("board members see aggregate figures only");
   }
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+  auto read = db_.Read<Json>([&](Connection& c) -> Result<Json> {
     auto row = LoadVisible(c, k, who, id);
     if (!row.ok()) return row.error();
-    if (k == Kind::kPerson) ESAFE_TRY(access::RecordAudit(c, &who, "read", info.singular, id, "viewed record"));
     return FromRow(info, *row);
   });
+  if (!read.ok()) return read.error();
+  if (k == Kind::kPerson) ESAFE_TRY(access::RecordAudit(db_, &who, "read", info.singular, id, "viewed record"));
+  return read;
 }
 
 Result<Json> Directory::Create(Kind k, const Principal& who, const Json& input) {
