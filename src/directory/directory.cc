@@ -406,14 +406,15 @@ Result<ImportReport> Directory::ImportCsv(Kind k, const Principal& who, std::str
     }
   }
 
+  // Every line is checked first, beside the writer, so a bad line costs no write at all.
   ImportReport report;
-  auto result = db_.Transaction<ImportReport>([&](Connection& c) -> Result<ImportReport> {
+  std::vector<std::pair<size_t, Json>> valid_rows;
+  auto checked = db_.Read<bool>([&](Connection& c) -> Result<bool> {
     std::map<std::string, int64_t> agencies;  // lower-case name -> id
     auto agency_rows = c.Query("SELECT id, name FROM agencies");
     if (!agency_rows.ok()) return agency_rows.error();
     for (const auto& r : *agency_rows) agencies[text::Lower(r.Text("name"))] = r.Int("id");
 
-    std::vector<std::pair<size_t, Json>> valid_rows;
     for (const auto& row : table->rows) {
       auto fail = [&](const std::string& msg) { report.errors.push_back(fmt::format("line {}: {}", row.line, msg)); };
       Json input = Json::object();
@@ -451,28 +452,83 @@ Result<ImportReport> Directory::ImportCsv(Kind k, const Principal& who, std::str
       if (!valid.ok()) { fail(valid.error().message); continue; }
       valid_rows.emplace_back(row.line, std::move(*valid));
     }
-    if (!report.errors.empty()) return Error::Invalid("errors");  // rolls back; nothing imported
-
-    for (const auto& [line, valid] : valid_rows) {
-      auto id = InsertRecord(c, k, who, valid);
-      if (!id.ok()) {
-        report.errors.push_back(fmt::format("line {}: {}", line, id.error().message));
-        return Error::Invalid("errors");
-      }
-      ++report.imported;
-    }
-    ESAFE_TRY(access::RecordAudit(c, &who, "import", info.singular, std::nullopt,
-                                  fmt::format("{} records imported from CSV", report.imported)));
-    return report;
+    return true;
   });
-  if (!result.ok()) {
-    if (!report.errors.empty()) {
-      report.imported = 0;
-      return report;
+  if (!checked.ok()) return checked.error();
+  if (!report.errors.empty()) return report;
+  return WriteImport(k, who, valid_rows, report);
+}
+
+Result<ImportReport> Directory::WriteImport(Kind k, const Principal& who,
+                                            const std::vector<std::pair<size_t, Json>>& rows, ImportReport& report) {
+  // kImportChunk rows a transaction, so that the one writer is free between chunks for
+  // everyone else's writes, the audit records of their reads among them (a 100,000-row
+  // import held it for seconds). A chunk that fails removes the chunks written before
+  // it: the import is still all or nothing, though its first chunks are visible to
+  // readers until it ends.
+  const auto& info = Info(k);
+  std::vector<int64_t> written;
+  written.reserve(rows.size());
+  for (size_t from = 0; from < rows.size() || from == 0; from += kImportChunk) {
+    size_t to = std::min(rows.size(), from + kImportChunk);
+    bool last = to == rows.size();
+    std::vector<int64_t> ids;
+    auto chunk = db_.Transaction<void>([&](Connection& c) -> Result<void> {
+      ids.clear();
+      for (size_t i = from; i < to; ++i) {
+        auto id = InsertRecord(c, k, who, rows[i].second);
+        if (!id.ok()) {
+          report.errors.push_back(fmt::format("line {}: {}", rows[i].first, id.error().message));
+          return Error::Invalid("errors");
+        }
+        ids.push_back(*id);
+      }
+      if (!last) return Ok();
+      return access::RecordAudit(c, &who, "import", info.singular, std::nullopt,
+                                 fmt::format("{} records imported from CSV", written.size() + ids.size()));
+    });
+    if (!chunk.ok()) {
+      auto undone = RemoveImported(k, who, written);
+      if (!undone.ok()) {
+        return Error::Internal(fmt::format("the import stopped at {} and {} records it had written could not be "
+                                           "removed: {}",
+                                           report.errors.empty() ? chunk.error().message : report.errors.back(),
+                                           written.size(), undone.error().message));
+      }
+      if (!report.errors.empty()) return report;
+      return chunk.error();
     }
-    return result.error();
+    written.insert(written.end(), ids.begin(), ids.end());
+    if (last) break;
   }
-  return result;
+  report.imported = static_cast<int64_t>(written.size());
+  return report;
+}
+
+Result<void> Directory::RemoveImported(Kind k, const Principal& who, const std::vector<int64_t>& ids) {
+  if (ids.empty()) return Ok();
+  const auto& info = Info(k);
+  constexpr size_t kDeleteBatch = 500;
+  for (size_t from = 0; from < ids.size(); from += kImportChunk) {
+    size_t to = std::min(ids.size(), from + kImportChunk);
+    auto removed = db_.Transaction<void>([&](Connection& c) -> Result<void> {
+      for (size_t i = from; i < to; i += kDeleteBatch) {
+        size_t end = std::min(to, i + kDeleteBatch);
+        std::vector<Value> batch(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                 ids.begin() + static_cast<std::ptrdiff_t>(end));
+        std::string marks;
+        for (size_t j = i; j < end; ++j) marks += j > i ? ", ?" : "?";
+        ESAFE_TRY(c.Execute(fmt::format("DELETE FROM {} WHERE id IN ({})", info.table, marks), batch));
+      }
+      return Ok();
+    });
+    if (!removed.ok()) return removed;
+  }
+  // The records' "create" events stay in the trail; this says they were taken back.
+  return db_.Transaction<void>([&](Connection& c) {
+    return access::RecordAudit(c, &who, "delete", info.singular, std::nullopt,
+                               fmt::format("{} records of a failed CSV import removed", ids.size()));
+  });
 }
 
 Result<Json> Directory::Summary(const Principal& who) {

@@ -87,7 +87,10 @@ class Directory {
   Result<std::string> ExportCsv(Kind kind, const access::Principal& who);
   // Imports agencies, sites, people or access locations from CSV with the
   // columns ExportCsv writes (id and timestamps ignored). All rows are checked
-  // first; if any is wrong nothing is imported.
+  // first; if any is wrong nothing is imported. The rows are written
+  // kImportChunk a transaction, so a large import does not hold the writer for
+  // its whole length; if a chunk fails, the chunks before it are removed again.
+  static constexpr size_t kImportChunk = 2000;
   Result<ImportReport> ImportCsv(Kind kind, const access::Principal& who, std::string_view csv);
 
   // Aggregate figures for the board: agencies by sector and membership type,
@@ -98,6 +101,11 @@ class Directory {
  private:
   Result<store::Page> ReadPage(Kind kind, const access::Principal& who, const ListQuery& query,
                                const store::PageQuery& page, bool audit_listing);
+  // Writes checked rows (line, record) for ImportCsv; errors go to `report`.
+  Result<ImportReport> WriteImport(Kind kind, const access::Principal& who,
+                                   const std::vector<std::pair<size_t, Json>>& rows, ImportReport& report);
+  // Deletes the records a failed import wrote.
+  Result<void> RemoveImported(Kind kind, const access::Principal& who, const std::vector<int64_t>& ids);
 
   store::Database& db_;
 };
