@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <map>
 
 #include "core/clock.h"
@@ -461,21 +462,24 @@ Result<ImportReport> Directory::ImportCsv(Kind k, const Principal& who, std::str
 
 Result<ImportReport> Directory::WriteImport(Kind k, const Principal& who,
                                             const std::vector<std::pair<size_t, Json>>& rows, ImportReport& report) {
-  // kImportChunk rows a transaction, so that the one writer is free between chunks for
-  // everyone else's writes, the audit records of their reads among them (a 100,000-row
+  // kImportChunk rows (or kImportChunkTime) a transaction, so that the one writer is
+  // free between chunks for everyone else's writes, the audit records of their reads among them (a 100,000-row
   // import held it for seconds). A chunk that fails removes the chunks written before
   // it: the import is still all or nothing, though its first chunks are visible to
   // readers until it ends.
   const auto& info = Info(k);
   std::vector<int64_t> written;
   written.reserve(rows.size());
-  for (size_t from = 0; from < rows.size() || from == 0; from += kImportChunk) {
-    size_t to = std::min(rows.size(), from + kImportChunk);
-    bool last = to == rows.size();
+  for (size_t next = 0;;) {
+    const size_t from = next;
+    bool last = false;
     std::vector<int64_t> ids;
     auto chunk = db_.Transaction<void>([&](Connection& c) -> Result<void> {
       ids.clear();
-      for (size_t i = from; i < to; ++i) {
+      const auto started = std::chrono::steady_clock::now();
+      size_t i = from;
+      for (; i < rows.size() && i - from < kImportChunk; ++i) {
+        if (i > from && std::chrono::steady_clock::now() - started > kImportChunkTime) break;
         auto id = InsertRecord(c, k, who, rows[i].second);
         if (!id.ok()) {
           report.errors.push_back(fmt::format("line {}: {}", rows[i].first, id.error().message));
@@ -483,6 +487,8 @@ Result<ImportReport> Directory::WriteImport(Kind k, const Principal& who,
         }
         ids.push_back(*id);
       }
+      next = i;
+      last = i == rows.size();
       if (!last) return Ok();
       return access::RecordAudit(c, &who, "import", info.singular, std::nullopt,
                                  fmt::format("{} records imported from CSV", written.size() + ids.size()));

@@ -15,6 +15,8 @@
 // many threads.
 #pragma once
 
+#include <chrono>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,9 +90,12 @@ class Directory {
   // Imports agencies, sites, people or access locations from CSV with the
   // columns ExportCsv writes (id and timestamps ignored). All rows are checked
   // first; if any is wrong nothing is imported. The rows are written
-  // kImportChunk a transaction, so a large import does not hold the writer for
-  // its whole length; if a chunk fails, the chunks before it are removed again.
+  // kImportChunk a transaction, or as many as kImportChunkTime allows (PostgreSQL
+  // writes a row a round trip), so a large import does not hold the writer for
+  // more than a moment at a time; if a chunk fails, the chunks before it are
+  // removed again.
   static constexpr size_t kImportChunk = 2000;
+  static constexpr std::chrono::milliseconds kImportChunkTime{200};
   Result<ImportReport> ImportCsv(Kind kind, const access::Principal& who, std::string_view csv);
 
   // Aggregate figures for the board: agencies by sector and membership type,
