@@ -247,6 +247,14 @@ bool CsrfTokenMatches(const Session& session, std::string_view given);
 // and only if what it records happened. `actor` nullptr means the system.
 Result<void> RecordAudit(store::Connection& c, const Principal* actor, std::string_view action,
                          std::string_view entity, std::optional<int64_t> entity_id, std::string_view summary);
+// Appends one event of a read, for a caller that read on a reading connection
+// (Database::Read) and has not yet handed over what it read. Returns once the
+// event is committed, in one transaction with the other events queued at the same
+// time (Database::WriteGrouped), so that a burst of reads costs one commit, not one
+// each. On failure the caller must fail the read: a read is never returned
+// unrecorded.
+Result<void> RecordAudit(store::Database& db, const Principal* actor, std::string_view action,
+                         std::string_view entity, std::optional<int64_t> entity_id, std::string_view summary);
 
 struct AuditQuery {
   std::optional<std::string> entity;

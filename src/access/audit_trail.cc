@@ -44,6 +44,11 @@ Result<void> RecordAudit(store::Connection& c, const Principal* actor, std::stri
   return Ok();
 }
 
+Result<void> RecordAudit(store::Database& db, const Principal* actor, std::string_view action,
+                         std::string_view entity, std::optional<int64_t> entity_id, std::string_view summary) {
+  return db.WriteGrouped([&](store::Connection& c) { return RecordAudit(c, actor, action, entity, entity_id, summary); });
+}
+
 Result<Json> ListAudit(store::Database& db, const Principal& actor, const AuditQuery& q) {
   auto page = ListAuditPage(db, actor, q, {.limit = std::clamp<int64_t>(q.limit, 1, 1000), .after = nullptr});
   if (!page.ok()) return page.error();
@@ -64,7 +69,7 @@ Result<store::Page> ListAuditPage(store::Database& db, const Principal& actor, c
   if (q.user_id) { sql += " AND user_id = ?"; params.emplace_back(*q.user_id); }
   if (q.before_id > 0) { sql += " AND id < ?"; params.emplace_back(q.before_id); }
   ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
-  return db.Transaction<store::Page>([&](store::Connection& c) -> Result<store::Page> {
+  auto read = db.Read<store::Page>([&](store::Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
     store::Page out = store::TakePage(*rows, order, page, [](const store::Row& row) {
@@ -76,11 +81,12 @@ Result<store::Page> ListAuditPage(store::Database& db, const Principal& actor, c
       }
       return e;
     });
-    // Reading the trail is itself recorded: it shows who looked at whom.
-    ESAFE_TRY(RecordAudit(c, &actor, "list", "audit_event", std::nullopt,
-                          fmt::format("{} events", out.items.size())));
     return out;
   });
+  if (!read.ok()) return read.error();
+  // Reading the trail is itself recorded: it shows who looked at whom.
+  ESAFE_TRY(RecordAudit(db, &actor, "list", "audit_event", std::nullopt, fmt::format("{} events", read->items.size())));
+  return read;
 }
 
 }  // namespace esafe::access

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <map>
 
 #include "core/clock.h"
@@ -195,23 +196,21 @@ Result<store::Page> Directory::ReadPage(Kind k, const Principal& who, const List
     params.emplace_back("%" + EscapeLike(text::Lower(*q.search)) + "%");
   }
   ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
-  auto read = [&](Connection& c) -> Result<store::Page> {
+  std::vector<int64_t> ids;
+  auto read = db_.Read<store::Page>([&](Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
-    std::vector<int64_t> ids;
-    store::Page out = store::TakePage(*rows, order, page, [&](const store::Row& r) {
+    return store::TakePage(*rows, order, page, [&](const store::Row& r) {
       ids.push_back(r.Int("id"));
       return FromRow(info, r);
     });
-    if (audit_listing && k == Kind::kPerson && !ids.empty()) {
-      ESAFE_TRY(access::RecordAudit(c, &who, "list", info.singular, std::nullopt,
-                                    fmt::format("listed people {}", fmt::join(ids, ","))));
-    }
-    return out;
-  };
-  // Only a list of people writes (its audit record); the rest read beside the writer.
-  if (audit_listing && k == Kind::kPerson) return db_.Transaction<store::Page>(read);
-  return db_.Read<store::Page>(read);
+  });
+  if (!read.ok()) return read.error();
+  if (audit_listing && k == Kind::kPerson && !ids.empty()) {
+    ESAFE_TRY(access::RecordAudit(db_, &who, "list", info.singular, std::nullopt,
+                                  fmt::format("listed people {}", fmt::join(ids, ","))));
+  }
+  return read;
 }
 
 Result<Json> Directory::Get(Kind k, const Principal& who, int64_t id) {
@@ -219,12 +218,14 @@ Result<Json> Directory::Get(Kind k, const Principal& who, int64_t id) {
   if (who.role == access::Role::kBoardMember && k != Kind::kAgency) {
     return Error::Forbidden("board members see aggregate figures only");
   }
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+  auto read = db_.Read<Json>([&](Connection& c) -> Result<Json> {
     auto row = LoadVisible(c, k, who, id);
     if (!row.ok()) return row.error();
-    if (k == Kind::kPerson) ESAFE_TRY(access::RecordAudit(c, &who, "read", info.singular, id, "viewed record"));
     return FromRow(info, *row);
   });
+  if (!read.ok()) return read.error();
+  if (k == Kind::kPerson) ESAFE_TRY(access::RecordAudit(db_, &who, "read", info.singular, id, "viewed record"));
+  return read;
 }
 
 Result<Json> Directory::Create(Kind k, const Principal& who, const Json& input) {
@@ -366,14 +367,15 @@ Result<ImportReport> Directory::ImportCsv(Kind k, const Principal& who, std::str
     }
   }
 
+  // Every line is checked first, beside the writer, so a bad line costs no write at all.
   ImportReport report;
-  auto result = db_.Transaction<ImportReport>([&](Connection& c) -> Result<ImportReport> {
+  std::vector<std::pair<size_t, Json>> valid_rows;
+  auto checked = db_.Read<bool>([&](Connection& c) -> Result<bool> {
     std::map<std::string, int64_t> agencies;  // lower-case name -> id
     auto agency_rows = c.Query("SELECT id, name FROM agencies");
     if (!agency_rows.ok()) return agency_rows.error();
     for (const auto& r : *agency_rows) agencies[text::Lower(r.Text("name"))] = r.Int("id");
 
-    std::vector<std::pair<size_t, Json>> valid_rows;
     for (const auto& row : table->rows) {
       auto fail = [&](const std::string& msg) { report.errors.push_back(fmt::format("line {}: {}", row.line, msg)); };
       Json input = Json::object();
@@ -411,28 +413,88 @@ Result<ImportReport> Directory::ImportCsv(Kind k, const Principal& who, std::str
       if (!valid.ok()) { fail(valid.error().message); continue; }
       valid_rows.emplace_back(row.line, std::move(*valid));
     }
-    if (!report.errors.empty()) return Error::Invalid("errors");  // rolls back; nothing imported
-
-    for (const auto& [line, valid] : valid_rows) {
-      auto id = InsertRecord(c, k, who, valid);
-      if (!id.ok()) {
-        report.errors.push_back(fmt::format("line {}: {}", line, id.error().message));
-        return Error::Invalid("errors");
-      }
-      ++report.imported;
-    }
-    ESAFE_TRY(access::RecordAudit(c, &who, "import", info.singular, std::nullopt,
-                                  fmt::format("{} records imported from CSV", report.imported)));
-    return report;
+    return true;
   });
-  if (!result.ok()) {
-    if (!report.errors.empty()) {
-      report.imported = 0;
-      return report;
+  if (!checked.ok()) return checked.error();
+  if (!report.errors.empty()) return report;
+  return WriteImport(k, who, valid_rows, report);
+}
+
+Result<ImportReport> Directory::WriteImport(Kind k, const Principal& who,
+                                            const std::vector<std::pair<size_t, Json>>& rows, ImportReport& report) {
+  // kImportChunk rows (or kImportChunkTime) a transaction, so that the one writer is
+  // free between chunks for everyone else's writes, the audit records of their reads among them (a 100,000-row
+  // import held it for seconds). A chunk that fails removes the chunks written before
+  // it: the import is still all or nothing, though its first chunks are visible to
+  // readers until it ends.
+  const auto& info = Info(k);
+  std::vector<int64_t> written;
+  written.reserve(rows.size());
+  for (size_t next = 0;;) {
+    const size_t from = next;
+    bool last = false;
+    std::vector<int64_t> ids;
+    auto chunk = db_.Transaction<void>([&](Connection& c) -> Result<void> {
+      ids.clear();
+      const auto started = std::chrono::steady_clock::now();
+      size_t i = from;
+      for (; i < rows.size() && i - from < kImportChunk; ++i) {
+        if (i > from && std::chrono::steady_clock::now() - started > kImportChunkTime) break;
+        auto id = InsertRecord(c, k, who, rows[i].second);
+        if (!id.ok()) {
+          report.errors.push_back(fmt::format("line {}: {}", rows[i].first, id.error().message));
+          return Error::Invalid("errors");
+        }
+        ids.push_back(*id);
+      }
+      next = i;
+      last = i == rows.size();
+      if (!last) return Ok();
+      return access::RecordAudit(c, &who, "import", info.singular, std::nullopt,
+                                 fmt::format("{} records imported from CSV", written.size() + ids.size()));
+    });
+    if (!chunk.ok()) {
+      auto undone = RemoveImported(k, who, written);
+      if (!undone.ok()) {
+        return Error::Internal(fmt::format("the import stopped at {} and {} records it had written could not be "
+                                           "removed: {}",
+                                           report.errors.empty() ? chunk.error().message : report.errors.back(),
+                                           written.size(), undone.error().message));
+      }
+      if (!report.errors.empty()) return report;
+      return chunk.error();
     }
-    return result.error();
+    written.insert(written.end(), ids.begin(), ids.end());
+    if (last) break;
   }
-  return result;
+  report.imported = static_cast<int64_t>(written.size());
+  return report;
+}
+
+Result<void> Directory::RemoveImported(Kind k, const Principal& who, const std::vector<int64_t>& ids) {
+  if (ids.empty()) return Ok();
+  const auto& info = Info(k);
+  constexpr size_t kDeleteBatch = 500;
+  for (size_t from = 0; from < ids.size(); from += kImportChunk) {
+    size_t to = std::min(ids.size(), from + kImportChunk);
+    auto removed = db_.Transaction<void>([&](Connection& c) -> Result<void> {
+      for (size_t i = from; i < to; i += kDeleteBatch) {
+        size_t end = std::min(to, i + kDeleteBatch);
+        std::vector<Value> batch(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                                 ids.begin() + static_cast<std::ptrdiff_t>(end));
+        std::string marks;
+        for (size_t j = i; j < end; ++j) marks += j > i ? ", ?" : "?";
+        ESAFE_TRY(c.Execute(fmt::format("DELETE FROM {} WHERE id IN ({})", info.table, marks), batch));
+      }
+      return Ok();
+    });
+    if (!removed.ok()) return removed;
+  }
+  // The records' "create" events stay in the trail; this says they were taken back.
+  return db_.Transaction<void>([&](Connection& c) {
+    return access::RecordAudit(c, &who, "delete", info.singular, std::nullopt,
+                               fmt::format("{} records of a failed CSV import removed", ids.size()));
+  });
 }
 
 Result<Json> Directory::Summary(const Principal& who) {

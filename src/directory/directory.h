@@ -15,6 +15,8 @@
 // many threads.
 #pragma once
 
+#include <chrono>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,7 +89,13 @@ class Directory {
   Result<std::string> ExportCsv(Kind kind, const access::Principal& who);
   // Imports agencies, sites, people or access locations from CSV with the
   // columns ExportCsv writes (id and timestamps ignored). All rows are checked
-  // first; if any is wrong nothing is imported.
+  // first; if any is wrong nothing is imported. The rows are written
+  // kImportChunk a transaction, or as many as kImportChunkTime allows (PostgreSQL
+  // writes a row a round trip), so a large import does not hold the writer for
+  // more than a moment at a time; if a chunk fails, the chunks before it are
+  // removed again.
+  static constexpr size_t kImportChunk = 2000;
+  static constexpr std::chrono::milliseconds kImportChunkTime{200};
   Result<ImportReport> ImportCsv(Kind kind, const access::Principal& who, std::string_view csv);
 
   // Aggregate figures for the board: agencies by sector and membership type,
@@ -98,6 +106,11 @@ class Directory {
  private:
   Result<store::Page> ReadPage(Kind kind, const access::Principal& who, const ListQuery& query,
                                const store::PageQuery& page, bool audit_listing);
+  // Writes checked rows (line, record) for ImportCsv; errors go to `report`.
+  Result<ImportReport> WriteImport(Kind kind, const access::Principal& who,
+                                   const std::vector<std::pair<size_t, Json>>& rows, ImportReport& report);
+  // Deletes the records a failed import wrote.
+  Result<void> RemoveImported(Kind kind, const access::Principal& who, const std::vector<int64_t>& ids);
 
   store::Database& db_;
 };

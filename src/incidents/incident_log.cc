@@ -200,13 +200,17 @@ Result<Json> IncidentLog::RecordAnswers(const Principal& who, int64_t id,
 }
 
 Result<Json> IncidentLog::Get(const Principal& who, int64_t id) {
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+  bool shared = false;
+  auto read = db_.Read<Json>([&](Connection& c) -> Result<Json> {
     auto v = internal::LoadVisible(c, who, id);
     if (!v.ok()) return v.error();
-    ESAFE_TRY(access::RecordAudit(c, &who, "read", "incident", id,
-                                  v->reach == Reach::kShared ? "viewed shared incident" : "viewed incident"));
+    shared = v->reach == Reach::kShared;
     return IncidentJson(c, *v, true);
   });
+  if (!read.ok()) return read.error();
+  ESAFE_TRY(access::RecordAudit(db_, &who, "read", "incident", id,
+                                shared ? "viewed shared incident" : "viewed incident"));
+  return read;
 }
 
 Result<Json> IncidentLog::List(const Principal& who, const ListQuery& q) {
@@ -240,11 +244,11 @@ Result<store::Page> IncidentLog::ListPage(const Principal& who, const ListQuery&
   if (q.category) { sql += " AND t.category = ?"; params.emplace_back(*q.category); }
   if (q.serious) { sql += " AND t.serious = ?"; params.emplace_back(int64_t{*q.serious ? 1 : 0}); }
   ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
-  return db_.Transaction<store::Page>([&](Connection& c) -> Result<store::Page> {
+  std::vector<int64_t> ids;
+  auto read = db_.Read<store::Page>([&](Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
     store::Page out = store::TakePage(*rows, order, page, [](const store::Row&) { return Json(); });
-    std::vector<int64_t> ids;
     std::string now = internal::Now();
     for (size_t i = 0; i < out.items.size(); ++i) {
       const auto& r = (*rows)[i];
@@ -263,12 +267,14 @@ Result<store::Page> IncidentLog::ListPage(const Principal& who, const ListQuery&
       out.items[i] = std::move(*j);
       ids.push_back(id);
     }
-    if (!ids.empty()) {
-      ESAFE_TRY(access::RecordAudit(c, &who, "list", "incident", std::nullopt,
-                                    fmt::format("listed incidents {}", fmt::join(ids, ","))));
-    }
     return out;
   });
+  if (!read.ok()) return read.error();
+  if (!ids.empty()) {
+    ESAFE_TRY(access::RecordAudit(db_, &who, "list", "incident", std::nullopt,
+                                  fmt::format("listed incidents {}", fmt::join(ids, ","))));
+  }
+  return read;
 }
 
 Result<Json> IncidentLog::Update(const Principal& who, int64_t id, const Json& input) {

@@ -261,18 +261,19 @@ Result<store::Page> AlertLog::ListPage(const Principal& who, const AlertQuery& q
     params.emplace_back(Rank(*min_severity));
   }
   ESAFE_TRY(store::AppendKeyset(sql, params, order, page));
-  return db_.Transaction<store::Page>([&](Connection& c) -> Result<store::Page> {
+  auto read = db_.Read<store::Page>([&](Connection& c) -> Result<store::Page> {
     auto rows = c.Query(sql, params);
     if (!rows.ok()) return rows.error();
-    store::Page out = store::TakePage(*rows, order, page, [](const store::Row& r) { return AlertJson(r); });
-    ESAFE_TRY(access::RecordAudit(c, &who, "monitoring.alert.list", "monitoring_alert", std::nullopt,
-                                  fmt::format("{} alerts listed", out.items.size())));
-    return out;
+    return store::TakePage(*rows, order, page, [](const store::Row& r) { return AlertJson(r); });
   });
+  if (!read.ok()) return read.error();
+  ESAFE_TRY(access::RecordAudit(db_, &who, "monitoring.alert.list", "monitoring_alert", std::nullopt,
+                                fmt::format("{} alerts listed", read->items.size())));
+  return read;
 }
 
 Result<Json> AlertLog::Get(const Principal& who, int64_t id) {
-  return db_.Transaction<Json>([&](Connection& c) -> Result<Json> {
+  auto read = db_.Read<Json>([&](Connection& c) -> Result<Json> {
     auto row = LoadAlert(c, who, id);
     if (!row.ok()) return row.error();
     Json out = AlertJson(*row);
@@ -301,9 +302,11 @@ Result<Json> AlertLog::Get(const Principal& who, int64_t id) {
                                 {"to", h.Text("to_state")},
                                 {"reason", h.IsNull("reason") ? Json(nullptr) : Json(h.Text("reason"))}});
     }
-    ESAFE_TRY(access::RecordAudit(c, &who, "monitoring.alert.read", "monitoring_alert", id, "alert read"));
     return out;
   });
+  if (!read.ok()) return read.error();
+  ESAFE_TRY(access::RecordAudit(db_, &who, "monitoring.alert.read", "monitoring_alert", id, "alert read"));
+  return read;
 }
 
 Result<Json> AlertLog::TriageToIncident(const Principal& who, int64_t id, const Json& extra) {

@@ -10,9 +10,12 @@
 // pool of reading connections: each Read runs on one of them inside a read-only
 // snapshot, in parallel with other reads and with the writer, so a long import or
 // a heavy report does not stall everyone else (issue 19, finding 3). A Read sees
-// one consistent state of the database, as a transaction would.
+// one consistent state of the database, as a transaction would. Small writes that
+// only need to be durable (audit records of reads) go through WriteGrouped, which
+// commits many callers' writes in one transaction.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -137,6 +140,20 @@ class Database {
     return std::move(*result);
   }
 
+  // Runs `write` in a transaction shared with the other WriteGrouped calls queued
+  // within `group_window` of the first or while the previous group was committing:
+  // one commit (one fsync) for all of them instead of one each. Returns once this
+  // caller's write is committed, or with its error; nothing of a failed write is
+  // kept. When the shared transaction fails, each write of the group is retried in
+  // a transaction of its own, so one bad write fails only its caller. `write` must
+  // change nothing but the database (it may run twice) and is run on another
+  // caller's thread.
+  Result<void> WriteGrouped(const std::function<Result<void>(Connection&)>& write);
+  // How long the first write of a group waits for others to join it (default 1 ms).
+  void set_group_window(std::chrono::microseconds window) { group_window_ = window; }
+  // Transactions WriteGrouped has committed (for tests and monitoring).
+  int64_t grouped_commits() const;
+
   // Reading connections open now (for tests and monitoring).
   int open_readers() const;
 
@@ -161,8 +178,22 @@ class Database {
     return dialect() == Dialect::kSqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
   }
 
+  // One caller's write queued for WriteGrouped; `result` is set under group_mutex_.
+  struct GroupedWrite {
+    const std::function<Result<void>(Connection&)>* write;
+    std::optional<Result<void>> result;
+  };
+  std::vector<Result<void>> CommitGroup(const std::vector<GroupedWrite*>& group);
+
   std::mutex mutex_;
   std::unique_ptr<Connection> connection_;
+
+  std::chrono::microseconds group_window_{1000};
+  mutable std::mutex group_mutex_;
+  std::condition_variable group_committed_;
+  std::vector<GroupedWrite*> group_queue_;
+  bool group_leader_ = false;
+  int64_t grouped_commits_ = 0;
 
   Opener open_reader_;
   int max_readers_ = 0;

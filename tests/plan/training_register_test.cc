@@ -1,7 +1,10 @@
 // The training register: matrix as data, a person's status derived from
 // attendance (never trained -> up to date -> refresher due), coverage, and the
 // all-or-nothing attendance import.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "directory/directory.h"
 #include "plan/plan.h"
@@ -126,6 +129,60 @@ TEST_F(TrainingTest, CoverageCountsByAgencyAndAudience) {
   auto for_board = reg().Coverage(board, "2026-01-01");
   ASSERT_TRUE(for_board.ok());
   EXPECT_FALSE(for_board->dump().find("Helen") != std::string::npos);
+}
+
+// Coverage is counted in one read of the whole register, no longer from the pages of
+// PeopleStatus: its figures must still be what the per-person statuses add up to, for
+// the partnership and for one agency, and as figures only it records no read of people.
+TEST_F(TrainingTest, CoverageOfThousandsAgreesWithEachPersonsStatus) {
+  std::string people = "agency,full_name,esafety_role,subgroup_role\n";
+  for (int i = 0; i < 2500; ++i) {
+    people += fmt::format("{},Person {:04},{},none\n", i % 3 ? "County Library Service" : "Northgate Academy", i,
+                          i % 5 ? "none" : "network / infrastructure");
+  }
+  auto imported = directory::Directory(tdb.db()).ImportCsv(directory::Kind::kPerson, TrainingAdmin(), people);
+  ASSERT_TRUE(imported.ok() && imported->errors.empty());
+  int64_t early = Session(Course(), "2024-06-01"), late = Session(Course({{"title", "Later"}}), "2025-09-01");
+  auto status = reg().PeopleStatus(TrainingAdmin(), std::nullopt, "2026-01-01");
+  ASSERT_TRUE(status.ok());
+  for (size_t i = 0; i < status->size(); i += 7) {
+    ASSERT_TRUE(reg().RecordAttendance(TrainingAdmin(), i % 2 ? early : late, {{"person_id", (*status)[i]["person_id"]}}).ok());
+  }
+  ASSERT_TRUE(reg().SetAudience(TrainingAdmin(), (*status)[14]["person_id"], "children").ok());
+
+  auto check = [&](const access::Principal& who) {
+    auto each = reg().PeopleStatus(who, std::nullopt, "2026-01-01");
+    ASSERT_TRUE(each.ok());
+    std::map<std::string, int64_t> want;
+    for (const auto& p : *each) ++want[p["status"].get<std::string>()];
+    int64_t trail_before = 0, trail_after = 0;
+    auto count_trail = [&](int64_t& n) {
+      auto r = tdb.db().Read<int64_t>([](store::Connection& c) -> Result<int64_t> {
+        auto row = c.QueryOne("SELECT COUNT(*) AS n FROM audit_events", {}, "count");
+        if (!row.ok()) return row.error();
+        return row->Int("n");
+      });
+      ASSERT_TRUE(r.ok());
+      n = *r;
+    };
+    count_trail(trail_before);
+    auto cov = reg().Coverage(who, "2026-01-01");
+    ASSERT_TRUE(cov.ok()) << cov.error().message;
+    count_trail(trail_after);
+    EXPECT_EQ(trail_after, trail_before);
+    EXPECT_EQ((*cov)["total"]["total"], static_cast<int64_t>(each->size()));
+    for (const char* s : {"up_to_date", "refresher_due", "never_trained"}) EXPECT_EQ((*cov)["total"][s], want[s]) << s;
+    int64_t by_audience = 0;
+    for (const auto& a : (*cov)["by_audience"]) by_audience += a["total"].get<int64_t>();
+    EXPECT_EQ(by_audience, static_cast<int64_t>(each->size()));
+  };
+  check(TrainingAdmin());
+  int64_t library = 0;
+  for (const auto& p : *status) {
+    if (p["agency_name"] == "County Library Service") library = p["agency_id"];
+  }
+  ASSERT_GT(library, 0);
+  check(TrainingOfficer(library));
 }
 
 TEST_F(TrainingTest, AttendanceImportIsAllOrNothingWithLineNumbers) {
