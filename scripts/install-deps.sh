@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
   libboost-dev libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libcli11-dev
-  libspdlog-dev libfmt-dev libyaml-cpp-dev libsodium-dev liboath-dev libzstd-dev libxlsxwriter-dev
+  libspdlog-dev libfmt-dev libyaml-cpp-dev libsodium-dev libidn2-dev liboath-dev libzstd-dev libxlsxwriter-dev
   libhyperscan-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -5,8 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include "filter/percent_encoding.h"
-#include "filter/punycode.h"
+#include <idn2.h>
+
 
 namespace esafe::filter {
 namespace {
@@ -67,18 +67,18 @@ Result<void> AppendIpv4(std::string_view host, std::string& out) {
   while (true) {
     const size_t dot = host.find('.', start);
     const std::string_view part = host.substr(start, dot == std::string_view::npos ? host.npos : dot - start);
-    if (count == 4) return Error::Invalid("IPv4 address has more than four parts", "url");
+    if (count == 4) return Error::Invalid("IPv4 address has more than four parts", "host");
     auto value = ParseIpv4Number(part);
-    if (!value) return Error::Invalid("invalid IPv4 address", "url");
+    if (!value) return Error::Invalid("invalid IPv4 address", "host");
     parts[count++] = *value;
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
   for (size_t i = 0; i + 1 < count; ++i) {
-    if (parts[i] > 255) return Error::Invalid("IPv4 address part above 255", "url");
+    if (parts[i] > 255) return Error::Invalid("IPv4 address part above 255", "host");
   }
   const uint64_t last_limit = 1ull << (8 * (5 - count));
-  if (parts[count - 1] >= last_limit) return Error::Invalid("IPv4 address out of range", "url");
+  if (parts[count - 1] >= last_limit) return Error::Invalid("IPv4 address out of range", "host");
   uint64_t address = parts[count - 1];
   for (size_t i = 0; i + 1 < count; ++i) address += parts[i] << (8 * (3 - i));
   for (int shift = 24; shift >= 0; shift -= 8) {
@@ -91,7 +91,7 @@ Result<void> AppendIpv4(std::string_view host, std::string& out) {
 // WHATWG IPv6 parser, then the WHATWG (= RFC 5952) serialiser; IPv4-mapped and
 // IPv4-compatible addresses are written as the IPv4 address.
 Result<void> AppendIpv6(std::string_view in, std::string& out) {
-  const Error bad = Error::Invalid("invalid IPv6 address", "url");
+  const Error bad = Error::Invalid("invalid IPv6 address", "host");
   std::array<uint16_t, 8> address{};
   int piece = 0;
   int compress = -1;
@@ -216,87 +216,106 @@ Result<void> AppendIpv6(std::string_view in, std::string& out) {
   return Ok();
 }
 
-// A small part of the UTS-46 mapping table: case folding for the scripts that schools'
-// lists meet most (Latin-1, Latin Extended-A, Greek, Cyrillic) and full-width ASCII.
-// docs/filter.md lists what full UTS-46 would add.
-char32_t MapCodePoint(char32_t c) {
-  if (c >= 'A' && c <= 'Z') return c + 32;
-  if (c >= 0xFF21 && c <= 0xFF3A) return c - 0xFF21 + 'a';  // full-width A-Z
-  if (c >= 0xFF41 && c <= 0xFF5A) return c - 0xFF41 + 'a';  // full-width a-z
-  if (c >= 0xFF10 && c <= 0xFF19) return c - 0xFF10 + '0';  // full-width digits
-  if (c == 0xFF0D) return '-';
-  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;
-  if (c >= 0x100 && c <= 0x137 && c % 2 == 0) return c + 1;
-  if (c >= 0x139 && c <= 0x148 && c % 2 == 1) return c + 1;
-  if (c >= 0x14A && c <= 0x177 && c % 2 == 0) return c + 1;
-  if (c == 0x178) return 0xFF;
-  if (c >= 0x179 && c <= 0x17E && c % 2 == 1) return c + 1;
-  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
-  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
-  if (c >= 0x410 && c <= 0x42F) return c + 32;
-  return c;
+// WHATWG "forbidden domain code point": checked on the ASCII host, after IDNA, as the
+// standard does (UTS-46 without STD3 rules lets '<' or '|' through).
+bool IsForbiddenDomainByte(unsigned char c) {
+  if (c <= 0x20 || c >= 0x7F) return true;
+  switch (c) {
+    case '#': case '%': case '/': case ':': case '<': case '>': case '?': case '@':
+    case '[': case '\\': case ']': case '^': case '|':
+      return true;
+    default:
+      return false;
+  }
 }
 
-bool IsIdeographicDot(char32_t c) { return c == 0x3002 || c == 0xFF0E || c == 0xFF61; }
+Error InvalidHost(std::string_view why) { return Error::Invalid("invalid host: " + std::string(why), "host"); }
 
-// Rewrites a host holding non-ASCII bytes: if it is well-formed UTF-8, maps and
-// Punycode-encodes each label; otherwise returns it unchanged (its bytes get escaped).
-std::string IdnaToAscii(std::string_view host) {
-  auto code_points = DecodeUtf8(host);
-  if (!code_points) return std::string(host);
+bool StartsWithAcePrefix(std::string_view label) {
+  return label.size() >= 4 && (label[0] == 'x' || label[0] == 'X') && (label[1] == 'n' || label[1] == 'N') &&
+         label[2] == '-' && label[3] == '-';
+}
+
+// UTS-46 maps these full stops to '.', so they separate labels before any label is mapped.
+size_t DotLength(std::string_view host, size_t i) {
+  if (host[i] == '.') return 1;
+  if (i + 3 > host.size()) return 0;
+  const auto b0 = static_cast<unsigned char>(host[i]), b1 = static_cast<unsigned char>(host[i + 1]),
+             b2 = static_cast<unsigned char>(host[i + 2]);
+  if (b0 == 0xE3 && b1 == 0x80 && b2 == 0x82) return 3;  // U+3002 ideographic full stop
+  if (b0 == 0xEF && b1 == 0xBC && b2 == 0x8E) return 3;  // U+FF0E full-width full stop
+  if (b0 == 0xEF && b1 == 0xBD && b2 == 0xA1) return 3;  // U+FF61 half-width ideographic full stop
+  return 0;
+}
+
+// UTS-46 ToASCII of one label through libidn2: non-transitional, NFC first, as the WHATWG
+// host parser asks. libidn2 also applies the IDNA2008 label rules (hyphens, CONTEXTJ,
+// Bidi, disallowed symbols), which are stricter than the WHATWG flags: docs/filter.md.
+Result<void> AppendIdnaLabel(std::string_view label, std::string& out) {
+  const std::string text(label);  // libidn2 wants a NUL-terminated string
+  uint8_t* ascii = nullptr;
+  const int rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(text.c_str()), &ascii,
+                                IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+  if (rc != IDN2_OK) return InvalidHost(idn2_strerror(rc));
+  out += reinterpret_cast<const char*>(ascii);
+  idn2_free(ascii);
+  return Ok();
+}
+
+// The host with non-ASCII or "xn--" labels: each such label through libidn2, ASCII ones
+// lower-cased, empty labels (also those UTS-46 maps to nothing) dropped.
+Result<std::string> IdnaToAscii(std::string_view host) {
   std::string out;
-  std::vector<char32_t> label;
-  bool label_ascii = true;
-  auto flush = [&]() -> bool {
-    if (!label_ascii) {
-      // IDNA takes letters, digits, '-' and '_' beside the non-ASCII; a label with other
-      // ASCII ('%', '#', controls) is not a name, and Punycode would move its characters
-      // next to each other ("%Κaa" -> "xn--%aa-…"), so it is left for escaping instead.
-      for (char32_t c : label) {
-        const bool name_char = c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!name_char) return false;
-      }
+  size_t start = 0;
+  size_t i = 0;
+  auto flush = [&](size_t end) -> Result<void> {
+    const std::string_view label = host.substr(start, end - start);
+    if (label.empty()) return Ok();
+    if (!out.empty() && out.back() != '.') out.push_back('.');
+    bool ascii = true;
+    for (char c : label) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+    if (ascii && !StartsWithAcePrefix(label)) {
+      for (char c : label) out.push_back(LowerAscii(c));
+      return Ok();
     }
-    if (label_ascii) {
-      for (char32_t c : label) out.push_back(static_cast<char>(c));
-    } else {
-      auto encoded = PunycodeEncode(label);
-      if (!encoded) return false;
-      out += "xn--";
-      out += *encoded;
-    }
-    label.clear();
-    label_ascii = true;
-    return true;
+    const size_t before = out.size();
+    ESAFE_TRY(AppendIdnaLabel(label, out));
+    if (out.size() == before && before > 0) out.pop_back();  // mapped to nothing: no label
+    return Ok();
   };
-  for (char32_t c : *code_points) {
-    if (c == '.' || IsIdeographicDot(c)) {
-      if (!flush()) return std::string(host);
-      out.push_back('.');
-      continue;
+  while (i < host.size()) {
+    if (const size_t dot = DotLength(host, i)) {
+      ESAFE_TRY(flush(i));
+      i += dot;
+      start = i;
+    } else {
+      ++i;
     }
-    const char32_t mapped = MapCodePoint(c);
-    if (mapped >= 0x80) label_ascii = false;
-    label.push_back(mapped);
   }
-  if (!flush()) return std::string(host);
+  ESAFE_TRY(flush(host.size()));
   return out;
 }
 
 }  // namespace
 
 Result<void> AppendCanonicalHost(std::string_view host, std::string& out) {
-  if (host.empty()) return Error::Invalid("URL has an empty host", "url");
+  if (host.empty()) return InvalidHost("empty");
   if (host.front() == '[') {
-    if (host.size() < 2 || host.back() != ']') return Error::Invalid("invalid IPv6 address", "url");
+    if (host.size() < 2 || host.back() != ']') return Error::Invalid("invalid IPv6 address", "host");
     return AppendIpv6(host.substr(1, host.size() - 2), out);
   }
 
+  // The fast path: a host of ASCII labels only, none "xn--", never reaches libidn2.
   std::string mapped;
-  bool has_non_ascii = false;
-  for (char c : host) has_non_ascii = has_non_ascii || static_cast<unsigned char>(c) >= 0x80;
-  if (has_non_ascii) {
-    mapped = IdnaToAscii(host);
+  bool needs_idna = false;
+  for (size_t i = 0; i < host.size() && !needs_idna; ++i) {
+    needs_idna = static_cast<unsigned char>(host[i]) >= 0x80 ||
+                 ((i == 0 || host[i - 1] == '.') && StartsWithAcePrefix(host.substr(i)));
+  }
+  if (needs_idna) {
+    auto ascii = IdnaToAscii(host);
+    if (!ascii) return ascii.error();
+    mapped = std::move(*ascii);
     host = mapped;
   }
 
@@ -308,18 +327,19 @@ Result<void> AppendCanonicalHost(std::string_view host, std::string& out) {
     if (c == '.') {
       if (cleaned.empty() || cleaned.back() == '.') continue;
       cleaned.push_back('.');
+    } else if (IsForbiddenDomainByte(static_cast<unsigned char>(c))) {
+      // A host no browser would send (spaces, controls, "%00" decoded, '<', ...): fail
+      // closed rather than match it under some made-up name.
+      return InvalidHost("forbidden character");
     } else {
       cleaned.push_back(LowerAscii(c));
     }
   }
   while (!cleaned.empty() && cleaned.back() == '.') cleaned.pop_back();
-  if (cleaned.empty()) return Error::Invalid("URL has an empty host", "url");
+  if (cleaned.empty()) return InvalidHost("empty");
 
-  // WHATWG forbids these in a host; here they could only come from a mangled authority
-  // ("a:b:1"), and keeping them would make the canonical string re-parse differently.
-  if (cleaned.find_first_of(":[]") != std::string::npos) return Error::Invalid("invalid character in host", "url");
   if (EndsInNumber(cleaned)) return AppendIpv4(cleaned, out);
-  AppendSafeBrowsingEscaped(cleaned, out);
+  out += cleaned;
   return Ok();
 }
 

@@ -36,7 +36,7 @@ TEST(ListLineTest, BadDomainLinesSayWhy) {
   EXPECT_EQ(Reason("example.com/path", ListFormat::kDomains), "not a domain name (holds '/', '?', '@' or '*')");
   EXPECT_EQ(Reason("two words", ListFormat::kDomains), "more than one word on a domain line");
   EXPECT_EQ(Reason("example.com:80", ListFormat::kDomains), "not a domain name (holds ':')");
-  EXPECT_EQ(Reason("...", ListFormat::kDomains), "URL has an empty host");
+  EXPECT_EQ(Reason("...", ListFormat::kDomains), "invalid host: empty");
   EXPECT_EQ(Reason("999.1.1.1", ListFormat::kDomains), "IPv4 address part above 255");
 }
 
