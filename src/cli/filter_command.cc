@@ -3,8 +3,9 @@
 //   esafe filter check --lists DIR --block CAT[,CAT…] [--warn CAT,…] [--content-proxies FILE] [URL…]
 //     One JSON object per URL (from the arguments, or standard input, one a line):
 //     {"url","action","category","entry","canonical"} (and "via" for a URL through one of
-//     FILE's content proxies, as with --profile); a URL that cannot be
-//     canonicalised prints {"url","error"} and the run goes on. Exit 0; 2 for a bad
+//     FILE's content proxies, as with --profile); a URL whose host the WHATWG host parser
+//     rejects is {"url","action":"block",…,"reason":"invalid host","error"}; any other URL
+//     that cannot be canonicalised prints {"url","error"} and the run goes on. Exit 0; 2 for a bad
 //     option (unknown category, unreadable list directory).
 //   esafe filter check --profile P [--profiles FILE] --lists DIR [--at "DAY HH:MM"] [URL…]
 //     The same against a filtering profile (filter/profiles.yaml in the shipped data by default) with
@@ -30,6 +31,7 @@
 #include "cli/commands.h"
 #include "core/data_dir.h"
 #include "enforce/override_versions.h"
+#include "filter/canonical_host.h"
 #include "filter/directory_filter.h"
 #include "filter/filter_engine.h"
 #include "filter/content_proxy.h"
@@ -52,6 +54,17 @@ struct CheckOptions {
   int64_t agency = 0;  // decide with this agency's overrides; 0: none
   std::string content_proxies;  // with --block: a content-proxy file to unwrap with
 };
+
+// A host the WHATWG host parser rejects is blocked (fail closed), as the Squid helper and
+// ICAP decide it; "error" says why, for whoever is trying lists.
+void WriteInvalidHost(const Error& error, nlohmann::ordered_json& out) {
+  out["action"] = filter::ActionName(filter::Action::kBlock);
+  out["category"] = nullptr;
+  out["entry"] = nullptr;
+  out["canonical"] = nullptr;
+  out["reason"] = "invalid host";
+  out["error"] = error.message;
+}
 
 [[noreturn]] void FailFilterCommand(const Error& error) {
   std::cerr << "esafe filter: " << error.message << "\n";
@@ -130,7 +143,11 @@ void RunProfileCheck(const CheckOptions& options) {
     out["url"] = url;
     const std::optional<int64_t> agency = options.agency > 0 ? std::optional<int64_t>(options.agency) : std::nullopt;
     auto decision = engine.Decide(url, options.profile, agency, at);
-    if (!decision) {
+    if (!decision && filter::IsInvalidHost(decision.error())) {
+      WriteInvalidHost(decision.error(), out);
+      out["profile"] = options.profile;
+      out["list_version"] = engine.Current()->Version();
+    } else if (!decision) {
       out["error"] = decision.error().message;
     } else {
       out["action"] = filter::ActionName(decision->action);
@@ -205,7 +222,9 @@ void RunCheck(const CheckOptions& options) {
     nlohmann::ordered_json out;
     out["url"] = url;
     auto decision = engine.Decide(url);
-    if (!decision) {
+    if (!decision && filter::IsInvalidHost(decision.error())) {
+      WriteInvalidHost(decision.error(), out);
+    } else if (!decision) {
       out["error"] = decision.error().message;
     } else {
       out["action"] = filter::ActionName(decision->action);

@@ -4,6 +4,7 @@
 
 #include "enforce/override_versions.h"
 #include "enforce/site_profiles.h"
+#include "filter/canonical_host.h"
 #include "store/database.h"
 
 namespace esafe::enforce {
@@ -58,7 +59,7 @@ void Enforcer::Install(Enforcement enforcement) {
 
 Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime at) const {
   auto canonical = filter::CanonicalUrl::Parse(request.url);
-  if (!canonical) return canonical.error();
+  if (!canonical && !filter::IsInvalidHost(canonical.error())) return canonical.error();
   const auto current = Current();
   Verdict verdict;
   verdict.client = current->clients->Resolve(request.client, request.user);
@@ -67,6 +68,16 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
     // The client map is validated against the profiles when built; keep a safe answer.
     profile = current->policy->Find(current->policy->profiles->default_profile);
     if (!profile) return Error::Internal("no profile '" + verdict.client.profile + "'");
+  }
+  if (!canonical) {
+    // Fail closed: no browser sends such a host, and any name made up for it could miss
+    // a listed site. Not a category, so no entry and nothing to echo but the URL.
+    verdict.action = filter::Action::kBlock;
+    verdict.reason = "invalid host";
+    verdict.canonical = request.url;
+    verdict.list_version = current->policy->Version();
+    Record(request, verdict, profile->profile->name, {});
+    return verdict;
   }
   filter::PolicyDecision decision =
       filter::DecideWith(*canonical, *profile, verdict.client.agency_id, at, current->policy);
@@ -91,6 +102,13 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
     verdict.safe_search = RewriteForSafeSearch(request.url);
   }
 
+  std::string_view host = decision.canonical.host();
+  Record(request, verdict, profile->profile->name, host);
+  return verdict;
+}
+
+void Enforcer::Record(const EnforceRequest& request, const Verdict& verdict, const std::string& profile,
+                      std::string_view host) const {
   activity::ActivityEvent event;
   event.time_us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -102,10 +120,9 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   // The directory's agency id in decimal: the key the activity log's agency scoping
   // matches (web/routes_activity.cc), so the agency's staff see their decisions.
   if (verdict.client.agency_id) event.agency = std::to_string(*verdict.client.agency_id);
-  event.profile = profile->profile->name;
+  event.profile = profile;
   event.url = verdict.canonical;
   // The host as the log keeps it: lower case (canonical already), an IPv6 literal without brackets.
-  std::string_view host = decision.canonical.host();
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   event.host = std::string(host);
   event.category = verdict.category;
@@ -122,7 +139,6 @@ Result<Verdict> Enforcer::Check(const EnforceRequest& request, filter::LocalTime
   event.entry = verdict.entry;
   event.safe_search = verdict.safe_search.has_value();
   sink_.Record(event);
-  return verdict;
 }
 
 BlockPageInfo Enforcer::PageInfo(const Verdict& verdict, std::string_view url) const {

@@ -95,12 +95,10 @@ class Enforcer {
  public:
   Enforcer(Enforcement enforcement, DecisionSink& sink, EnforcerOptions options);
 
-  // Decides `request` at local time `at` and records the decision, once. Fails (Invalid)
-  // only when the URL cannot be canonicalised; that is recorded nowhere (there is no URL
-  // to record) and each edge answers it with its protocol's error. A CONNECT whose TLS
-  // server name differs from its host is decided on both: the stricter decision is the
-  // one answered and recorded (on a tie, the server name's: the host the tunnel serves);
-  // a server name that is not a host name is ignored.
+  // Decides `request` at local time `at` and records the decision, once. A URL whose host
+  // the WHATWG host parser rejects (filter::IsInvalidHost) is blocked with reason
+  // "invalid host" and recorded under the URL as sent. Fails (Invalid) only when the URL
+  // cannot be canonicalised otherwise (a bad port); that is recorded nowhere.
   Result<Verdict> Check(const EnforceRequest& request, filter::LocalTime at) const;
   Result<Verdict> Check(const EnforceRequest& request) const { return Check(request, filter::LocalTime::Now()); }
 
@@ -119,6 +117,10 @@ class Enforcer {
   std::atomic<std::shared_ptr<const Enforcement>> current_;
   DecisionSink& sink_;
   EnforcerOptions options_;
+
+  // Records `verdict` on `request` in the activity log; `host` is the canonical host.
+  void Record(const EnforceRequest& request, const Verdict& verdict, const std::string& profile,
+              std::string_view host) const;
 };
 
 }  // namespace esafe::enforce

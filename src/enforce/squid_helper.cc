@@ -18,8 +18,9 @@ std::string HandleSquidLine(std::string_view line, const Enforcer& enforcer, con
   auto verdict = enforcer.Check({request->url, request->client, request->user, request->method});
   if (!verdict) return SquidBrokenReply(channel, "cannot read URL: " + verdict.error().message);
   if (verdict->blocked()) {
-    const std::string message = (verdict->mandatory ? std::string("blocked: mandatory list")
-                                                    : "blocked: " + verdict->category + " (" + verdict->reason + ")");
+    const std::string message = verdict->mandatory        ? std::string("blocked: mandatory list")
+                                : verdict->category.empty() ? "blocked: " + verdict->reason
+                                                            : "blocked: " + verdict->category + " (" + verdict->reason + ")";
     // A CONNECT cannot be redirected usefully; Squid turns the 302 into a refused tunnel.
     return SquidBlockReply(channel, options.mode, enforcer.BlockRedirect(*verdict, request->url), message);
   }

@@ -153,6 +153,18 @@ TEST_F(IcapServiceTest, ConnectIsDecidedOnTheTlsServerNameToo) {
   EXPECT_EQ(events[4].url, "https://ok.example/");
 }
 
+// A host the WHATWG host parser rejects gets the block page (fail closed), not a 400 that
+// Squid may be set to bypass.
+TEST_F(IcapServiceTest, InvalidHostGetsTheBlockPage) {
+  auto responses = Serve(Reqmod(Get("http://xn--pokxncvks.example/"), "X-Client-IP: 10.9.0.1\r\n"));
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_NE(responses[0].find("HTTP/1.1 403 Forbidden"), std::string::npos) << responses[0];
+  EXPECT_NE(responses[0].find("invalid host"), std::string::npos) << responses[0];
+  const auto events = sink_.events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].reason, "invalid host");
+}
+
 TEST_F(IcapServiceTest, SafeSearchRewritesUrlAndHeaders) {
   const std::string pupil = "X-Client-IP: 10.1.2.3\r\n";
   auto responses = Serve(Reqmod("GET /search?q=cats&safe=off HTTP/1.1\r\nHost: www.google.com\r\n\r\n", pupil) +

@@ -93,7 +93,7 @@ TEST_F(SquidHelperTest, DecidesPerClientProfile) {
   with_channels.channels = SquidChannels::kYes;
   EXPECT_TRUE(HandleSquidLine("7", enforcer_, with_channels).starts_with("7 BH message=")) << "no URL";
   EXPECT_TRUE(HandleSquidLine("   ", enforcer_, options).starts_with("BH message=")) << "empty line";
-  EXPECT_TRUE(HandleSquidLine("8 http://[zz]/ 10.1.2.3 - GET", enforcer_, options).starts_with("8 BH message="));
+  EXPECT_TRUE(HandleSquidLine("8 http://a.example:99999/ 10.1.2.3 - GET", enforcer_, options).starts_with("8 BH message="));
 
   const auto events = sink_.events();
   ASSERT_EQ(events.size(), 6u);  // BH lines are not decisions
@@ -114,6 +114,24 @@ TEST_F(SquidHelperTest, DecidesPerClientProfile) {
   EXPECT_EQ(events[1].action, activity::Action::kAllow);
   EXPECT_EQ(events[3].reason, "mandatory list");
   EXPECT_TRUE(events[4].safe_search);
+}
+
+// A host the WHATWG host parser rejects is blocked, for staff too (fail closed), and
+// recorded like any block.
+TEST_F(SquidHelperTest, InvalidHostIsBlockedAndRecorded) {
+  SquidHelperOptions options;
+  for (const std::string url : {"http://a%00b.example/", "http://xn--pokxncvks.example/", "http://[zz]/",
+                                "http://a%20b.example/", "http://999.1.1.1/"}) {
+    const std::string reply = HandleSquidLine("9 " + url + " 10.9.0.1 - GET", enforcer_, options);
+    EXPECT_TRUE(reply.starts_with("9 OK status=302")) << url << ": " << reply;
+  }
+  const auto events = sink_.events();
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].action, activity::Action::kBlock);
+  EXPECT_EQ(events[0].reason, "invalid host");
+  EXPECT_EQ(events[0].profile, "staff");
+  EXPECT_EQ(events[1].url, "http://xn--pokxncvks.example/");
+  EXPECT_TRUE(events[1].host.empty());
 }
 
 TEST_F(SquidHelperTest, AclMode) {

@@ -413,6 +413,29 @@ TEST(ProxyCorpus, FilterCheck) {
   std::printf("filter check: %zu blocked forms blocked of %zu cases\n", blocked, cases.size());
 }
 
+// `esafe filter check` fails closed on hosts the WHATWG host parser rejects (issue 24),
+// and still allows a valid IDN host whose deleted code point UTS-46 drops.
+TEST(FilterCheck, InvalidHostIsBlocked) {
+  TempDir dir;
+  WritePolicy(dir.path);
+  Write(dir.path / "urls.txt", "http://a%00b.example/\nhttp://xn--pokxncvks.example/\nhttp://a%20b.example/\n"
+                               "http://ok%C2%ADsite.example/\n");
+  const std::string command = g_esafe + " filter check --profile pupil --profiles " +
+                              (dir.path / "profiles.yaml").string() + " --lists " + (dir.path / "lists").string() +
+                              " < " + (dir.path / "urls.txt").string() + " > " + (dir.path / "out.jsonl").string() +
+                              " 2> " + (dir.path / "err.txt").string();
+  ASSERT_EQ(std::system(command.c_str()), 0) << Slurp(dir.path / "err.txt");
+  std::istringstream out(Slurp(dir.path / "out.jsonl"));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(out, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4u) << Slurp(dir.path / "out.jsonl");
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NE(lines[i].find("\"action\":\"block\""), std::string::npos) << lines[i];
+    EXPECT_NE(lines[i].find("\"reason\":\"invalid host\""), std::string::npos) << lines[i];
+  }
+  EXPECT_NE(lines[3].find("\"canonical\":\"http://oksite.example/\""), std::string::npos) << lines[3];
+}
+
 class SquidTest : public ::testing::Test {
  protected:
   void SetUp() override {
