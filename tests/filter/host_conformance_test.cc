@@ -14,7 +14,7 @@
 namespace esafe::filter {
 namespace {
 
-void AppendUtf8(char32_t c, std::string& out) {
+void AppendHostCaseUtf8(char32_t c, std::string& out) {
   if (c < 0x80) {
     out.push_back(static_cast<char>(c));
   } else if (c < 0x800) {
@@ -33,7 +33,7 @@ void AppendUtf8(char32_t c, std::string& out) {
 }
 
 // "\u00AD", "\U0001F4A9" and "\xFF" as the data file writes them.
-std::string Unescape(const std::string& text) {
+std::string UnescapeHostCase(const std::string& text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     const size_t digits = i + 1 < text.size() ? (text[i + 1] == 'u' ? 4 : text[i + 1] == 'U' ? 8 : text[i + 1] == 'x' ? 2 : 0) : 0;
@@ -43,22 +43,22 @@ std::string Unescape(const std::string& text) {
     }
     const auto value = static_cast<char32_t>(std::stoul(text.substr(i + 2, digits), nullptr, 16));
     if (digits == 2) out.push_back(static_cast<char>(value));
-    else AppendUtf8(value, out);
+    else AppendHostCaseUtf8(value, out);
     i += 1 + digits;
   }
   return out;
 }
 
-struct Case {
+struct HostCase {
   int line = 0;
   std::string input;
   std::string expected;
 };
 
-std::vector<Case> LoadCases() {
+std::vector<HostCase> LoadHostCases() {
   const char* source = std::getenv("ESAFE_SOURCE_DIR");
   std::ifstream in(std::string(source ? source : ".") + "/tests/filter/host_conformance.txt");
-  std::vector<Case> cases;
+  std::vector<HostCase> cases;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.empty() || line[0] == '#') continue;
@@ -67,15 +67,15 @@ std::vector<Case> LoadCases() {
       ADD_FAILURE() << "line " << number << " has no tab: " << line;
       continue;
     }
-    cases.push_back({number, Unescape(line.substr(0, tab)), line.substr(tab + 1)});
+    cases.push_back({number, UnescapeHostCase(line.substr(0, tab)), line.substr(tab + 1)});
   }
   return cases;
 }
 
 TEST(HostConformanceTest, EveryCaseInTheDataFile) {
-  const std::vector<Case> cases = LoadCases();
+  const std::vector<HostCase> cases = LoadHostCases();
   ASSERT_GT(cases.size(), 80u) << "tests/filter/host_conformance.txt not found or cut short (ESAFE_SOURCE_DIR)";
-  for (const Case& c : cases) {
+  for (const HostCase& c : cases) {
     auto url = CanonicalUrl::Parse("http://" + c.input + "/");
     std::string got;
     if (url) {
