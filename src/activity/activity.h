@@ -28,6 +28,8 @@
 //   activity/verify.h              Proving the log unaltered (VerifyLog).
 //   activity/backup.h              Backup and restore of a log directory (docs/operations.md, "Backups").
 //   activity/search.h              Queries, the reader (LogReader) and the audit hook every search passes.
+//   activity/scope.h               Who may search the log, over which agencies; its audit record.
+//                                  (Include it on its own: it brings in access and store.)
 //   activity/export.h              Exports (CSV, JSON lines, XLSX) and evidence extracts.
 //   activity/blocked_summary.h     The summary of blocked requests behind the charts.
 //   activity/demo_log.h            A demonstration log for trying esafe out.
