@@ -11,6 +11,7 @@
 
 #include "access/access.h"
 #include "activity/activity.h"
+#include "activity/query_input.h"
 #include "core/record_schema.h"
 #include "core/result.h"
 #include "store/database.h"
@@ -35,7 +36,8 @@ struct Asked {
   std::optional<std::string> agency;  // as asked: an id or a name
 };
 
-// The query fields read through `get`; Invalid naming the field that is wrong.
+// The query fields read through `get`, checked by activity::ParseQuery; Invalid naming
+// the field that is wrong.
 Result<Asked> ParseQuery(const Lookup& get);
 
 // Directory agencies by id, for names in rows and for resolving an agency filter.

@@ -112,11 +112,9 @@ Response Search(const ActivityContext& ctx, const Call& call) {
   if (!asked.ok()) return ErrorResponse(asked.error());
   std::optional<act::Field> count_by;
   if (auto f = QueryText(call.request, "count_by")) {
-    count_by = act::ParseField(*f);
-    if (!count_by) {
-      return ErrorResponse(400, "count_by must be user, site, agency, profile, host, category, list, action, "
-                                "client or day", "count_by");
-    }
+    auto field = act::ParseCountBy(*f);
+    if (!field.ok()) return ErrorResponse(field.error());
+    count_by = *field;
   }
   std::optional<int64_t> limit;
   auto limit_read = QueryInts(call.request, {{"limit", &limit}});
