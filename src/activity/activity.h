@@ -28,6 +28,9 @@
 //   activity/verify.h              Proving the log unaltered (VerifyLog).
 //   activity/backup.h              Backup and restore of a log directory (docs/operations.md, "Backups").
 //   activity/search.h              Queries, the reader (LogReader) and the audit hook every search passes.
+//   activity/query_input.h         A query as typed (web API or `esafe log`), and its one parser.
+//   activity/scope.h               Who may search the log, over which agencies; its audit record.
+//                                  (Include it on its own: it brings in access and store.)
 //   activity/export.h              Exports (CSV, JSON lines, XLSX) and evidence extracts.
 //   activity/blocked_summary.h     The summary of blocked requests behind the charts.
 //   activity/demo_log.h            A demonstration log for trying esafe out.
@@ -55,6 +58,7 @@
 #include "activity/verify.h"
 #include "activity/backup.h"
 #include "activity/search.h"
+#include "activity/query_input.h"
 #include "activity/export.h"
 #include "activity/blocked_summary.h"
 #include "activity/demo_log.h"

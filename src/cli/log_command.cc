@@ -91,8 +91,9 @@ void RunSearch(const SearchOptions& o) {
   if (!query) FailLogCommand(query.error());
   std::optional<act::Field> field;
   if (!o.count_by.empty()) {
-    field = act::ParseField(o.count_by);
-    if (!field) FailLogCommand(Error::Invalid("--count-by must be user, site, agency, profile, host, category, list, action, client, day, point, reason or node"));
+    auto parsed = act::ParseCountBy(o.count_by);
+    if (!parsed) FailLogCommand(parsed.error());
+    field = *parsed;
   }
   std::optional<act::ExportFormat> format;
   if (!o.format.empty()) {

@@ -29,57 +29,41 @@ void AddQueryOptions(CLI::App* cmd, QueryOptions& o) {
 
 namespace {
 
-Result<std::optional<act::TextFilter>> Pattern(const std::string& what, const std::string& exact,
-                                               const std::string& prefix, const std::string& contains) {
+// The one of --NAME, --NAME-prefix and --NAME-contains given, as the value and match kind
+// the activity query reads; Invalid naming NAME when more than one is given.
+Result<void> Pattern(const std::string& what, const std::string& exact, const std::string& prefix,
+                     const std::string& contains, std::optional<std::string>& value,
+                     std::optional<std::string>& match) {
   const int given = !exact.empty() + !prefix.empty() + !contains.empty();
   if (given > 1) return Error::Invalid("give only one of --" + what + ", --" + what + "-prefix, --" + what + "-contains", what);
-  if (given == 0) return std::optional<act::TextFilter>();
-  act::TextFilter f;
-  f.value = !exact.empty() ? exact : !prefix.empty() ? prefix : contains;
-  f.match = !exact.empty() ? act::Match::kExact : !prefix.empty() ? act::Match::kPrefix : act::Match::kSubstring;
-  if (!text::IsValidUtf8(f.value) || text::HasControlCharacters(f.value) || f.value.size() > act::kMaxUrlBytes)
-    return Error::Invalid("bad --" + what + " pattern: control characters, invalid UTF-8 or too long", what);
-  return std::optional<act::TextFilter>(f);
+  if (given == 0) return Ok();
+  value = !exact.empty() ? exact : !prefix.empty() ? prefix : contains;
+  match = !exact.empty() ? "exact" : !prefix.empty() ? "prefix" : "substring";
+  return Ok();
+}
+
+std::optional<std::string> Given(const std::string& s) {
+  const std::string trimmed(text::Trim(s));
+  return trimmed.empty() ? std::nullopt : std::optional<std::string>(trimmed);
 }
 
 }  // namespace
 
 Result<act::Query> BuildQuery(const QueryOptions& o) {
-  act::Query q;
-  if (!o.from.empty()) {
-    auto t = act::ParseTime(o.from);
-    if (!t) return Error::Invalid("--from: " + t.error().message, "from");
-    q.from_us = *t;
-  }
-  if (!o.to.empty()) {
-    auto t = act::ParseTime(o.to);
-    if (!t) return Error::Invalid("--to: " + t.error().message, "to");
-    q.to_us = *t;
-  }
-  if (q.from_us && q.to_us && *q.to_us <= *q.from_us) return Error::Invalid("--to must be after --from", "to");
-  for (const auto& c : o.cidrs) {
-    auto r = act::ParseCidr(c);
-    if (!r) return r.error();
-    q.clients.push_back(*r);
-  }
-  auto host = Pattern("host", o.host, o.host_prefix, o.host_contains);
-  if (!host) return host.error();
-  q.host = *host;
-  auto url = Pattern("url", o.url, o.url_prefix, o.url_contains);
-  if (!url) return url.error();
-  q.url = *url;
-  q.users = o.users;
-  q.sites = o.sites;
-  q.agencies = o.agencies;
-  q.categories = o.categories;
-  q.points = o.points;
-  q.reasons = o.reasons;
-  if (!o.action.empty()) {
-    auto a = act::ParseAction(o.action);
-    if (!a) return Error::Invalid("--action must be allow, block, warn or override", "action");
-    q.action = *a;
-  }
-  return q;
+  act::QueryInput in;
+  in.from = Given(o.from);
+  in.to = Given(o.to);
+  in.action = Given(o.action);
+  in.cidrs = o.cidrs;
+  ESAFE_TRY(Pattern("host", o.host, o.host_prefix, o.host_contains, in.host, in.host_match));
+  ESAFE_TRY(Pattern("url", o.url, o.url_prefix, o.url_contains, in.url, in.url_match));
+  in.users = o.users;
+  in.sites = o.sites;
+  in.agencies = o.agencies;
+  in.categories = o.categories;
+  in.points = o.points;
+  in.reasons = o.reasons;
+  return act::ParseQuery(in);
 }
 
 }  // namespace esafe::cli::log_query

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "activity/activity.h"
+#include "activity/query_input.h"
 #include "core/result.h"
 
 namespace esafe::cli::log_query {
@@ -22,8 +23,9 @@ struct QueryOptions {
 // Adds the query options to `cmd`, read into `o`.
 void AddQueryOptions(CLI::App* cmd, QueryOptions& o);
 
-// The activity query the options ask for; kInvalid naming the option (without its
-// dashes) on a bad time, CIDR, pattern or action, or more than one host or URL pattern.
+// The activity query the options ask for, checked by activity::ParseQuery (the same rules
+// and messages as the web API); kInvalid naming the field on a bad time, CIDR, pattern or
+// action, or when more than one host or URL pattern is given.
 Result<activity::Query> BuildQuery(const QueryOptions& o);
 
 }  // namespace esafe::cli::log_query

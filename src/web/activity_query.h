@@ -1,5 +1,5 @@
-// The activity log's query as the web routes read it, and the scope and audit record
-// every search, count and report passes (used by routes_activity.cc).
+// The activity log's query as the web routes read it, from the query string or a JSON
+// body (used by routes_activity.cc); the scope and audit record are activity/scope.h.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 
 #include "access/access.h"
 #include "activity/activity.h"
+#include "activity/query_input.h"
 #include "core/record_schema.h"
 #include "core/result.h"
 #include "store/database.h"
@@ -35,19 +36,11 @@ struct Asked {
   std::optional<std::string> agency;  // as asked: an id or a name
 };
 
-// The query fields read through `get`; Invalid naming the field that is wrong.
+// The query fields read through `get`, checked by activity::ParseQuery; Invalid naming
+// the field that is wrong.
 Result<Asked> ParseQuery(const Lookup& get);
 
 // Directory agencies by id, for names in rows and for resolving an agency filter.
 Result<std::map<int64_t, std::string>> AgencyNames(store::Database& db);
-
-// Sets the query's agencies to what `who` may search and asked for. Forbidden for
-// roles that may not search the log, and for an officer asking for another agency.
-Result<void> ApplyScope(const access::Principal& who, const std::optional<std::string>& asked,
-                        const std::map<int64_t, std::string>& names, activity::Query& q);
-
-// Writes `action` on the activity log, with `summary`, to the audit trail.
-Result<void> Audit(store::Database& db, const access::Principal& who, const std::string& action,
-                   const std::string& summary);
 
 }  // namespace esafe::web::activity_query

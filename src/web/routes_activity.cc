@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "activity/activity.h"
+#include "activity/scope.h"
 #include "core/clock.h"
 #include "core/text.h"
 #include "web/activity_query.h"
@@ -33,8 +34,6 @@ namespace act = esafe::activity;
 using access::Principal;
 using access::Role;
 using activity_query::AgencyNames;
-using activity_query::ApplyScope;
-using activity_query::Audit;
 using activity_query::FromJson;
 using activity_query::FromQueryString;
 using activity_query::ParseQuery;
@@ -113,11 +112,9 @@ Response Search(const ActivityContext& ctx, const Call& call) {
   if (!asked.ok()) return ErrorResponse(asked.error());
   std::optional<act::Field> count_by;
   if (auto f = QueryText(call.request, "count_by")) {
-    count_by = act::ParseField(*f);
-    if (!count_by) {
-      return ErrorResponse(400, "count_by must be user, site, agency, profile, host, category, list, action, "
-                                "client or day", "count_by");
-    }
+    auto field = act::ParseCountBy(*f);
+    if (!field.ok()) return ErrorResponse(field.error());
+    count_by = *field;
   }
   std::optional<int64_t> limit;
   auto limit_read = QueryInts(call.request, {{"limit", &limit}});
@@ -129,7 +126,7 @@ Response Search(const ActivityContext& ctx, const Call& call) {
   auto names = AgencyNames(*ctx.db);
   if (!names.ok()) return ErrorResponse(names.error());
   act::Query q = asked->query;
-  auto scoped = ApplyScope(call.who(), asked->agency, *names, q);
+  auto scoped = act::ApplyScope(call.who(), asked->agency, *names, q);
   if (!scoped.ok()) return ErrorResponse(scoped.error());
   if (ctx.log_dir.empty()) return NoLog();
 
@@ -145,7 +142,7 @@ Response Search(const ActivityContext& ctx, const Call& call) {
     return JsonResponse(409, body);
   }
   const std::string described = act::DescribeQuery(q);
-  auto audited = Audit(*ctx.db, call.who(), count_by ? "activity.count" : "activity.search",
+  auto audited = act::RecordLogAudit(*ctx.db, call.who(), count_by ? "activity.count" : "activity.search",
                        count_by ? fmt::format("count by {} of {}", *QueryText(call.request, "count_by"), described)
                                 : described);
   if (!audited.ok()) return ErrorResponse(audited.error());
@@ -199,12 +196,12 @@ Response SubmitReport(const ActivityContext& ctx, const AppOptions& opts, const 
   auto names = AgencyNames(*ctx.db);
   if (!names.ok()) return ErrorResponse(names.error());
   act::Query q = asked->query;
-  auto scoped = ApplyScope(call.who(), asked->agency, *names, q);
+  auto scoped = act::ApplyScope(call.who(), asked->agency, *names, q);
   if (!scoped.ok()) return ErrorResponse(scoped.error());
   if (ctx.log_dir.empty()) return NoLog();
   if (!ctx.jobs) return ErrorResponse(503, "reports cannot run: " + ctx.jobs_problem);
   const std::string described = act::DescribeQuery(q);
-  auto audited = Audit(*ctx.db, call.who(), "activity.report",
+  auto audited = act::RecordLogAudit(*ctx.db, call.who(), "activity.report",
                        fmt::format("{} report of {}", act::ExportExtension(*format), described));
   if (!audited.ok()) return ErrorResponse(audited.error());
   JobSpec spec;
@@ -234,7 +231,7 @@ Response SubmitReport(const ActivityContext& ctx, const AppOptions& opts, const 
     return out;
   };
   spec.before_download = [db = ctx.db, who = call.who()](const Job& job) -> Result<void> {
-    return Audit(*db, who, "activity.download",
+    return act::RecordLogAudit(*db, who, "activity.download",
                  fmt::format("report {} ({} rows, {}) of {}", job.id, job.result.value("rows", uint64_t{0}),
                              job.details.value("format", ""), job.details.value("query", Json()).dump()));
   };
@@ -288,7 +285,7 @@ Response Summary(const ActivityContext& ctx, const Call& call) {
   }
   auto names = AgencyNames(*ctx.db);
   if (!names.ok()) return ErrorResponse(names.error());
-  auto scoped = ApplyScope(call.who(), asked->agency, *names, q);
+  auto scoped = act::ApplyScope(call.who(), asked->agency, *names, q);
   if (!scoped.ok()) return ErrorResponse(scoped.error());
   if (ctx.log_dir.empty()) return NoLog();
   auto reader = act::LogReader::Open(ctx.log_dir);
@@ -300,7 +297,7 @@ Response Summary(const ActivityContext& ctx, const Call& call) {
                                                     "period", estimate.events_scanned)},
                               {"field", "from"}});
   }
-  auto audited = Audit(*ctx.db, call.who(), "activity.summary", act::DescribeQuery(q));
+  auto audited = act::RecordLogAudit(*ctx.db, call.who(), "activity.summary", act::DescribeQuery(q));
   if (!audited.ok()) return ErrorResponse(audited.error());
   auto summary = act::SummariseBlocked(*reader, q, 5);
   if (!summary.ok()) return ErrorResponse(summary.error());
@@ -347,7 +344,7 @@ Response ListHolds(ActivityContext& ctx, const AppOptions& opts, const Call& cal
   if (!store.ok()) return ErrorResponse(store.error());
   Json out = Json::array();
   for (const auto& h : (*store)->Holds()) out.push_back(HoldJson(h));
-  if (auto audited = Audit(*ctx.db, call.who(), "activity.holds.list", "listed legal holds"); !audited.ok()) {
+  if (auto audited = act::RecordLogAudit(*ctx.db, call.who(), "activity.holds.list", "listed legal holds"); !audited.ok()) {
     return ErrorResponse(audited.error());
   }
   return JsonResponse(200, out);
@@ -386,7 +383,7 @@ Response PlaceHold(ActivityContext& ctx, const AppOptions& opts, const Call& cal
   auto store = Writer(opts);
   if (!store.ok()) return ErrorResponse(store.error());
   if (auto placed = (*store)->PlaceHold(hold, call.who().username); !placed.ok()) return ErrorResponse(placed.error());
-  if (auto audited = Audit(*ctx.db, call.who(), "activity.hold.place", "legal hold " + hold.id + ": " + hold.reason);
+  if (auto audited = act::RecordLogAudit(*ctx.db, call.who(), "activity.hold.place", "legal hold " + hold.id + ": " + hold.reason);
       !audited.ok()) {
     return ErrorResponse(audited.error());
   }
@@ -401,7 +398,7 @@ Response ReleaseHold(ActivityContext& ctx, const AppOptions& opts, const Call& c
   if (auto released = (*store)->ReleaseHold(id, call.who().username); !released.ok()) {
     return ErrorResponse(released.error());
   }
-  if (auto audited = Audit(*ctx.db, call.who(), "activity.hold.release", "legal hold " + id + " released");
+  if (auto audited = act::RecordLogAudit(*ctx.db, call.who(), "activity.hold.release", "legal hold " + id + " released");
       !audited.ok()) {
     return ErrorResponse(audited.error());
   }
@@ -423,7 +420,7 @@ Response RunRetention(ActivityContext& ctx, const AppOptions& opts, const Call& 
               {"events_kept_by_hold", report->events_kept_by_hold},
               {"segments_deleted", report->segments_deleted},
               {"segments_rewritten", report->segments_rewritten}};
-  if (auto audited = Audit(*ctx.db, call.who(), "activity.retention",
+  if (auto audited = act::RecordLogAudit(*ctx.db, call.who(), "activity.retention",
                            fmt::format("retention run: {} events deleted, {} kept by holds", report->events_deleted,
                                        report->events_kept_by_hold));
       !audited.ok()) {
