@@ -120,9 +120,12 @@ class MigrationsTest : public ::testing::Test {
     ok(Run(db,
            "INSERT INTO users (username, display_name, password_hash, role, created_at, updated_at) VALUES "
            "('eslo', 'ESLO', 'hash', 'agency_eslo', 'x', 'x')"));
-    ok(Run(db,
-           "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at) VALUES "
-           "('t1', 1, 'c', 1, 1, 2), ('t2', 1, 'c', 1, 1, 2)"));
+    // From migration 14 on, every session has a public id.
+    ok(Run(db, version < 14
+                   ? "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at) "
+                     "VALUES ('t1', 1, 'c', 1, 1, 2), ('t2', 1, 'c', 1, 1, 2)"
+                   : "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at, "
+                     "public_id) VALUES ('t1', 1, 'c', 1, 1, 2, 'p1'), ('t2', 1, 'c', 1, 1, 2, 'p2')"));
     ok(Run(db, "INSERT INTO audit_events (at, action, entity) VALUES ('x', 'create', 'agency')"));
     if (version < 2) return;
     ok(Run(db,
