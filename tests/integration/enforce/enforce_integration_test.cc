@@ -436,6 +436,16 @@ TEST(FilterCheck, InvalidHostIsBlocked) {
   EXPECT_NE(lines[3].find("\"canonical\":\"http://oksite.example/\""), std::string::npos) << lines[3];
 }
 
+// The squid.conf lines that send every request to an ICAP REQMOD service on `port`.
+std::string IcapSquidLines(uint16_t port) {
+  return "icap_enable on\n"
+         "icap_preview_enable on\n"
+         "adaptation_send_client_ip on\n"
+         "icap_service esafe_req reqmod_precache icap://127.0.0.1:" + std::to_string(port) +
+         "/reqmod bypass=off\n"
+         "adaptation_access esafe_req allow all\n";
+}
+
 class SquidTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -456,6 +466,33 @@ class SquidTest : public ::testing::Test {
         << "squid did not start:\n" << Slurp(dir_.path / "squid.err") << Slurp(dir_.path / "cache.log");
   }
 
+  // Squid adapting every request through `esafe icap` (REQMOD, no bypass) on icap_port_.
+  void StartSquidWithIcap() {
+    icap_port_ = FreePort();
+    icap_ = std::make_unique<Process>(
+        std::vector<std::string>{g_esafe, "icap", "--listen", "127.0.0.1:" + std::to_string(icap_port_),
+                                 "--profiles", (dir_.path / "profiles.yaml").string(), "--lists",
+                                 (dir_.path / "lists").string(), "--review-url", "https://esafe.test/review",
+                                 "--decision-log", (dir_.path / "decisions.jsonl").string()},
+        dir_.path / "esafe.out", dir_.path / "esafe.err");
+    ASSERT_TRUE(WaitForPort(icap_port_, *icap_, 20)) << Slurp(dir_.path / "esafe.err");
+    StartSquid(IcapSquidLines(icap_port_));
+  }
+
+  // Squid with `esafe squid-helper` as its URL rewriter and, for CONNECT, its external ACL.
+  void StartSquidWithHelper() {
+    const std::string common = " --profiles " + (dir_.path / "profiles.yaml").string() + " --lists " +
+                               (dir_.path / "lists").string() + " --decision-log " +
+                               (dir_.path / "decisions.jsonl").string();
+    StartSquid("url_rewrite_program " + g_esafe + " squid-helper --block-page http://blocked.test/blocked" + common +
+               "\nurl_rewrite_children 2 startup=1 idle=1 concurrency=20\n"
+               "external_acl_type esafe_acl ttl=0 negative_ttl=0 children-max=2 concurrency=20 %ru %>a %un %>rm " +
+               g_esafe + " squid-helper --mode acl" + common +
+               "\nacl esafe_ok external esafe_acl\n"
+               "http_access deny CONNECT !esafe_ok\n"
+               "url_rewrite_access deny CONNECT\n");
+  }
+
   std::string Url(const std::string& host, const std::string& path = "/page") {
     return "http://" + host + ":" + std::to_string(origin_.port()) + path;
   }
@@ -468,19 +505,12 @@ class SquidTest : public ::testing::Test {
   OriginServer origin_;
   uint16_t squid_port_ = 0;
   std::unique_ptr<Process> squid_;
+  uint16_t icap_port_ = 0;
+  std::unique_ptr<Process> icap_;  // set by StartSquidWithIcap
 };
 
 TEST_F(SquidTest, SquidHelper) {
-  const std::string common = " --profiles " + (dir_.path / "profiles.yaml").string() + " --lists " +
-                             (dir_.path / "lists").string() + " --decision-log " +
-                             (dir_.path / "decisions.jsonl").string();
-  StartSquid("url_rewrite_program " + g_esafe + " squid-helper --block-page http://blocked.test/blocked" + common +
-             "\nurl_rewrite_children 2 startup=1 idle=1 concurrency=20\n"
-             "external_acl_type esafe_acl ttl=0 negative_ttl=0 children-max=2 concurrency=20 %ru %>a %un %>rm " +
-             g_esafe + " squid-helper --mode acl" + common +
-             "\nacl esafe_ok external esafe_acl\n"
-             "http_access deny CONNECT !esafe_ok\n"
-             "url_rewrite_access deny CONNECT\n");
+  StartSquidWithHelper();
   if (HasFatalFailure()) return;
 
   // A pupil asking for a listed adult site is sent to the block page.
@@ -547,16 +577,7 @@ void RunCorpusThroughSquid(uint16_t port, const std::function<bool(const CorpusC
 }
 
 TEST_F(SquidTest, ProxyCorpusSquidHelper) {
-  const std::string common = " --profiles " + (dir_.path / "profiles.yaml").string() + " --lists " +
-                             (dir_.path / "lists").string() + " --decision-log " +
-                             (dir_.path / "decisions.jsonl").string();
-  StartSquid("url_rewrite_program " + g_esafe + " squid-helper --block-page http://blocked.test/blocked" + common +
-             "\nurl_rewrite_children 2 startup=1 idle=1 concurrency=20\n"
-             "external_acl_type esafe_acl ttl=0 negative_ttl=0 children-max=2 concurrency=20 %ru %>a %un %>rm " +
-             g_esafe + " squid-helper --mode acl" + common +
-             "\nacl esafe_ok external esafe_acl\n"
-             "http_access deny CONNECT !esafe_ok\n"
-             "url_rewrite_access deny CONNECT\n");
+  StartSquidWithHelper();
   if (HasFatalFailure()) return;
   RunCorpusThroughSquid(
       squid_port_,
@@ -577,18 +598,7 @@ TEST_F(SquidTest, ProxyCorpusSquidHelper) {
 }
 
 TEST_F(SquidTest, ProxyCorpusIcap) {
-  const uint16_t icap_port = FreePort();
-  Process icap({g_esafe, "icap", "--listen", "127.0.0.1:" + std::to_string(icap_port), "--profiles",
-                (dir_.path / "profiles.yaml").string(), "--lists", (dir_.path / "lists").string(), "--review-url",
-                "https://esafe.test/review", "--decision-log", (dir_.path / "decisions.jsonl").string()},
-               dir_.path / "esafe.out", dir_.path / "esafe.err");
-  ASSERT_TRUE(WaitForPort(icap_port, icap, 20)) << Slurp(dir_.path / "esafe.err");
-  StartSquid("icap_enable on\n"
-             "icap_preview_enable on\n"
-             "adaptation_send_client_ip on\n"
-             "icap_service esafe_req reqmod_precache icap://127.0.0.1:" + std::to_string(icap_port) +
-             "/reqmod bypass=off\n"
-             "adaptation_access esafe_req allow all\n");
+  StartSquidWithIcap();
   if (HasFatalFailure()) return;
   RunCorpusThroughSquid(
       squid_port_,
@@ -601,22 +611,11 @@ TEST_F(SquidTest, ProxyCorpusIcap) {
       Ask("127.0.0.2", squid_port_, Get("http://web.archive.org/web/2020/http://adult.test/page"));
   EXPECT_NE(archived.body.find("<code>http://adult.test/page</code>"), std::string::npos) << archived.body;
   EXPECT_NE(archived.body.find("<dt>Through</dt><dd><code>web.archive.org</code>"), std::string::npos) << archived.body;
-  EXPECT_TRUE(icap.Running());
+  EXPECT_TRUE(icap_->Running());
 }
 
 TEST_F(SquidTest, Icap) {
-  const uint16_t icap_port = FreePort();
-  Process icap({g_esafe, "icap", "--listen", "127.0.0.1:" + std::to_string(icap_port), "--profiles",
-                (dir_.path / "profiles.yaml").string(), "--lists", (dir_.path / "lists").string(), "--review-url",
-                "https://esafe.test/review", "--decision-log", (dir_.path / "decisions.jsonl").string()},
-               dir_.path / "esafe.out", dir_.path / "esafe.err");
-  ASSERT_TRUE(WaitForPort(icap_port, icap, 20)) << Slurp(dir_.path / "esafe.err");
-  StartSquid("icap_enable on\n"
-             "icap_preview_enable on\n"
-             "adaptation_send_client_ip on\n"
-             "icap_service esafe_req reqmod_precache icap://127.0.0.1:" + std::to_string(icap_port) +
-             "/reqmod bypass=off\n"
-             "adaptation_access esafe_req allow all\n");
+  StartSquidWithIcap();
   if (HasFatalFailure()) return;
 
   const HttpResponse pupil = Ask("127.0.0.2", squid_port_, Get(Url("adult.test")));
@@ -646,7 +645,7 @@ TEST_F(SquidTest, Icap) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(icap_port);
+    addr.sin_port = htons(icap_port_);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
     const std::string junk = "NONSENSE\r\n\r\n";
@@ -661,7 +660,7 @@ TEST_F(SquidTest, Icap) {
   }
   EXPECT_EQ(Ask("127.0.0.2", squid_port_, Get(Url("ok.test"))).status, 200);
   EXPECT_EQ(Ask("127.0.0.2", squid_port_, Connect("adult.test:" + std::to_string(origin_.port()))).status, 403);
-  EXPECT_TRUE(icap.Running());
+  EXPECT_TRUE(icap_->Running());
   const std::string decisions = Decisions();
   EXPECT_NE(decisions.find("\"point\":\"icap\""), std::string::npos);
   // Each request logged exactly once: eight requests (the repeated tunnel too), eight decisions.
@@ -773,9 +772,7 @@ TEST_F(SquidTest, EveryDecisionReachesTheLogHostOnce) {
                 "--spool", (d / "spool-a").string()},
                d / "esafe.out", d / "esafe.err");
   ASSERT_TRUE(WaitForPort(icap_port, icap, 20)) << Slurp(d / "esafe.err");
-  StartSquid("icap_enable on\nicap_preview_enable on\nadaptation_send_client_ip on\n"
-             "icap_service esafe_req reqmod_precache icap://127.0.0.1:" + std::to_string(icap_port) +
-             "/reqmod bypass=off\nadaptation_access esafe_req allow all\n");
+  StartSquid(IcapSquidLines(icap_port));
   if (HasFatalFailure()) return;
   const uint16_t icap_squid = squid_port_;
 
